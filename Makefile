@@ -1,0 +1,32 @@
+# `make run` and `make test` do all the set-up themselves on a fresh machine that has Python 3.11+.
+VENV := .venv
+PY := $(VENV)/bin/python
+ADDRESS ?= localhost
+PORT ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: run test install system-deps check clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	@echo "Rehearse is starting: open http://$(ADDRESS):$(PORT) in your browser (Ctrl+C stops it)."
+	$(VENV)/bin/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT)
+
+# System packages the tests need: Chromium for the browser tests, PortAudio for the terminal drill.
+system-deps:
+	@bash scripts/system-deps.sh
+
+test: $(VENV)/.installed system-deps
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(VENV)/.installed
+	$(VENV)/bin/rehearse check
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,154 @@
+"""Drill page: hear a question, answer out loud, then the follow-up probes, one at a time."""
+
+import random
+from dataclasses import asdict
+
+import streamlit as st
+
+from rehearse import bank, pipeline, storage, ui
+from rehearse.errors import RehearseError
+
+settings = ui.settings()
+st.title("Drill")
+
+try:
+    db = ui.database(settings)
+except RehearseError as exc:
+    ui.show_error(exc)
+    st.stop()
+
+library = bank.load_library(settings)
+for problem in library.problems:
+    st.warning(f"Skipped a broken file: {problem}")
+
+run = st.session_state.get("run")
+
+
+def start(drill: bank.Drill) -> None:
+    steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
+    sid = storage.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
+    st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
+
+
+def advance(run: dict, to: int | None = None) -> None:
+    run["index"] = run["index"] + 1 if to is None else to
+    if run["index"] >= len(run["steps"]):
+        storage.end_session(db, run["session_id"], "completed")
+        run["finished"] = True
+
+
+if run is None:
+    if not library.drills:
+        st.error("No drills could be loaded. Fix the files named above, or run `rehearse check`.")
+        st.stop()
+    drill_id = st.selectbox("Choose a drill", list(library.drills), key="drill_choice",
+                            format_func=lambda d: library.drills[d].title)
+    drill = library.drills[drill_id]
+    st.write(drill.description)
+    st.caption(f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
+               + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
+               + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else ""))
+    st.toggle("Listen only (hide the question text)", key="listen_only")
+    if st.button("Start drill", type="primary"):
+        start(drill)
+        st.rerun()
+    st.stop()
+
+if run["finished"]:
+    st.success(f"Drill complete: {run['drill'].title}. Every answer is saved.")
+    st.page_link("pages/review.py", label="Review this session", icon="📼")
+    if st.button("Start another drill", type="primary"):
+        del st.session_state.run
+        st.rerun()
+    st.stop()
+
+sid, steps, index = run["session_id"], run["steps"], run["index"]
+step: bank.Step = steps[index]
+question = library.questions.get(step.question_id)
+question_numbers = list(dict.fromkeys(s.question_id for s in steps))
+st.progress(index / len(steps), text=f"Question {question_numbers.index(step.question_id) + 1} of {len(question_numbers)}"
+            + (f" · follow-up {step.probe_index} of {step.probe_count}" if step.is_probe else ""))
+
+try:
+    with st.spinner("Preparing the voice…"):
+        prompt_audio = ui.voice(settings).speak(step.prompt)
+    st.audio(str(prompt_audio), autoplay=True)
+except RehearseError as exc:
+    ui.show_error(exc)
+
+if step.is_probe:
+    st.caption(f"Follow-up on: {step.question_text}")
+if st.session_state.get("listen_only"):
+    with st.expander("Show the text"):
+        st.markdown(f"**{ui.plain(step.prompt)}**")
+else:
+    st.subheader(step.prompt)
+drill = run["drill"]
+if drill.think_seconds or drill.time_limit_seconds:
+    st.caption(" · ".join(filter(None, [
+        f"Take up to {drill.think_seconds:g} s to think" if drill.think_seconds else "",
+        f"answer within {drill.time_limit_seconds:g} s" if drill.time_limit_seconds else "",
+    ])))
+
+attempt = run["attempt"].get(index, 0)
+rec_key = f"rec-{sid}-{index}-{attempt}"
+done_key = f"done-{rec_key}"
+target = question.target_seconds if question and not step.is_probe else None
+
+if done_key not in st.session_state:
+    recording = st.audio_input("Record your answer", sample_rate=16000, key=rec_key)
+    if recording is not None:
+        try:
+            answer = pipeline.save_answer(db, settings, sid, step, recording.getvalue())
+            st.session_state[done_key] = answer.id
+            if answer.status != "failed":
+                bar = st.progress(0.0, text="Transcribing your answer…")
+                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target,
+                                           on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+                bar.empty()
+        except RehearseError as exc:
+            ui.show_error(exc)
+
+takes = storage.step_answers(db, sid, step.question_id, step.probe_index)
+latest = takes[0] if takes else None
+if latest is not None:
+    with st.container(border=True):
+        ui.answer_card(settings, latest)
+        if latest.status == "failed" and latest.audio_path and latest.audio_path.endswith(".flac"):
+            if st.button("Transcribe again", key=f"retry-{latest.id}"):
+                with st.spinner("Transcribing your answer…"):
+                    try:
+                        pipeline.transcribe_answer(db, settings, ui.model(settings), latest.id, target)
+                    except RehearseError as exc:
+                        ui.show_error(exc)
+                st.rerun()
+        if (drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds):
+            st.warning(f"That answer ran {latest.duration:.0f} s, over the drill's {drill.time_limit_seconds:g} s limit.")
+    if len(takes) > 1:
+        with st.expander(f"Earlier takes ({len(takes) - 1})"):
+            for old in takes[1:]:
+                ui.answer_card(settings, old, key_prefix="old-")
+
+is_last = index == len(steps) - 1
+next_label = "Finish drill" if is_last else ("Next follow-up" if steps[index + 1].is_probe else "Next question")
+cols = st.columns(4)
+if cols[0].button(next_label, type="primary", disabled=latest is None, key=f"next-{index}"):
+    advance(run)
+    st.rerun()
+if cols[1].button("Record again", disabled=done_key not in st.session_state, key=f"again-{index}"):
+    run["attempt"][index] = attempt + 1
+    st.rerun()
+skip_label = "Skip this follow-up" if step.is_probe else "Skip this question"
+if cols[2].button(skip_label, disabled=latest is not None, key=f"skip-{index}"):
+    pipeline.skip_step(db, sid, step)
+    if step.is_probe:
+        advance(run)
+    else:
+        # Skipping a question skips its probes too: they make no sense without the story.
+        following = [i for i in range(index + 1, len(steps)) if steps[i].question_id != step.question_id]
+        advance(run, following[0] if following else len(steps))
+    st.rerun()
+if cols[3].button("End drill", key=f"end-{index}"):
+    storage.end_session(db, sid, "ended")
+    run["finished"] = True
+    st.rerun()

@@ -1,0 +1,42 @@
+"""Review page: past sessions, newest first, with every answer's audio, transcript, rating and note."""
+
+import streamlit as st
+
+from rehearse import storage, ui
+from rehearse.errors import RehearseError
+
+settings = ui.settings()
+st.title("Review")
+
+try:
+    db = ui.database(settings)
+except RehearseError as exc:
+    ui.show_error(exc)
+    st.stop()
+
+sessions = storage.list_sessions(db)
+if not sessions:
+    st.info("No sessions yet. Start a drill, and every answer you record will show up here.")
+    st.stop()
+
+labels = {
+    s.id: f"{s.started_at[:16].replace('T', ' ')} · {s.drill_title} · {s.answer_count} answer(s) · {s.status}"
+    for s in sessions
+}
+session_id = st.selectbox("Session", list(labels), format_func=labels.get, key="review_session")
+answers = storage.session_answers(db, session_id)
+if not answers:
+    st.info("No answers were recorded in this session.")
+
+steps: dict[tuple[str, int], list[storage.Answer]] = {}
+for answer in answers:
+    steps.setdefault((answer.question_id, answer.probe_index), []).append(answer)
+for (question_id, probe_index), takes in steps.items():
+    first = takes[0]
+    with st.container(border=True):
+        if probe_index == 0:
+            st.subheader(first.prompt)
+        else:
+            st.markdown(f"**Follow-up {probe_index}:** {ui.plain(first.prompt)}")
+        for answer in sorted(takes, key=lambda a: a.take, reverse=True):
+            ui.answer_card(settings, answer, key_prefix="review-")

@@ -1,0 +1,37 @@
+"""The one exception family. Pages catch RehearseError and show its message; anything else is a bug."""
+
+
+class RehearseError(Exception):
+    """Something the user can act on; the message says what was wrong and what to do."""
+
+
+class ConfigError(RehearseError):
+    """A setting or environment variable has a value Rehearse cannot use."""
+
+
+class BankError(RehearseError):
+    """A question bank file is broken."""
+
+
+class DrillError(RehearseError):
+    """A drill file is broken or refers to something that does not exist."""
+
+
+class AudioError(RehearseError):
+    """A recording is empty, silent, too short, or cannot be decoded."""
+
+
+class TranscriptionError(RehearseError):
+    """The speech model could not be loaded or could not transcribe a recording."""
+
+
+class VoiceError(RehearseError):
+    """The prompt voice could not be loaded or could not speak a text."""
+
+
+class StorageError(RehearseError):
+    """The database or the data folder cannot be read or written."""
+
+
+class NotFoundError(RehearseError):
+    """A session, answer or question id that does not exist."""

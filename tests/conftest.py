@@ -1,0 +1,58 @@
+"""Shared fixtures: real voice, real model, real SQLite files in temporary folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rehearse import audio, storage
+from rehearse.settings import Settings, load_settings
+from rehearse.transcribe import Model, decode
+from rehearse.voice import Voice
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SPEECH = ROOT.parent / "shared" / "speech"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"REHEARSE_HOME": str(tmp_path / "home")})
+
+
+@pytest.fixture
+def db(settings: Settings):
+    return storage.open_database(settings)
+
+
+@pytest.fixture(scope="session")
+def session_settings(tmp_path_factory) -> Settings:
+    return load_settings({"REHEARSE_HOME": str(tmp_path_factory.mktemp("voicehome"))})
+
+
+@pytest.fixture(scope="session")
+def voice(session_settings: Settings) -> Voice:
+    return Voice(session_settings)
+
+
+@pytest.fixture(scope="session")
+def model(session_settings: Settings) -> Model:
+    return Model(session_settings)
+
+
+@pytest.fixture(scope="session")
+def speech(voice: Voice, tmp_path_factory):
+    """speech(text, pad=0.5) -> 16 kHz mono 16-bit WAV bytes of Piper saying `text`, as st.audio_input sends."""
+    folder = tmp_path_factory.mktemp("speech")
+
+    def make(text: str, pad: float = 0.5) -> bytes:
+        samples, rate = voice.synthesize(text)
+        raw = folder / f"{abs(hash(text))}.wav"
+        raw.write_bytes(audio.wav_bytes(samples, rate))
+        at16k = decode(raw)  # the decoder's resampler, as for any file
+        silence = np.zeros(int(16000 * pad), dtype=np.float32)
+        return audio.wav_bytes(np.concatenate([silence, at16k, silence]), 16000)
+
+    return make
