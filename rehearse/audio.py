@@ -20,6 +20,8 @@ from .settings import Settings
 
 log = logging.getLogger(__name__)
 
+EMPTY_MESSAGE = "The recording is empty: nothing was captured. Check the microphone and record again."
+
 
 @dataclass(frozen=True)
 class SavedAudio:
@@ -71,6 +73,11 @@ def save_recording(data: bytes, dest_dir: Path, stem: str) -> SavedAudio:
         atomic_write(path, bytes(data))
         log.warning("kept undecodable recording as %s: %s", path, exc)
         return SavedAudio(path, None, None, None, str(exc))
+    if len(samples) == 0:
+        # A header with no samples: FLAC cannot hold it, so keep the file exactly as it came.
+        path = dest_dir / f"{stem}.wav"
+        atomic_write(path, bytes(data))
+        return SavedAudio(path, 0.0, rate, samples.shape[1], EMPTY_MESSAGE)
     buf = io.BytesIO()
     soundfile.write(buf, samples, rate, format="FLAC", subtype="PCM_16")
     path = dest_dir / f"{stem}.flac"
@@ -88,7 +95,7 @@ def check_recording(path: Path, settings: Settings) -> float:
     samples, rate = read_audio(path)
     duration = len(samples) / rate if rate else 0.0
     if len(samples) == 0:
-        raise AudioError("The recording is empty: nothing was captured. Check the microphone and record again.")
+        raise AudioError(EMPTY_MESSAGE)
     if duration < settings.min_answer_seconds:
         raise AudioError(
             f"The recording is only {duration:.1f} s long; an answer needs at least "
