@@ -27,6 +27,7 @@ run = st.session_state.get("run")
 def start(drill: bank.Drill) -> None:
     steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
     sid = storage.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
+    ui.voice(settings).prefetch(s.prompt for s in steps)
     st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
 
 
@@ -38,6 +39,9 @@ def advance(run: dict, to: int | None = None) -> None:
 
 
 if run is None:
+    if "voice_warm" not in st.session_state:
+        st.session_state.voice_warm = True
+        ui.voice(settings).prefetch()
     if not library.drills:
         st.error("No drills could be loaded. Fix the files named above, or run `rehearse check`.")
         st.stop()

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import threading
 from pathlib import Path
+from typing import Iterable
 
 import numpy as np
 
@@ -47,6 +48,10 @@ class Voice:
         self._lock = threading.Lock()
 
     def _voice(self):
+        with self._lock:
+            return self._load()
+
+    def _load(self):
         if self._piper is None:
             from piper import PiperVoice
 
@@ -66,7 +71,7 @@ class Voice:
         if not text or not text.strip():
             raise VoiceError("Cannot speak an empty prompt; give the question some text.")
         with self._lock:
-            chunks = list(self._voice().synthesize(text))
+            chunks = list(self._load().synthesize(text))
         if not chunks:
             raise VoiceError(f"The voice produced no audio for {text!r}; use words the voice can pronounce.")
         return np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32), chunks[0].sample_rate
@@ -79,3 +84,23 @@ class Voice:
         samples, rate = self.synthesize(text)
         atomic_write(path, wav_bytes(samples, rate))
         return path
+
+    def prefetch(self, texts: Iterable[str] = ()) -> threading.Thread:
+        """Load the voice and speak `texts` in the background, so prompts play at once when their turn comes.
+
+        Loading takes seconds; doing it while the user reads the drill list hides that wait.
+        """
+        texts = list(texts)
+
+        def work() -> None:
+            try:
+                self._voice()
+                for text in texts:
+                    self.speak(text)
+            except VoiceError as exc:
+                # The page speaks the prompt itself and shows the error there.
+                log.warning("voice prefetch failed: %s", exc)
+
+        thread = threading.Thread(target=work, name="rehearse-voice-prefetch", daemon=True)
+        thread.start()
+        return thread
