@@ -11,11 +11,7 @@ from rehearse.errors import RehearseError
 settings = ui.settings()
 st.title("Drill")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 library = bank.load_library(settings)
 for problem in library.problems:

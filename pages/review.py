@@ -3,16 +3,11 @@
 import streamlit as st
 
 from rehearse import storage, ui
-from rehearse.errors import RehearseError
 
 settings = ui.settings()
 st.title("Review")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 sessions = storage.list_sessions(db)
 if not sessions:

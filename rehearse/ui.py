@@ -40,6 +40,15 @@ def database(settings: Settings) -> Database:
     return storage.open_database(settings)
 
 
+def page_database(settings: Settings) -> Database:
+    """The database for this page run; if it cannot be opened, say why and stop the page."""
+    try:
+        return database(settings)
+    except RehearseError as exc:
+        show_error(exc)
+        st.stop()
+
+
 def plain(text: str) -> str:
     """User text (transcripts, notes) as inert Markdown: never rendered as formatting or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
