@@ -101,6 +101,7 @@ class Voice:
                 # The page speaks the prompt itself and shows the error there.
                 log.warning("voice prefetch failed: %s", exc)
 
-        thread = threading.Thread(target=work, name="rehearse-voice-prefetch", daemon=True)
+        # Not a daemon: onnxruntime aborts the whole process if the interpreter exits mid-synthesis.
+        thread = threading.Thread(target=work, name="rehearse-voice-prefetch", daemon=False)
         thread.start()
         return thread
