@@ -84,15 +84,11 @@ if st.session_state.get("listen_only"):
 else:
     st.subheader(step.prompt)
 drill = run["drill"]
-if drill.think_seconds or drill.time_limit_seconds:
-    st.caption(" · ".join(filter(None, [
-        f"Take up to {drill.think_seconds:g} s to think" if drill.think_seconds else "",
-        f"answer within {drill.time_limit_seconds:g} s" if drill.time_limit_seconds else "",
-    ])))
-
 attempt = run["attempt"].get(index, 0)
 rec_key = f"rec-{sid}-{index}-{attempt}"
 done_key = f"done-{rec_key}"
+if done_key not in st.session_state:
+    ui.answer_timer(drill.think_seconds, drill.time_limit_seconds, rec_key)
 target = question.target_seconds if question and not step.is_probe else None
 
 if done_key not in st.session_state:

@@ -105,5 +105,37 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
                  on_change=_save_note, args=(settings, answer.id, note_key), height=68)
 
 
+_TIMER_JS = """
+<div id="{id}" style="font-size:0.95rem;padding:0.4rem 0.7rem;border-radius:0.5rem;background:#f0f2f6;display:inline-block">&nbsp;</div>
+<script>
+(() => {{
+  const box = document.getElementById("{id}");
+  if (!box || box.dataset.started) return;
+  box.dataset.started = "1";
+  const think = {think}, limit = {limit}, start = Date.now();
+  const fmt = s => Math.floor(s / 60) + ":" + String(Math.floor(s % 60)).padStart(2, "0");
+  const tick = () => {{
+    const t = (Date.now() - start) / 1000;
+    if (t < think) {{ box.textContent = "Think: " + Math.ceil(think - t) + " s, then record"; }}
+    else if (limit > 0 && t < think + limit) {{ box.textContent = "Answer now: " + fmt(think + limit - t) + " left"; }}
+    else if (limit > 0) {{ box.textContent = "Time is up: finish your sentence and stop recording"; box.style.background = "#ffe3e3"; return; }}
+    else {{ box.textContent = "Answer now"; return; }}
+    setTimeout(tick, 250);
+  }};
+  tick();
+}})();
+</script>
+"""
+
+
+def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: str) -> None:
+    """A countdown in the browser: think time, then the answer's time limit. It never blocks a rerun."""
+    if not think_seconds and not limit_seconds:
+        return
+    element_id = "timer-" + re.sub(r"[^a-zA-Z0-9-]", "-", key)
+    st.html(_TIMER_JS.format(id=element_id, think=float(think_seconds or 0), limit=float(limit_seconds or 0)),
+            unsafe_allow_javascript=True)
+
+
 def show_error(exc: RehearseError) -> None:
     st.error(str(exc))

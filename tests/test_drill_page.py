@@ -134,3 +134,11 @@ def test_broken_question_file_is_named_not_fatal(app_env, tmp_path, monkeypatch)
     assert not at.exception
     assert any("oops.toml" in w.value and "missing field" in w.value for w in at.warning)
     assert at.selectbox(key="drill_choice").options  # the good drills are still offered
+
+
+def test_think_time_and_limit_show_a_countdown(app_env):
+    at = AppTest.from_file(APP, default_timeout=60)
+    start(at, "failure-under-probing")
+    timers = [h for h in at.get("html") if "Think: " in h.proto.body]
+    assert len(timers) == 1
+    assert "const think = 10.0, limit = 150.0" in timers[0].proto.body
