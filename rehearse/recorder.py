@@ -76,7 +76,7 @@ def meter_text(elapsed: float, level: float, *, width: int = 20, time_limit: flo
     if not heard_speech:
         hint = "waiting for speech"
     elif stop_silence and silent_for >= 0.5:
-        hint = f"silence {silent_for:.0f} of {stop_silence:g} s"
+        hint = f"silence {silent_for:.1f} of {stop_silence:g} s"
     else:
         hint = "speaking"
     ends = "Enter stops" + (f", or {stop_silence:g} s of silence" if stop_silence else "")

@@ -167,12 +167,14 @@ class Console:
             self.out.write("\n")  # nothing echoed the answer's newline
         return None if line is None else line.strip()
 
-    def status(self, text: str) -> None:
-        """A line that the next status replaces on a terminal."""
+    def status(self, text: str, *, piped: bool = False) -> None:
+        """A line that the next status replaces on a terminal; into a pipe only when `piped`."""
         if self.tty:
-            width = shutil.get_terminal_size().columns - 1
+            width = max(20, shutil.get_terminal_size().columns - 1)
             self.out.write("\r" + text[:width] + "\x1b[K")
             self.out.flush()
+        elif piped:
+            self.say(text)
 
     def meter(self, rec: Recorder) -> None:
         if self.tty:
@@ -303,12 +305,11 @@ class TerminalDrill:
             self.console.say(f"{line!r} is not one of the choices: type {', '.join(repr(v) for v in valid if v)} or just press Enter.")
 
     def _play(self, text: str) -> None:
+        # The text is on screen, so a voice or speaker problem is reported and the drill goes on.
         try:
-            path = self.voice.speak(text)
+            self.audio_io.play(self.voice.speak(text))
         except RehearseError as exc:
-            self.console.say(f"(The question cannot be spoken: {exc})")
-            return
-        self.audio_io.play(path)
+            self.console.say(f"(The question cannot be played: {exc})")
 
     def _take(self, drill: bank.Drill, step: bank.Step, target, session_id: str) -> storage.Answer:
         """Records one take, saves it before anything else, then transcribes it and shows the feedback."""
@@ -326,7 +327,7 @@ class TerminalDrill:
             say(f"Your recording ({recording.duration:.1f} s) is saved.")
             raise KeyboardInterrupt
         if answer.status != "failed":
-            say("Transcribing…")
+            self.console.status("Transcribing…", piped=True)
             answer = pipeline.transcribe_answer(
                 self.db, self.settings, self.model, answer.id, target,
                 on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"))

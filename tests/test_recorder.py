@@ -91,7 +91,7 @@ def test_meter_text():
     assert "[----------]" in quiet and "-- dB" in quiet and "waiting for speech" in quiet
     assert quiet.endswith("Enter stops")
     loud = meter_text(130, 0.0, width=10, time_limit=120, heard_speech=True, silent_for=1.6, stop_silence=3)
-    assert "[##########]" in loud and "2:10 / 2:00 over time" in loud and "silence 2 of 3 s" in loud
+    assert "[##########]" in loud and "2:10 / 2:00 over time" in loud and "silence 1.6 of 3 s" in loud
     rec = Recorder(RATE, RecordingOptions(stop_silence=2, time_limit=90))
     feed(rec, tone(2.0, -12))
     assert rec.meter(width=20) == meter_text(2.0, rec.level, width=20, time_limit=90, heard_speech=True, stop_silence=2)

@@ -8,6 +8,7 @@ paced to real time by a small reader, and whose speaker writes what is played to
 from __future__ import annotations
 
 import os
+import pty
 import shutil
 import subprocess
 import sys
@@ -98,20 +99,32 @@ def rehearse(*args, env, timeout=120, python=(sys.executable, "-m", "rehearse"))
 
 
 class Typist:
-    """Drives a command through pipes: waits for text on its output, then types a line."""
+    """Drives a command through pipes, or a pseudo-terminal with `tty`: waits for text on its
+    output, then types a line."""
 
-    def __init__(self, args, env):
-        self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     env=env, cwd=ROOT)
+    def __init__(self, args, env, tty: bool = False):
+        if tty:
+            primary, secondary = pty.openpty()
+            self.proc = subprocess.Popen(args, stdin=secondary, stdout=secondary, stderr=subprocess.PIPE,
+                                         env={**env, "COLUMNS": "150"}, cwd=ROOT)
+            os.close(secondary)
+            self._in = self._out = primary
+        else:
+            self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=subprocess.PIPE, env=env, cwd=ROOT)
+            self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.output = ""
         self.seen = 0
         self._lock = threading.Lock()
         threading.Thread(target=self._read, daemon=True).start()
 
     def _read(self):
-        while chunk := os.read(self.proc.stdout.fileno(), 4096):
-            with self._lock:
-                self.output += chunk.decode("utf-8", "replace")
+        try:
+            while chunk := os.read(self._out, 4096):
+                with self._lock:
+                    self.output += chunk.decode("utf-8", "replace")
+        except OSError:  # a pseudo-terminal reports EIO once the command has exited
+            pass
 
     def expect(self, text: str, timeout: float = 120) -> str:
         """Everything printed from the last match up to and including `text`."""
@@ -130,8 +143,7 @@ class Typist:
         raise AssertionError(f"never saw {text!r}; output:\n{self.output}\nstderr:\n{self.proc.stderr.read().decode()}")
 
     def type(self, line: str) -> None:
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
+        os.write(self._in, line.encode() + b"\n")
 
 
 def test_devices_lists_the_microphone_and_speaker(tmp_path):
@@ -258,3 +270,32 @@ def test_without_portaudio_the_drill_says_what_to_install_and_the_rest_works(tmp
     assert listing.returncode == 0 and "terminal-test" in listing.stdout and "Terminal test: 1 question(s)" in listing.stdout
     check = rehearse("check", env=env, python=python)
     assert check.returncode == 0 and "1 drills loaded, 0 broken" in check.stdout
+
+
+@pytest.mark.slow
+def test_on_a_terminal_the_meter_redraws_in_place(tmp_path, speech):
+    answer = audio.read_audio(speech(ANSWER, pad=0.5))[0][:, 0]
+    (tmp_path / "mic.raw").write_bytes((np.clip(answer, -1, 1) * 32767).astype("<i2").tobytes() + bytes(32000 * 2))
+    home = tmp_path / "home"
+    write_asoundrc(home, tmp_path / "mic.raw", tmp_path / "played.raw")
+    env = env_for(home, tmp_path)
+    t = Typist([sys.executable, "-m", "rehearse", "drill", "terminal-test", "--silence", "1.5"], env, tty=True)
+    t.expect("Press Enter to start recording")
+    t.type("")
+    recording = t.expect("Stopped after 1.5 s of silence.")
+    meters = recording.split("\r")
+    # One line redrawn many times (about ten a second), never scrolled: no newline between redraws.
+    drawn = [m for m in meters if m.startswith("REC ")]
+    assert len(drawn) >= 20 and all(m.endswith("\x1b[K") and "\n" not in m for m in drawn[:-1])
+    # (The first two seconds may arrive at once: the pipe that paces the fake microphone buffers them.)
+    assert {m[:8] for m in drawn} >= {"REC 0:03", "REC 0:04", "REC 0:05"}
+    assert any("speaking" in m for m in drawn) and "silence 1.5 of 1.5 s" in drawn[-1]
+    assert "You said:" in t.expect("Rate this answer 1-5")
+    t.type("q")
+    assert "Drill ended: Terminal test. 1 answer(s) saved" in t.expect("answer(s) saved")
+    assert t.proc.wait(timeout=60) == 0
+    db = storage.open_database(load_settings(env))
+    (session,) = storage.list_sessions(db)
+    (only,) = storage.session_answers(db, session.id)
+    assert (session.status, only.status) == ("ended", "transcribed")
+    assert word_error_rate(normalize(ANSWER), normalize(only.transcript)) <= 0.2

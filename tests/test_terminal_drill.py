@@ -184,3 +184,13 @@ def test_q_or_end_of_input_ends_the_session_cleanly(settings, db, tmp_path, keys
     drill, session, out, fake, _ = run_scripted(settings, db, tmp_path, keys)
     assert not drill.interrupted and session.status == "ended" and session.answer_count == 0
     assert "Drill ended: Two stories. 0 answer(s) saved" in out
+
+
+def test_a_speaker_that_fails_is_reported_and_the_drill_goes_on(settings, db, tmp_path, monkeypatch):
+    def broken(self, path):
+        raise AudioDeviceError("Cannot play sound on [3] default (ALSA) (Device unavailable).")
+
+    monkeypatch.setattr(FakeAudio, "play", broken)
+    drill, session, out, _, _ = run_scripted(settings, db, tmp_path, "s\nq\n")
+    assert out.count("(The question cannot be played: Cannot play sound on [3] default (ALSA)") == 2
+    assert "Question 2 of 2" in out and session.status == "ended"
