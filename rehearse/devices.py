@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 
 KINDS = ("input", "output")
 BLOCK_SECONDS = 0.1
-# 16-bit is what microphones deliver and what answers are saved as. (Through ALSA's `file`
-# plugin, float capture also comes back garbled, so the fake microphone in the tests needs it.)
+# 16-bit is what microphones deliver and what answers are saved as. It is also the one format
+# ALSA's `file` plugin (the tests' fake microphone) captures intact: float capture through it
+# comes back garbled.
 SAMPLE_FORMAT = "int16"
 INSTALL_HINT = (
     "Install PortAudio: on Debian or Ubuntu `sudo apt-get install libportaudio2`, on Fedora "
@@ -111,10 +112,6 @@ def choose_device(devices: tuple[Device, ...], spec: str | None, kind: str) -> D
         raise AudioDeviceError(f"{option} {spec!r} matches several {kind} devices: "
                                f"{', '.join(d.label() for d in partial)}; give the index or more of the name.")
     raise AudioDeviceError(f"{option} {spec!r}: no {kind} device has that name. Choose one of: {choices}.")
-
-
-def find_device(spec: str | None, kind: str) -> Device:
-    return choose_device(list_devices(), spec, kind)
 
 
 def play(path: Path, device: Device) -> None:

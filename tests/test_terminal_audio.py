@@ -266,6 +266,8 @@ def test_without_portaudio_the_drill_says_what_to_install_and_the_rest_works(tmp
         assert done.returncode == 2, done.stderr
         assert "The terminal drill needs the PortAudio library, and it cannot be loaded" in done.stderr
         assert "sudo apt-get install libportaudio2" in done.stderr and "Traceback" not in done.stderr
+    unknown = rehearse("drill", "nope", env=env, python=python)
+    assert unknown.returncode == 2 and "No drill 'nope'; choose one of: terminal-test" in unknown.stderr
     listing = rehearse("drill", env=env, python=python)
     assert listing.returncode == 0 and "terminal-test" in listing.stdout and "Terminal test: 1 question(s)" in listing.stdout
     check = rehearse("check", env=env, python=python)
