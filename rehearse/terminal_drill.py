@@ -154,6 +154,7 @@ class Console:
         self.tty = out.isatty() if tty is None else tty
         self._last_draw = 0.0
         self._last_second = -1
+        self._echoed = False
 
     def say(self, text: str = "") -> None:
         self.out.write(text + "\n")
@@ -178,6 +179,10 @@ class Console:
 
     def meter(self, rec: Recorder) -> None:
         if self.tty:
+            if rec.reason == "enter":
+                # The terminal echoed that Enter: the meter's line is already finished.
+                self._echoed = True
+                return
             now = time.monotonic()
             if now - self._last_draw >= 0.1 or rec.reason:
                 self._last_draw = now
@@ -187,9 +192,9 @@ class Console:
             self.say(rec.meter())
 
     def end_status(self) -> None:
-        if self.tty:
+        if self.tty and not self._echoed:
             self.out.write("\n")
-        self._last_second = -1
+        self._last_second, self._echoed = -1, False
 
 
 # ---------------------------------------------------------------- the drill loop
