@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import analysis, bank
+from . import analysis, bank, terminal_drill
 from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model, decode, transcribe
@@ -59,6 +59,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_transcribe)
     p = sub.add_parser("check", help="validate every question bank and drill file")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("drill", help="run a drill in the terminal with the local microphone and speakers (lists the drills without DRILL)")
+    p.add_argument("drill", nargs="?", metavar="DRILL", help="the drill id, as `rehearse drill` lists them")
+    p.add_argument("--input", metavar="DEVICE", help="microphone: index or name from `rehearse devices` (default: the system default)")
+    p.add_argument("--output", metavar="DEVICE", help="speakers or headphones: index or name from `rehearse devices`")
+    p.add_argument("--silence", type=terminal_drill.seconds_arg, metavar="SECONDS",
+                   help="stop recording after this many seconds of silence once you have spoken; 0 = Enter only "
+                        "(default: REHEARSE_STOP_SILENCE or 3)")
+    p.set_defaults(func=terminal_drill.cmd_drill)
+    p = sub.add_parser("devices", help="list the audio input and output devices the terminal drill can use")
+    p.set_defaults(func=terminal_drill.cmd_devices)
     return parser
 
 

@@ -35,3 +35,7 @@ class StorageError(RehearseError):
 
 class NotFoundError(RehearseError):
     """A session, answer or question id that does not exist."""
+
+
+class AudioDeviceError(RehearseError):
+    """PortAudio is missing, or no usable microphone or speaker is there (terminal drill)."""

@@ -42,6 +42,8 @@ class Settings:
     wpm_high: float = 160.0
     long_pause_seconds: float = 2.0
     fillers: tuple[str, ...] = DEFAULT_FILLERS
+    # Terminal drill: seconds of silence after speech that end a recording; 0 waits for Enter only.
+    stop_silence_seconds: float = 3.0
 
     @property
     def db_path(self) -> Path:
@@ -88,6 +90,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     threads = int(_float(env, "REHEARSE_THREADS", base.cpu_threads))
     if threads < 1:
         raise ConfigError(f"REHEARSE_THREADS={threads} must be 1 or more (this machine has {os.cpu_count()} cores)")
+    stop_silence = _float(env, "REHEARSE_STOP_SILENCE", base.stop_silence_seconds)
+    if stop_silence < 0:
+        raise ConfigError(f"REHEARSE_STOP_SILENCE={stop_silence:g} must be 0 (stop with Enter only) or more seconds")
     fillers = base.fillers
     if env.get("REHEARSE_FILLERS"):
         fillers = tuple(f.strip().lower() for f in env["REHEARSE_FILLERS"].split(",") if f.strip())
@@ -104,4 +109,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wpm_high=_float(env, "REHEARSE_WPM_HIGH", base.wpm_high),
         long_pause_seconds=_float(env, "REHEARSE_LONG_PAUSE", base.long_pause_seconds),
         fillers=fillers,
+        stop_silence_seconds=stop_silence,
     )
