@@ -35,3 +35,7 @@ class StorageError(RehearseError):
 
 class NotFoundError(RehearseError):
     """A session, answer or question id that does not exist."""
+
+
+class DebriefError(RehearseError):
+    """A debrief is missing what an action needs, or has a value that cannot be used."""
