@@ -83,7 +83,8 @@ def draft(d: Debrief) -> str:
             strength = _matching_strength(concern, d.strong_areas)
             answer = (f"my {_lower_first(strength)} speaks to that, for example [one concrete example]."
                       if strength else "[one or two sentences on how you have handled it, with an example].")
-            paragraphs.append(f"{person.first_name or person.name}, you raised {_lower_first(concern)}: {answer}")
+            paragraphs.append(f"{person.first_name or person.name}, on the point you raised about "
+                              f"{_lower_first(concern)}: {answer}")
     if d.strong_areas:
         paragraphs.append(
             f"For this role, the parts of my background that fit best are {_join([_lower_first(s) for s in d.strong_areas[:3]])}.")
@@ -110,9 +111,11 @@ def template_phrases(text: str) -> list[str]:
 
 
 def _covers(text_words: set[str], point: str) -> bool:
-    """The letter speaks to a point when it shares at least half of the point's meaningful words (two at most)."""
+    """The letter speaks to a point when it shares half of the point's meaningful words, and at least two
+    of them when the point has two: one common word such as 'team' is not a reference."""
     wanted = content_words(point)
-    return bool(wanted) and len(wanted & text_words) >= min(2, max(1, len(wanted) // 2))
+    need = min(len(wanted), 3, max(2, (len(wanted) + 1) // 2))
+    return bool(wanted) and len(wanted & text_words) >= need
 
 
 def check(text: str, d: Debrief) -> tuple[Check, ...]:
@@ -151,14 +154,15 @@ def check(text: str, d: Debrief) -> tuple[Check, ...]:
         length = Check("Succinct", True, f"{count} words.")
 
     found = template_phrases(body)
-    holes = PLACEHOLDER.findall(text)
+    holes = list(dict.fromkeys(PLACEHOLDER.findall(text)))
     if found or holes:
         bits = []
         if found:
-            bits.append("template phrases: " + ", ".join(f"\u201c{p}\u201d" for p in found))
+            bits.append("Replace the template phrases " + ", ".join(f"\u201c{p}\u201d" for p in found)
+                        + " with something only you could write")
         if holes:
-            bits.append("fill in " + ", ".join(holes))
-        generic = Check("Not generic", False, "Replace " + "; ".join(bits) + ".")
+            bits.append("Fill in " + ", ".join(holes))
+        generic = Check("Not generic", False, "; ".join(bits) + ".")
     else:
         generic = Check("Not generic", True, "No template phrases or placeholders.")
 
