@@ -322,6 +322,9 @@ def person_from_speech(transcript: str) -> str:
     sentences = _sentences(transcript)
     if not sentences:
         return ""
+    if len(sentences) == 1:
+        # Speech often runs on: 'Dana Smith, the manager, she was worried about ...'.
+        sentences = re.split(r"[,;]\s+(?=(?:she|he|they)\s)", sentences[0], maxsplit=1, flags=re.IGNORECASE)
     head = sentences[0].rstrip(".?! ")
     m = _PERSON_HEAD.match(head)
     if m:

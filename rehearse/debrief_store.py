@@ -51,6 +51,12 @@ class Rehearsal:
     # Every recorded take on the question and its probes, oldest first.
     answers: tuple[storage.Answer, ...]
 
+    @property
+    def latest_takes(self) -> tuple[storage.Answer, ...]:
+        """The newest take at the question and at each probe, in prompt order."""
+        latest = {a.probe_index: a for a in self.answers}
+        return tuple(latest[i] for i in sorted(latest))
+
 
 @dataclass(frozen=True)
 class LinkedSession:
@@ -123,6 +129,10 @@ def save_debrief(db: Database, d: Debrief) -> Debrief:
 
 def set_item(db: Database, debrief_id: str, name: str, text: str) -> Debrief:
     return save_debrief(db, debrief.with_text(get_debrief(db, debrief_id), name, text))
+
+
+def set_letter(db: Database, debrief_id: str, text: str) -> Debrief:
+    return save_debrief(db, replace(get_debrief(db, debrief_id), letter=text))
 
 
 def delete_debrief(db: Database, debrief_id: str) -> None:

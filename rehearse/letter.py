@@ -90,7 +90,7 @@ def draft(d: Debrief) -> str:
             f"For this role, the parts of my background that fit best are {_join([_lower_first(s) for s in d.strong_areas[:3]])}.")
     paragraphs.append("If a short example of that work would help your decision, I can send one this week.")
     paragraphs.append("Best regards,\n[your name]")
-    return subject + "\n\n" + "\n\n".join(paragraphs) + "\n"
+    return subject + "\n\n" + "\n\n".join(paragraphs)
 
 
 def split_subject(text: str) -> tuple[str, str]:

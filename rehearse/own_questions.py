@@ -171,3 +171,12 @@ def delete_question(settings: Settings, library: bank.Library, qid: str) -> None
     old = _shipped_guard(settings, library, qid)
     path = Path(old.source)
     write_bank(path, bank_title(path), [q for q in bank.load_question_file(path) if q.id != qid])
+
+
+def drill(own: OwnBank, probes_per_question: int = 3) -> bank.Drill:
+    """A drill over every one of the user's own questions, in the order they were written."""
+    if not own.questions:
+        raise BankError("You have no questions of your own yet: add one first.")
+    return bank.Drill("my-questions", "My questions", "Every question you wrote yourself.",
+                      count=len(own.questions), order="fixed", probes_per_question=probes_per_question,
+                      questions=tuple(q.id for q in own.questions), source="own questions")

@@ -78,6 +78,8 @@ def test_spoken_answers_merge_into_items():
     d = debrief.merge_spoken(d, "people", "Sam Lee is a staff engineer. He cared about on-call load.", TODAY)
     assert d.people == (Person("Dana Smith", "engineering manager", ("She was worried about my Kubernetes experience",)),
                         Person("Sam Lee", "staff engineer", ("He cared about on-call load",)))
+    run_on = debrief.person_from_speech("Kim Ode, the director, she cared about stakeholder trust")
+    assert run_on == "Kim Ode, director: she cared about stakeholder trust"
     d = debrief.merge_spoken(d, "lessons", "Lead with the result.", TODAY)
     d = debrief.merge_spoken(d, "lessons", "Bring numbers.", TODAY)
     assert d.lessons == "Lead with the result.\nBring numbers."
