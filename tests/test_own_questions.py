@@ -97,3 +97,72 @@ def test_toml_writer_escapes_everything_the_loader_reads_back(tmp_path):
     [back] = own_questions.write_bank(tmp_path / "b.toml", 'Title "q"', [q])
     assert back.text == q.text.strip() and back.tags == q.tags and back.probes == q.probes
     assert back.target_seconds == (1.5, 2.0)
+
+
+@pytest.mark.slow
+def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from rehearse import storage, ui
+    from rehearse.settings import load_settings
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("REHEARSE_HOME", str(home))
+    ui.settings.clear()
+    settings = load_settings({"REHEARSE_HOME": str(home)})
+    app = str(ROOT / "streamlit_app.py")
+    at = AppTest.from_file(app, default_timeout=120)
+    at.switch_page("pages/my_questions.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert "no questions of your own" in at.info[0].value
+
+    at.text_area(key="new-text").input("Tell me about the hardest feedback you ever gave.")
+    at.selectbox(key="new-category").set_value("behavioral")
+    at.text_input(key="new-tags").input("feedback, leadership")
+    at.text_area(key="new-probes").input("Only one probe?")
+    at.button[0].click()  # the form's submit button
+    at.run()
+    assert "at least two" in at.error[0].value  # refused, with the reason
+    assert not settings.user_questions_dir.exists() or not list(settings.user_questions_dir.glob("*.toml"))
+    # Nothing typed is lost on a refusal.
+    assert at.text_area(key="new-text").value == "Tell me about the hardest feedback you ever gave."
+    assert at.text_input(key="new-tags").value == "feedback, leadership"
+
+    at.text_area(key="new-probes").input("How did they take it?\nWhat would you say differently?")
+    [b for b in at.button if b.label == "Add question"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    qid = "my-tell-me-about-the-hardest-feedback"
+    assert f"Added '{qid}'" in at.success[0].value
+    assert at.text_area(key="new-text").value == ""  # the form is ready for the next one
+    library = bank.load_library(settings)
+    q = library.questions[qid]
+    assert q.tags == ("feedback", "leadership") and q.probes == ("How did they take it?", "What would you say differently?")
+
+    # The shipped leadership drill (tag "leadership") now draws on it like on any shipped question.
+    drill = library.drills["leadership-follow-ups"]
+    assert qid in [x.id for x in bank.select_questions(drill, library.questions)]
+
+    # Edit: change the text and add a probe line; delete a probe by removing its line.
+    at.text_area(key=f"edit-{qid}-probes").input("How did they take it?\nWhat happened a month later?")
+    [b for b in at.button if b.label == "Save changes"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert bank.load_library(settings).questions[qid].probes == ("How did they take it?", "What happened a month later?")
+
+    # Practise them: the drill page opens on the user's own question.
+    [b for b in at.button if b.label == "Practise my questions"][0].click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == q.text
+    [session] = storage.list_sessions(storage.open_database(settings))
+    assert session.drill_title == "My questions"
+
+    at.switch_page("pages/my_questions.py")
+    at.run()
+    [b for b in at.button if b.label == "Delete this question"][0].click()
+    at.run()
+    assert qid not in bank.load_library(settings).questions
+    assert "no questions of your own" in at.info[0].value
+    ui.settings.clear()
