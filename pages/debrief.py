@@ -117,8 +117,13 @@ if mode == "Speaking":
     nav[0].button("Previous item", disabled=index == 0, on_click=move, args=(index - 1,))
     nav[1].button("Record again" if item.kind not in ("people",) else "Record another person",
                   disabled=done_key not in st.session_state, on_click=again)
-    is_last = index == len(debrief.ITEMS) - 1
-    nav[2].button("Finish" if is_last else "Next item", type="primary", disabled=is_last, on_click=move, args=(index + 1,))
+    def finish() -> None:
+        st.session_state.debrief_mode = "Writing"
+
+    if index == len(debrief.ITEMS) - 1:
+        nav[2].button("Finish", type="primary", on_click=finish)
+    else:
+        nav[2].button("Next item", type="primary", on_click=move, args=(index + 1,))
     st.stop()
 
 for item in debrief.ITEMS:
@@ -130,7 +135,7 @@ question_ids = [q for q in debrief_store.question_ids(db, d.id) if q in library.
 
 
 def practise(drill: bank.Drill, focus: str) -> None:
-    ui.request_drill(drill, on_start=lambda conn, sid: debrief_store.link_session(conn, d.id, sid, focus))
+    ui.request_drill(drill, on_start=lambda conn, sid, debrief_id=d.id: debrief_store.link_session(conn, debrief_id, sid, focus))
 
 
 if d.questions_asked:

@@ -27,9 +27,9 @@ run = st.session_state.get("run")
 def start(drill: bank.Drill, on_start=None) -> None:
     steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
     sid = storage.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
+    st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
     if on_start is not None:
         on_start(db, sid)
-    st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
 
 
 def advance(run: dict, to: int | None = None) -> None:
