@@ -113,13 +113,13 @@ if mode == "Speaking":
     def again() -> None:
         st.session_state[attempt_key] = st.session_state.get(attempt_key, 0) + 1
 
-    nav = st.columns(3)
-    nav[0].button("Previous item", disabled=index == 0, on_click=move, args=(index - 1,))
-    nav[1].button("Record again" if item.kind not in ("people",) else "Record another person",
-                  disabled=done_key not in st.session_state, on_click=again)
     def finish() -> None:
         st.session_state.debrief_mode = "Writing"
 
+    nav = st.columns(3)
+    nav[0].button("Previous item", disabled=index == 0, on_click=move, args=(index - 1,))
+    nav[1].button("Record another person" if item.kind == "people" else "Record again",
+                  disabled=done_key not in st.session_state, on_click=again)
     if index == len(debrief.ITEMS) - 1:
         nav[2].button("Finish", type="primary", on_click=finish)
     else:
@@ -163,7 +163,7 @@ focuses = [("Weak area", w) for w in d.weak_areas] + [("Takeaway", t) for t in d
 if focuses:
     st.write("Drill a weak area or a takeaway now:")
 for n, (kind, focus) in enumerate(focuses):
-    if st.button(f"{kind}: {focus}", key=f"focus-{d.id}-{n}"):
+    if st.button(f"{kind}: {ui.plain(focus)}", key=f"focus-{d.id}-{n}"):
         try:
             practise(debrief.focus_drill(d, focus, library.questions, question_ids), focus)
         except RehearseError as exc:
@@ -216,7 +216,7 @@ st.button("Draft again from the debrief", on_click=redraft, args=(d.id,),
           help="Replaces the letter above with a new draft from the debrief as it is now.")
 text = st.session_state[letter_key]
 for c in letter.check(text, d):
-    (st.success if c.ok else st.warning)(f"{'✓' if c.ok else '✗'} {c.name}: {c.detail}")
+    (st.success if c.ok else st.warning)(f"{'✓' if c.ok else '✗'} {c.name}: {ui.plain(c.detail)}")
 st.caption("Copy it with the button at the top right of the box below.")
 st.code(text, language=None, wrap_lines=True)
 stem = letter.file_stem(d)

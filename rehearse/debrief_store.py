@@ -47,7 +47,6 @@ class Rehearsal:
     question_id: str
     recalled: str
     person: str
-    question_text: str
     # Every recorded take on the question and its probes, oldest first.
     answers: tuple[storage.Answer, ...]
 
@@ -274,9 +273,9 @@ def rehearsals(db: Database, debrief_id: str) -> list[Rehearsal]:
     """For each question they asked: every take the user has recorded on it since, in any drill."""
     out = []
     for r in db["debrief_questions"].rows_where("debrief_id = ?", [debrief_id], order_by="position"):
-        answers = [a for a in (storage.get_answer(db, row["id"]) for row in db.query(
+        ids = [row["id"] for row in db.query(
             "select id from answers where question_id = ? and status != 'skipped' order by created_at, rowid",
-            [r["question_id"]]))]
-        text = answers[0].question_text if answers else r["recalled"]
-        out.append(Rehearsal(r["question_id"], r["recalled"], r["person"] or "", text, tuple(answers)))
+            [r["question_id"]])]
+        out.append(Rehearsal(r["question_id"], r["recalled"], r["person"] or "",
+                             tuple(storage.get_answer(db, i) for i in ids)))
     return out

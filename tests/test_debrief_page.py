@@ -210,13 +210,13 @@ def test_follow_up_letter_is_drafted_checked_and_exported(app_env):
     assert text == letter.draft(d) and "Dear Dana and Sam," in text
     assert at.code[0].value == text  # st.code gives the copy button
     assert [b.label for b in at.download_button] == ["Export as text", "Export as Markdown"]
-    warned = [w.value for w in at.warning]
+    warned = [w.value.replace("\\", "") for w in at.warning]
     assert any("Not generic" in w and "[your name]" in w for w in warned)
     assert any("Builds rapport" in s.value for s in at.success)
 
     fill(at, "Letter", text.replace("[your name]", "Alex").replace(
         "Best regards", "I look forward to hearing from you.\n\nBest regards"))
-    warned = [w.value for w in at.warning]
+    warned = [w.value.replace("\\", "") for w in at.warning]
     assert any("look forward to hearing from you" in w for w in warned) and not any("[your name]" in w for w in warned)
     db = storage.open_database(app_env)
     assert "Alex" in debrief_store.get_debrief(db, d.id).letter  # the edit is kept
