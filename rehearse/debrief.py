@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .bank import Drill, Question
+from .own_questions import slug
 from .errors import DebriefError
 
 KINDS = ("short", "date", "text", "lines", "people")
@@ -377,11 +378,6 @@ def content_words(text: str) -> set[str]:
     return out
 
 
-def slug(text: str, words: int = 6) -> str:
-    parts = re.findall(r"[a-z0-9]+", text.lower())
-    return "-".join(parts[:words]) or "item"
-
-
 def recalled_questions(debrief: Debrief) -> tuple[Recalled, ...]:
     """The recalled questions, with 'Dana: ...' attributed to the person met whose name starts the line."""
     out = []
@@ -425,18 +421,9 @@ def question_from_recalled(recalled: Recalled, debrief: Debrief, question_id: st
     people = (recalled.person,) if recalled.person else debrief.people
     probes = [concern_probe(p, c) for p in people for c in p.concerns]
     probes += [p for p in DEFAULT_PROBES if p not in probes]
-    tags = tuple(dict.fromkeys(t for t in ("debrief", slug(debrief.company, 3) if debrief.company else "") if t))
+    tags = tuple(t for t in ("debrief", slug(debrief.company, 3)) if t)
     text = recalled.text if recalled.text.endswith(("?", ".")) else f"{recalled.text}?"
     return Question(question_id, text, guess_category(text), tags, (60.0, 120.0), tuple(probes))
-
-
-def unique_id(base: str, taken: Iterable[str]) -> str:
-    taken = set(taken)
-    base = base.strip("-")[:48].strip("-") or "question"
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    return candidate
 
 
 def merge_question(existing: Question, generated: Question) -> Question:
@@ -479,5 +466,5 @@ def focus_drill(debrief: Debrief, focus: str, questions: dict[str, Question], ow
         raise DebriefError(
             f"No question matches {focus!r}: add the questions they asked to the debrief, or write a question "
             "about it on the My questions page.")
-    return practice_drill(debrief, chosen, title=f"Focus: {focus}", key="focus-" + slug(focus, 4),
+    return practice_drill(debrief, chosen, title=f"Focus: {focus}", key="focus-" + (slug(focus, 4) or "area"),
                           description=f"Practice for '{focus}', from the debrief of {debrief.title}.")

@@ -227,8 +227,7 @@ def sync_questions(db: Database, settings: Settings, d: Debrief) -> SyncResult:
     for n, recalled in enumerate(debrief.recalled_questions(d)):
         qid = mapped.get(recalled.text)
         if qid is None:
-            base = f"{debrief.slug(d.company, 2)}-{debrief.slug(recalled.text)}" if d.company else debrief.slug(recalled.text)
-            qid = debrief.unique_id(base, taken)
+            qid = own_questions.new_question_id(recalled.text, taken, prefix=own_questions.slug(d.company, 2))
         taken.add(qid)
         generated = debrief.question_from_recalled(recalled, d, qid)
         if qid in current:

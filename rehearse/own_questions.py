@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import math
 import re
-from dataclasses import dataclass, replace
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
@@ -77,21 +78,18 @@ def write_bank(path: Path, title: str, questions: Iterable[Question]) -> tuple[Q
         path.unlink(missing_ok=True)
         return ()
     text = to_toml(title, questions)
-    tmp = path.with_name(f".{path.name}.check")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp.write_text(text, encoding="utf-8")
-    try:
-        loaded = bank.load_question_file(tmp)
-    finally:
-        tmp.unlink(missing_ok=True)
+    # Read back exactly what will be on disk, with the loader's checks, before anything is replaced.
+    loaded = tuple(bank.parse_question(raw, str(path)) for raw in tomllib.loads(text)["questions"])
+    ids = [q.id for q in loaded]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise BankError(f"{path}: question id(s) {', '.join(duplicates)} would appear twice; ids must be unique")
     atomic_write(path, text.encode("utf-8"))
     log.info("wrote %d question(s) to %s", len(loaded), path)
-    return tuple(replace(q, source=str(path)) for q in loaded)
+    return loaded
 
 
 def bank_title(path: Path) -> str:
-    import tomllib
-
     try:
         title = tomllib.loads(path.read_text(encoding="utf-8")).get("title")
     except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
@@ -115,9 +113,13 @@ def is_own(settings: Settings, question: Question) -> bool:
     return bool(question.source) and Path(question.source).parent == settings.user_questions_dir
 
 
-def new_question_id(text: str, taken: Iterable[str]) -> str:
-    words = re.findall(r"[a-z0-9]+", text.lower())[:6]
-    base = "my-" + "-".join(words) if words else "my-question"
+def slug(text: str, words: int = 6) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower())[:words])
+
+
+def new_question_id(text: str, taken: Iterable[str], prefix: str = "my") -> str:
+    """A readable id from the question's first words, unique among `taken`."""
+    base = "-".join(p for p in (prefix, slug(text)) if p)[:60].strip("-") or "my-question"
     taken = set(taken)
     candidate, n = base, 2
     while candidate in taken:
