@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import calendar
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Iterable
 
 from .bank import Drill, Question
-from .own_questions import slug
 from .errors import DebriefError
-
-KINDS = ("short", "date", "text", "lines", "people")
+from .own_questions import slug
 
 
 @dataclass(frozen=True)
@@ -27,7 +25,7 @@ class Item:
 
     name: str
     label: str
-    kind: str
+    kind: str  # short, date, text, lines (one entry per line) or people (one person per line)
     prompt: str
     help: str = ""
 

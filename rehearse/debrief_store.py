@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from . import audio, bank, debrief, own_questions, storage
 from .debrief import Debrief, Person
-from .errors import NotFoundError, RehearseError
+from .errors import DebriefError, NotFoundError, RehearseError
 from .settings import Settings
 from .transcribe import Model, transcribe
 
@@ -242,7 +242,7 @@ def sync_questions(db: Database, settings: Settings, d: Debrief) -> SyncResult:
         rows.append({"debrief_id": d.id, "question_id": qid, "recalled": recalled.text,
                      "person": recalled.person.name if recalled.person else "", "position": n})
     if not ids:
-        raise debrief.DebriefError(
+        raise DebriefError(
             "This debrief has no recalled questions yet: fill in 'Questions they asked', one per line.")
     own_questions.write_bank(path, f"From the debrief: {d.title}", current.values())
     with db.conn:

@@ -1,7 +1,7 @@
 """Debrief checklist rules, spoken merges, questions made from a debrief, and their storage on real SQLite files."""
 
+import sqlite3
 from dataclasses import replace
-from datetime import date
 
 import pytest
 
@@ -10,8 +10,6 @@ from rehearse.debrief import Debrief, Person
 from rehearse.errors import DebriefError, NotFoundError
 
 from examples import FULL, TODAY
-
-
 
 
 def test_full_debrief_is_complete_and_empty_one_lists_every_item():
@@ -137,6 +135,8 @@ def test_debrief_saved_as_draft_and_reloaded(settings, db):
     assert reopened["debriefs"].get(d.id)["status"] == "complete"
     assert debrief_store.get_debrief(db, d.id) == saved
     assert [x.id for x in debrief_store.list_debriefs(db)] == [d.id]
+    with pytest.raises(sqlite3.IntegrityError):  # a link must name a real session
+        debrief_store.link_session(db, d.id, "no-such-session")
     debrief_store.delete_debrief(db, d.id)
     with pytest.raises(NotFoundError):
         debrief_store.get_debrief(db, d.id)
