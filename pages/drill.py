@@ -20,11 +20,13 @@ for problem in library.problems:
 run = st.session_state.get("run")
 
 
-def start(drill: bank.Drill) -> None:
+def start(drill: bank.Drill, on_start=None) -> None:
     steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
     sid = storage.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
     ui.voice(settings).prefetch(s.prompt for s in steps)
     st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
+    if on_start is not None:
+        on_start(db, sid)
 
 
 def advance(run: dict, to: int | None = None) -> None:
@@ -33,6 +35,14 @@ def advance(run: dict, to: int | None = None) -> None:
         storage.end_session(db, run["session_id"], "completed")
         run["finished"] = True
 
+
+# Another page (a debrief, my questions) asked for this drill: it replaces any run in progress.
+request = ui.take_drill_request()
+if request is not None:
+    if run is not None and not run["finished"]:
+        storage.end_session(db, run["session_id"], "ended")
+    start(request.drill, request.on_start)
+    run = st.session_state.run
 
 if run is None:
     if "voice_warm" not in st.session_state:

@@ -33,6 +33,10 @@ class StorageError(RehearseError):
     """The database or the data folder cannot be read or written."""
 
 
+class DebriefError(RehearseError):
+    """A debrief is missing what an action needs, or has a value that cannot be used."""
+
+
 class NotFoundError(RehearseError):
     """A session, answer or question id that does not exist."""
 

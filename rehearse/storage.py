@@ -49,6 +49,39 @@ def m001_initial(db: Database) -> None:
     )
 
 
+@migrations()
+def m_issue5_debriefs(db: Database) -> None:
+    # List items (questions asked, areas, takeaways) are JSON arrays of strings.
+    db["debriefs"].create(
+        {"id": str, "status": str, "company": str, "role": str, "stage": str, "interview_date": str, "format": str,
+         "expected_style": str, "actual_style": str, "questions_asked": str, "observations": str,
+         "my_questions": str, "weak_areas": str, "strong_areas": str, "assessment": str, "out_of_control": str,
+         "mistakes": str, "lessons": str, "takeaways": str, "letter": str, "created_at": str, "updated_at": str},
+        pk="id", not_null={"status", "created_at", "updated_at"},
+    )
+    db["debrief_people"].create(
+        {"debrief_id": str, "position": int, "name": str, "role": str, "concerns": str},
+        pk=("debrief_id", "position"), foreign_keys=[("debrief_id", "debriefs", "id")],
+    )
+    # The questions made from a debrief: answers on them, in any drill, link back to it.
+    db["debrief_questions"].create(
+        {"debrief_id": str, "question_id": str, "recalled": str, "person": str, "position": int},
+        pk=("debrief_id", "question_id"), foreign_keys=[("debrief_id", "debriefs", "id")],
+    )
+    db["debrief_questions"].create_index(["question_id"])
+    # Drills started from a debrief (a weak area, a takeaway, the questions they asked).
+    db["debrief_sessions"].create(
+        {"session_id": str, "debrief_id": str, "focus": str},
+        pk="session_id", foreign_keys=[("session_id", "sessions", "id"), ("debrief_id", "debriefs", "id")],
+    )
+    # Each spoken checklist answer: the audio is saved before the row, the transcript added after.
+    db["debrief_recordings"].create(
+        {"id": str, "debrief_id": str, "item": str, "audio_path": str, "duration": float, "transcript": str,
+         "status": str, "error": str, "created_at": str},
+        pk="id", foreign_keys=[("debrief_id", "debriefs", "id")], not_null={"debrief_id", "item", "status"},
+    )
+
+
 ANSWER_STATUSES = ("recorded", "transcribed", "failed", "skipped")
 SESSION_STATUSES = ("active", "completed", "ended")
 

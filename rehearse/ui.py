@@ -7,11 +7,14 @@ pure functions elsewhere in rehearse/.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Callable
 
 import streamlit as st
 from sqlite_utils import Database
 
 from . import storage
+from .bank import Drill
 from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model
@@ -139,3 +142,24 @@ def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: 
 
 def show_error(exc: RehearseError) -> None:
     st.error(str(exc))
+
+
+@dataclass(frozen=True)
+class DrillRequest:
+    """A drill another page wants run now; `on_start(db, session_id)` runs once its session exists."""
+
+    drill: Drill
+    on_start: Callable[[Database, str], None] | None = None
+
+
+_DRILL_REQUEST = "drill_request"
+
+
+def request_drill(drill: Drill, on_start: Callable[[Database, str], None] | None = None) -> None:
+    """Open the drill page and start `drill` there at once."""
+    st.session_state[_DRILL_REQUEST] = DrillRequest(drill, on_start)
+    st.switch_page("pages/drill.py")
+
+
+def take_drill_request() -> DrillRequest | None:
+    return st.session_state.pop(_DRILL_REQUEST, None)
