@@ -10,11 +10,7 @@ settings = ui.settings()
 st.title("Debrief")
 st.caption("A day after a real interview, while you still remember it. Everything saves as you type or speak.")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 
 def new_debrief() -> None:
