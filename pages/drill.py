@@ -30,6 +30,13 @@ def start(drill: bank.Drill) -> None:
     st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
 
 
+# Another page (the practice queue) can hand over a drill built in code, such as "due today".
+pending = st.session_state.pop("start_drill", None)
+if pending is not None and (run is None or run["finished"]):
+    start(pending)
+    run = st.session_state.run
+
+
 def advance(run: dict, to: int | None = None) -> None:
     run["index"] = run["index"] + 1 if to is None else to
     if run["index"] >= len(run["steps"]):

@@ -33,5 +33,13 @@ class StorageError(RehearseError):
     """The database or the data folder cannot be read or written."""
 
 
+class SearchError(RehearseError):
+    """A history search or filter the database cannot run."""
+
+
+class BackupError(RehearseError):
+    """A backup archive cannot be written, read or restored."""
+
+
 class NotFoundError(RehearseError):
     """A session, answer or question id that does not exist."""
