@@ -83,6 +83,8 @@ def recover(db: Database, settings: Settings) -> int:
     named = {r[0] for r in db.execute("select audio_path from answers where audio_path is not null")}
     done = 0
     for aside in settings.audio_dir.glob(f".*{ASIDE_SUFFIX}"):
+        if not aside.is_file():
+            continue
         original = aside.with_name(aside.name[1:-len(ASIDE_SUFFIX)])
         if str(original.relative_to(settings.home)) in named:
             os.replace(aside, original)
@@ -105,7 +107,7 @@ def delete_answer(db: Database, settings: Settings, answer_id: str) -> Deleted:
     recover(db, settings)
     answer = storage.get_answer(db, answer_id)
     paths = [answer.audio_path] if answer.audio_path else []
-    with _files_aside(settings, paths) as size, db.conn:
+    with _files_aside(settings, paths) as size, db.atomic():
         _delete_rows(db, [answer_id])
     log.info("deleted answer %s", answer_id)
     return Deleted(1, len(paths), size)
@@ -117,7 +119,7 @@ def delete_session(db: Database, settings: Settings, session_id: str) -> Deleted
     storage.get_session(db, session_id)
     rows = db.execute("select id, audio_path from answers where session_id = ?", [session_id]).fetchall()
     paths = [p for _, p in rows if p]
-    with _files_aside(settings, paths) as size, db.conn:
+    with _files_aside(settings, paths) as size, db.atomic():
         _delete_rows(db, [aid for aid, _ in rows])
         db.execute("delete from sessions where id = ?", [session_id])
     log.info("deleted session %s with %d answers", session_id, len(rows))
@@ -147,9 +149,9 @@ def prune_audio(db: Database, settings: Settings, plan: PrunePlan) -> Deleted:
     marks = ", ".join("?" for _ in plan.answers)
     rows = db.execute(f"select id, audio_path from answers where audio_path is not null and id in ({marks})",
                       list(plan.answers)).fetchall()
-    with _files_aside(settings, [p for _, p in rows]) as size, db.conn:
+    with _files_aside(settings, [p for _, p in rows]) as size, db.atomic():
         stamp = storage.now()
-        db.executemany("update answers set audio_path = null, updated_at = ? where id = ?", [(stamp, aid) for aid, _ in rows])
+        db.conn.executemany("update answers set audio_path = null, updated_at = ? where id = ?", [(stamp, aid) for aid, _ in rows])
     log.info("pruned audio of %d answers (%d bytes)", len(rows), size)
     return Deleted(len(rows), len(rows), size)
 

@@ -60,7 +60,7 @@ class RestoreInfo:
 def find_session(db: Database, ref: str) -> storage.Session:
     """A session by its id or an unambiguous start of it (as printed by the app and the CLI)."""
     ref = ref.strip()
-    rows = db.execute("select id from sessions where id like ? order by id", [ref.replace("%", "") + "%"]).fetchall()
+    rows = db.execute("select id from sessions where substr(id, 1, ?) = ? order by id", [len(ref), ref]).fetchall()
     if not ref or not rows:
         raise NotFoundError(f"No session with id {ref!r}; `rehearse export --list` shows every session's id.")
     if len(rows) > 1 and rows[0][0] != ref:
