@@ -21,7 +21,7 @@ if not questions:
     st.info("No answers yet. Once you have answered a question more than once, compare the takes here.")
     st.stop()
 if st.session_state.get("compare_question") not in questions:
-    st.session_state.compare_question = next(iter(questions))
+    st.session_state.compare_question = max(questions.values(), key=lambda q: q.count).id  # most practised first
 question_id = st.selectbox("Question", list(questions), key="compare_question",
                            format_func=lambda q: f"{questions[q].label} ({questions[q].count} takes)")
 
@@ -47,6 +47,8 @@ for part, tab in zip(parts, tabs):
                        f"{diff.removed} word(s) dropped (struck through) · {diff.added} new (bold)")
             with st.container(border=True):
                 st.markdown(ui.diff_markdown(diff.pieces))
+            st.dataframe(compare.side_by_side(by_id[older], by_id[newer]), hide_index=True,
+                         key=f"side-{question_id}-{part.probe_index}")
         else:
             st.caption("Record this one again to compare two takes word by word.")
         all_key = f"compare-all-{question_id}-{part.probe_index}"

@@ -107,7 +107,8 @@ for hit in results.hits:
         rating = "★" * answer.stars if answer.stars else "not rated"
         step = f"follow-up {answer.probe_index}" if answer.probe_index else "main answer"
         st.caption(f"{clock.label(answer.created_at)} · {hit.drill_title} · {step} · take {answer.take} · {rating}")
-        st.markdown(f"**{ui.plain(answer.prompt)}**")
+        st.markdown(f"**{ui.plain(answer.prompt)}**" + (f" (follow-up to: {ui.plain(answer.question_text)})"
+                                                         if answer.probe_index else ""))
         if answer.status == "transcribed":
             st.markdown(ui.highlighted(hit.transcript))
         else:

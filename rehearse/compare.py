@@ -62,6 +62,19 @@ def take_label(answer: storage.Answer) -> str:
     return f"{clock.label(answer.created_at)} · take {answer.take} · {words} · {stars}"
 
 
+SIDE_BY_SIDE = (("duration", "Length (s)"), ("word_count", "Words"), ("wpm", "Pace (words/min)"),
+                ("fillers_per_minute", "Fillers per minute"), ("long_pauses", "Long pauses"),
+                ("longest_pause", "Longest pause (s)"))
+
+
+def side_by_side(older: storage.Answer, newer: storage.Answer) -> list[dict]:
+    """The two takes' measurements and ratings, one row per signal, for a table."""
+    rows = [{"Signal": label, "From": (older.metrics or {}).get(key), "To": (newer.metrics or {}).get(key)}
+            for key, label in SIDE_BY_SIDE]
+    rows.append({"Signal": "Self-rating (stars)", "From": older.stars, "To": newer.stars})
+    return rows
+
+
 def _norm(word: str) -> str:
     return _STRIP.sub("", word.lower().replace("’", "'"))
 

@@ -266,8 +266,6 @@ def step_answers(db: Database, session_id: str, question_id: str, probe_index: i
         [session_id, question_id, probe_index])]
 
 
-# Migrations appended by later issues: each one only adds to the schema above.
-
 @migrations()
 def m_issue4_fts(db: Database) -> None:
     """Full-text search over transcripts (answers) and notes (ratings), kept in sync by triggers.

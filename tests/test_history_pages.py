@@ -162,6 +162,9 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     diff = next(m.value for m in at.tabs[0].markdown if ":green[**" in m.value)
     assert ":red[~~Um so~~]" in diff
     assert any("words in common" in c.value for c in at.tabs[0].caption)
+    side = at.tabs[0].dataframe[0].value
+    assert list(side["Signal"])[-1] == "Self-rating (stars)" and list(side.iloc[-1][["From", "To"]]) == [2, 5]
+    assert list(side.iloc[2][["From", "To"]]) == [data.answers["first"].metrics["wpm"], data.answers["latest"].metrics["wpm"]]
     at.selectbox(key="compare_question").set_value(FAIL)
     rerun(at)
     assert [t.label for t in at.tabs] == ["Main answer (1)"]
