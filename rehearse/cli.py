@@ -49,45 +49,6 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if library.problems else 0
 
 
-def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
-    from . import export, storage
-
-    db = storage.open_database(settings)
-    if args.list:
-        print("\n".join(export.session_lines(db)) or "No sessions yet.")
-        return 0
-    session = export.find_session(db, args.session) if args.session else None
-    if args.format == "backup":
-        if session:
-            print("rehearse: a backup always holds everything; leave out --session", file=sys.stderr)
-            return 2
-        dest = Path(args.output or export.file_name("backup"))
-        info = export.write_backup(db, settings, dest)
-        print(f"Backed up {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and "
-              f"{info.files} file(s) to {dest}", file=sys.stderr)
-        for rel in info.missing:
-            print(f"warning: {rel} is named by an answer but missing from {settings.home}", file=sys.stderr)
-        return 0
-    text = export.export_text(db, args.format, session.id if session else None)
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-        print(f"Wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
-    return 0
-
-
-def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
-    from . import export
-
-    if args.into:
-        settings = settings.with_home(Path(args.into).expanduser())
-    info = export.restore_backup(Path(args.archive), settings)
-    print(f"Restored {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and {info.files} "
-          f"file(s) into {info.home}")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rehearse", description="Practise interview answers out loud, privately.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -96,19 +57,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model and seconds (an array for several files)")
     p.set_defaults(func=cmd_transcribe)
-    p = sub.add_parser("check", help="validate every question bank and drill file")
-    p.set_defaults(func=cmd_check)
+    from . import export  # imported here so this block stands alone
     p = sub.add_parser("export", help="export one session or everything as Markdown, CSV or JSON, or make a backup archive")
     p.add_argument("--format", choices=["markdown", "csv", "json", "backup"], default="markdown",
                    help="markdown (a readable report), csv, json, or backup (a zip of the database and audio)")
     p.add_argument("--session", metavar="ID", help="only this session (its id, or enough of its start to be unique)")
     p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output; a backup gets a dated file name)")
     p.add_argument("--list", action="store_true", help="list the sessions with their ids and stop")
-    p.set_defaults(func=cmd_export)
+    p.set_defaults(func=export.cmd_export)
     p = sub.add_parser("restore", help="restore a backup archive into an empty data folder")
     p.add_argument("archive", metavar="ARCHIVE")
     p.add_argument("--into", metavar="DIR", help="the data folder to restore into (default: REHEARSE_HOME or the user data folder); must be empty")
-    p.set_defaults(func=cmd_restore)
+    p.set_defaults(func=export.cmd_restore)
+    p = sub.add_parser("check", help="validate every question bank and drill file")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

@@ -8,6 +8,7 @@ checksum and only writes into an empty data folder, so it can never mix two hist
 
 from __future__ import annotations
 
+import argparse
 import csv
 import hashlib
 import io
@@ -16,6 +17,7 @@ import logging
 import os
 import re
 import sqlite3
+import sys
 import tempfile
 import zipfile
 from dataclasses import asdict, dataclass
@@ -383,3 +385,42 @@ def backup_to_bytes(db: Database, settings: Settings) -> tuple[bytes, BackupInfo
     buf = io.BytesIO()
     info = write_backup(db, settings, buf)
     return buf.getvalue(), info
+
+
+# The command line (`rehearse export`, `rehearse restore`); cli.py only declares the arguments.
+
+def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
+    """`rehearse export`: a report, CSV or JSON to standard output or a file, or a backup archive."""
+    db = storage.open_database(settings)
+    if args.list:
+        print("\n".join(session_lines(db)) or "No sessions yet.")
+        return 0
+    session = find_session(db, args.session) if args.session else None
+    if args.format == "backup":
+        if session:
+            print("rehearse: a backup always holds everything; leave out --session", file=sys.stderr)
+            return 2
+        dest = Path(args.output or file_name("backup"))
+        info = write_backup(db, settings, dest)
+        print(f"Backed up {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and "
+              f"{info.files} file(s) to {dest}", file=sys.stderr)
+        for rel in info.missing:
+            print(f"warning: {rel} is named by an answer but missing from {settings.home}", file=sys.stderr)
+        return 0
+    text = export_text(db, args.format, session.id if session else None)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        print(f"Wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """`rehearse restore`: a backup into an empty data folder."""
+    if args.into:
+        settings = settings.with_home(Path(args.into).expanduser())
+    info = restore_backup(Path(args.archive), settings)
+    print(f"Restored {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and {info.files} "
+          f"file(s) into {info.home}")
+    return 0
