@@ -4,10 +4,23 @@ import streamlit as st
 
 st.set_page_config(page_title="Rehearse", page_icon="🎙️", layout="centered")
 
-navigation = st.navigation([
-    st.Page("pages/drill.py", title="Drill", icon="🎙️", default=True),
-    st.Page("pages/review.py", title="Review", icon="📼"),
-    st.Page("pages/debrief.py", title="Debrief", icon="📝"),
-    st.Page("pages/my_questions.py", title="My questions", icon="✍️"),
-])
+navigation = st.navigation({
+    "Practise": [
+        st.Page("pages/drill.py", title="Drill", icon="🎙️", default=True),
+        st.Page("pages/queue.py", title="Practice queue", icon="🗓️"),
+        st.Page("pages/my_questions.py", title="My questions", icon="✍️"),
+    ],
+    "Look back": [
+        st.Page("pages/review.py", title="Review", icon="📼"),
+        st.Page("pages/history.py", title="History", icon="🔎"),
+        st.Page("pages/compare.py", title="Compare takes", icon="🔁"),
+        st.Page("pages/progress.py", title="Progress", icon="📈"),
+    ],
+    "Real interviews": [
+        st.Page("pages/debrief.py", title="Debrief", icon="📝"),
+    ],
+    "Your data": [
+        st.Page("pages/data.py", title="Export and delete", icon="💾"),
+    ],
+})
 navigation.run()

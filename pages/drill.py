@@ -36,7 +36,7 @@ def advance(run: dict, to: int | None = None) -> None:
         run["finished"] = True
 
 
-# Another page (a debrief, my questions) asked for this drill: it replaces any run in progress.
+# Another page (practice queue, debrief, my questions) asked for this drill: it replaces any run in progress.
 request = ui.take_drill_request()
 if request is not None:
     if run is not None and not run["finished"]:

@@ -57,6 +57,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model and seconds (an array for several files)")
     p.set_defaults(func=cmd_transcribe)
+    from . import export  # imported here so this block stands alone
+    p = sub.add_parser("export", help="export one session or everything as Markdown, CSV or JSON, or make a backup archive")
+    p.add_argument("--format", choices=["markdown", "csv", "json", "backup"], default="markdown",
+                   help="markdown (a readable report), csv, json, or backup (a zip of the database and audio)")
+    p.add_argument("--session", metavar="ID", help="only this session (its id, or enough of its start to be unique)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output; a backup gets a dated file name)")
+    p.add_argument("--list", action="store_true", help="list the sessions with their ids and stop")
+    p.set_defaults(func=export.cmd_export)
+    p = sub.add_parser("restore", help="restore a backup archive into an empty data folder")
+    p.add_argument("archive", metavar="ARCHIVE")
+    p.add_argument("--into", metavar="DIR", help="the data folder to restore into (default: REHEARSE_HOME or the user data folder); must be empty")
+    p.set_defaults(func=export.cmd_restore)
     p = sub.add_parser("check", help="validate every question bank and drill file")
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("drill", help="run a drill in the terminal with the local microphone and speakers (lists the drills without DRILL)")

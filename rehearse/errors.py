@@ -37,6 +37,14 @@ class DebriefError(RehearseError):
     """A debrief is missing what an action needs, or has a value that cannot be used."""
 
 
+class SearchError(RehearseError):
+    """A history search or filter the database cannot run."""
+
+
+class BackupError(RehearseError):
+    """A backup archive cannot be written, read or restored."""
+
+
 class NotFoundError(RehearseError):
     """A session, answer or question id that does not exist."""
 

@@ -297,3 +297,16 @@ def step_answers(db: Database, session_id: str, question_id: str, probe_index: i
     return [_answer(r) for r in _rows(
         db, ANSWER_SELECT + " where session_id = ? and question_id = ? and probe_index = ? order by take desc",
         [session_id, question_id, probe_index])]
+
+
+@migrations()
+def m_issue4_fts(db: Database) -> None:
+    """Full-text search over transcripts (answers) and notes (ratings), kept in sync by triggers.
+
+    Two external-content FTS5 tables keyed on each table's rowid: the triggers sqlite-utils
+    creates update them on every insert, update and delete, so search never goes stale.
+    """
+    db["answers"].enable_fts(["transcript"], fts_version="FTS5", tokenize="porter", create_triggers=True)
+    db["ratings"].enable_fts(["note"], fts_version="FTS5", tokenize="porter", create_triggers=True)
+    # History lists newest first and filters by date range.
+    db["answers"].create_index(["created_at"])

@@ -38,6 +38,39 @@ def voice(settings: Settings) -> Voice:
     return Voice(settings)
 
 
+def highlighted(segments: tuple[tuple[str, bool], ...]) -> str:
+    """Search results as inert Markdown, the matched words highlighted (the pieces come from history.segments)."""
+    return "".join(f":orange-background[{plain(text)}]" if hit and text.strip() else plain(text)
+                   for text, hit in segments)
+
+
+def diff_markdown(pieces: tuple) -> str:
+    """A compare.WordDiff's pieces: dropped words struck through in red, new words bold in green."""
+    styles = {"same": "{}", "removed": ":red[~~{}~~]", "added": ":green[**{}**]"}
+    return " ".join(styles[p.kind].format(plain(p.text)) for p in pieces)
+
+
+def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") -> bool:
+    """A two-step button for what cannot be undone: the first click asks, then True once on "yes".
+
+    `token` names what is being confirmed, so choosing another item asks again.
+    """
+    if st.session_state.get(key) != token:
+        if st.button(ask, key=f"{key}-ask"):
+            st.session_state[key] = token
+            st.rerun()
+        return False
+    st.warning(warning)
+    left, right = st.columns(2)
+    if right.button("Cancel", key=f"{key}-no"):
+        st.session_state.pop(key, None)
+        st.rerun()
+    if left.button(yes, type="primary", key=f"{key}-yes"):
+        st.session_state.pop(key, None)
+        return True
+    return False
+
+
 def database(settings: Settings) -> Database:
     # A connection per script run: Streamlit runs each session in its own thread.
     return storage.open_database(settings)

@@ -1,0 +1,39 @@
+"""Stored times are UTC ISO strings; people think in local days. The conversions live here."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+
+def parse(stamp: str) -> datetime:
+    """A stored ISO time as an aware datetime (a naive one is taken as UTC)."""
+    value = datetime.fromisoformat(stamp)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def local(stamp: str) -> datetime:
+    return parse(stamp).astimezone()
+
+
+def local_day(stamp: str) -> date:
+    return local(stamp).date()
+
+
+def label(stamp: str) -> str:
+    """'2025-03-04 18:30' in the machine's time zone, for lists and reports."""
+    return local(stamp).strftime("%Y-%m-%d %H:%M")
+
+
+def day_start(day: date) -> str:
+    """The UTC ISO time at which a local day starts, comparable with stored times as text."""
+    start = datetime.combine(day, time.min).astimezone()
+    return start.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def day_end(day: date) -> str:
+    """The UTC ISO time at which a local day ends (the next day's start, exclusive)."""
+    return day_start(day + timedelta(days=1))
+
+
+def today() -> date:
+    return datetime.now().astimezone().date()
