@@ -89,7 +89,7 @@ def _debrief(row: dict[str, Any], people: tuple[Person, ...]) -> Debrief:
 def create_debrief(db: Database) -> Debrief:
     stamp = storage.now()
     d = Debrief(id=storage.new_id(), created_at=stamp, updated_at=stamp)
-    with db.conn:
+    with storage.transaction(db):
         db["debriefs"].insert(_row(d))
     return d
 
@@ -116,7 +116,7 @@ def list_debriefs(db: Database) -> list[Debrief]:
 def save_debrief(db: Database, d: Debrief) -> Debrief:
     get_debrief(db, d.id)
     d = replace(d, updated_at=storage.now())
-    with db.conn:
+    with storage.transaction(db):
         db["debriefs"].update(d.id, _row(d))
         db["debrief_people"].delete_where("debrief_id = ?", [d.id])
         db["debrief_people"].insert_all([
@@ -137,7 +137,7 @@ def set_letter(db: Database, debrief_id: str, text: str) -> Debrief:
 def delete_debrief(db: Database, debrief_id: str) -> None:
     """The debrief, its people, links and recordings rows; audio files and practised answers stay."""
     get_debrief(db, debrief_id)
-    with db.conn:
+    with storage.transaction(db):
         for table in ("debrief_people", "debrief_questions", "debrief_sessions", "debrief_recordings"):
             db[table].delete_where("debrief_id = ?", [debrief_id])
         db["debriefs"].delete(debrief_id)
@@ -168,7 +168,7 @@ def save_recording(db: Database, settings: Settings, debrief_id: str, item: str,
            "transcript": None, "status": "failed" if saved.error else "recorded", "error": saved.error,
            "created_at": storage.now()}
     try:
-        with db.conn:
+        with storage.transaction(db):
             db["debrief_recordings"].insert(row)
     except Exception:
         saved.path.unlink(missing_ok=True)
@@ -189,7 +189,7 @@ def transcribe_recording(db: Database, settings: Settings, model: Model, rec_id:
     except RehearseError as exc:
         log.info("debrief recording %s failed: %s", rec_id, exc)
         update = {"status": "failed", "error": str(exc)}
-    with db.conn:
+    with storage.transaction(db):
         db["debrief_recordings"].update(rec_id, update)
     return _recording(db["debrief_recordings"].get(rec_id))
 
@@ -245,7 +245,7 @@ def sync_questions(db: Database, settings: Settings, d: Debrief) -> SyncResult:
         raise DebriefError(
             "This debrief has no recalled questions yet: fill in 'Questions they asked', one per line.")
     own_questions.write_bank(path, f"From the debrief: {d.title}", current.values())
-    with db.conn:
+    with storage.transaction(db):
         db["debrief_questions"].upsert_all(rows, pk=("debrief_id", "question_id"))
     return SyncResult(str(path), tuple(added), tuple(updated), tuple(ids))
 
@@ -257,7 +257,7 @@ def question_ids(db: Database, debrief_id: str) -> list[str]:
 
 def link_session(db: Database, debrief_id: str, session_id: str, focus: str = "") -> None:
     get_debrief(db, debrief_id)
-    with db.conn:
+    with storage.transaction(db):
         db["debrief_sessions"].upsert({"session_id": session_id, "debrief_id": debrief_id, "focus": focus},
                                       pk="session_id")
 

@@ -107,7 +107,7 @@ def delete_answer(db: Database, settings: Settings, answer_id: str) -> Deleted:
     recover(db, settings)
     answer = storage.get_answer(db, answer_id)
     paths = [answer.audio_path] if answer.audio_path else []
-    with _files_aside(settings, paths) as size, db.atomic():
+    with _files_aside(settings, paths) as size, storage.transaction(db):
         _delete_rows(db, [answer_id])
     log.info("deleted answer %s", answer_id)
     return Deleted(1, len(paths), size)
@@ -119,7 +119,7 @@ def delete_session(db: Database, settings: Settings, session_id: str) -> Deleted
     storage.get_session(db, session_id)
     rows = db.execute("select id, audio_path from answers where session_id = ?", [session_id]).fetchall()
     paths = [p for _, p in rows if p]
-    with _files_aside(settings, paths) as size, db.atomic():
+    with _files_aside(settings, paths) as size, storage.transaction(db):
         _delete_rows(db, [aid for aid, _ in rows])
         db.execute("delete from sessions where id = ?", [session_id])
     log.info("deleted session %s with %d answers", session_id, len(rows))
@@ -149,7 +149,7 @@ def prune_audio(db: Database, settings: Settings, plan: PrunePlan) -> Deleted:
     marks = ", ".join("?" for _ in plan.answers)
     rows = db.execute(f"select id, audio_path from answers where audio_path is not null and id in ({marks})",
                       list(plan.answers)).fetchall()
-    with _files_aside(settings, [p for _, p in rows]) as size, db.atomic():
+    with _files_aside(settings, [p for _, p in rows]) as size, storage.transaction(db):
         stamp = storage.now()
         db.conn.executemany("update answers set audio_path = null, updated_at = ? where id = ?", [(stamp, aid) for aid, _ in rows])
     log.info("pruned audio of %d answers (%d bytes)", len(rows), size)

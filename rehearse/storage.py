@@ -6,6 +6,7 @@ restored elsewhere. Audio is always written before the row that names it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -14,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database, Migrations
 
@@ -92,6 +93,27 @@ def now() -> str:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+@contextlib.contextmanager
+def transaction(db: Database) -> Iterator[Database]:
+    """Like db.atomic(), but the outermost transaction takes the write lock up front.
+
+    A deferred transaction can fail at once with "database is locked" when another connection
+    (a second browser tab, the terminal drill) writes at the same moment; BEGIN IMMEDIATE waits
+    for the lock within the connection's timeout instead.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    db.conn.execute("COMMIT")
 
 
 def migrate(db: Database) -> Database:
@@ -182,7 +204,7 @@ def _rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, 
 
 def create_session(db: Database, drill_id: str, drill_title: str, plan: Iterable[dict], source: str = "app") -> str:
     sid = new_id()
-    with db.conn:
+    with transaction(db):
         db["sessions"].insert({
             "id": sid, "drill_id": drill_id, "drill_title": drill_title, "source": source, "status": "active",
             "plan": json.dumps(list(plan)), "started_at": now(), "ended_at": None,
@@ -194,7 +216,7 @@ def end_session(db: Database, session_id: str, status: str = "completed") -> Non
     if status not in SESSION_STATUSES:
         raise ValueError(f"session status {status!r} not in {SESSION_STATUSES}")
     get_session(db, session_id)
-    with db.conn:
+    with transaction(db):
         db["sessions"].update(session_id, {"status": status, "ended_at": now()})
 
 
@@ -219,14 +241,6 @@ def list_sessions(db: Database, limit: int | None = None) -> list[Session]:
     return [_session(r) for r in _rows(db, sql)]
 
 
-def next_take(db: Database, session_id: str, question_id: str, probe_index: int) -> int:
-    row = db.execute(
-        "select coalesce(max(take), 0) from answers where session_id = ? and question_id = ? and probe_index = ?",
-        [session_id, question_id, probe_index],
-    ).fetchone()
-    return row[0] + 1
-
-
 def add_answer(
     db: Database, *, answer_id: str, session_id: str, question_id: str, question_text: str, probe_index: int,
     prompt: str, audio_path: str | None, duration: float | None, status: str, error: str | None = None,
@@ -235,21 +249,27 @@ def add_answer(
         raise ValueError(f"answer status {status!r} not in {ANSWER_STATUSES}")
     get_session(db, session_id)
     stamp = now()
-    with db.conn:
-        take = next_take(db, session_id, question_id, probe_index)
-        db["answers"].insert({
-            "id": answer_id, "session_id": session_id, "question_id": question_id, "question_text": question_text,
-            "probe_index": probe_index, "prompt": prompt, "take": take, "audio_path": audio_path,
-            "duration": duration, "transcript": None, "words": None, "model": None, "transcribe_seconds": None,
-            "status": status, "error": error, "metrics": None, "created_at": stamp, "updated_at": stamp,
-        })
+    # The take number is computed inside the INSERT itself: two tabs saving the same step at once
+    # cannot both read the same maximum and store the same take.
+    with transaction(db):
+        db.execute(
+            """insert into answers (id, session_id, question_id, question_text, probe_index, prompt, take,
+                   audio_path, duration, status, error, created_at, updated_at)
+               values (:id, :session_id, :question_id, :question_text, :probe_index, :prompt,
+                   (select coalesce(max(take), 0) + 1 from answers
+                    where session_id = :session_id and question_id = :question_id and probe_index = :probe_index),
+                   :audio_path, :duration, :status, :error, :stamp, :stamp)""",
+            {"id": answer_id, "session_id": session_id, "question_id": question_id, "question_text": question_text,
+             "probe_index": probe_index, "prompt": prompt, "audio_path": audio_path, "duration": duration,
+             "status": status, "error": error, "stamp": stamp},
+        )
     return get_answer(db, answer_id)
 
 
 def save_transcript(db: Database, answer_id: str, *, text: str, words: Iterable[dict], model: str,
                     seconds: float, duration: float, metrics: dict | None = None) -> Answer:
     get_answer(db, answer_id)
-    with db.conn:
+    with transaction(db):
         db["answers"].update(answer_id, {
             "transcript": text, "words": json.dumps(list(words)), "model": model, "transcribe_seconds": seconds,
             "duration": duration, "status": "transcribed", "error": None,
@@ -260,7 +280,7 @@ def save_transcript(db: Database, answer_id: str, *, text: str, words: Iterable[
 
 def mark_failed(db: Database, answer_id: str, error: str) -> Answer:
     get_answer(db, answer_id)
-    with db.conn:
+    with transaction(db):
         db["answers"].update(answer_id, {"status": "failed", "error": error, "updated_at": now()})
     return get_answer(db, answer_id)
 
@@ -270,7 +290,7 @@ def set_rating(db: Database, answer_id: str, *, stars: int | None = None, note: 
     if stars is not None and not 1 <= stars <= 5:
         raise ValueError(f"stars must be 1 to 5, got {stars}")
     current = get_answer(db, answer_id)
-    with db.conn:
+    with transaction(db):
         db["ratings"].upsert({
             "answer_id": answer_id,
             "stars": stars if stars is not None else current.stars,

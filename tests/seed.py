@@ -77,14 +77,14 @@ def add_take(db, settings: Settings, session_id: str, st: Step, text: str, *, da
 
 
 def backdate(db, answer_id: str, days_ago: int, minute: int = 0) -> None:
-    with db.conn:
+    with db.atomic():
         db.execute("update answers set created_at = ?, updated_at = ? where id = ?",
                    [iso(days_ago, minute), iso(days_ago, minute), answer_id])
 
 
 def session(db, drill_id: str, title: str, days_ago: int) -> str:
     sid = storage.create_session(db, drill_id, title, [])
-    with db.conn:
+    with db.atomic():
         db.execute("update sessions set started_at = ? where id = ?", [iso(days_ago, 0), sid])
     return sid
 

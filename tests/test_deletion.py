@@ -132,7 +132,7 @@ def test_recover_after_a_crash_between_rename_and_commit(settings, db):
     for answer in (kept, gone):
         path = answer.audio_file(settings)
         os.replace(path, path.with_name(f".{path.name}{deletion.ASIDE_SUFFIX}"))
-    with db.conn:
+    with db.atomic():
         db.execute("delete from ratings where answer_id = ?", [gone.id])
         db.execute("delete from answers where id = ?", [gone.id])
     assert deletion.recover(db, settings) == 2

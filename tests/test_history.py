@@ -44,7 +44,7 @@ def test_migration_adds_fts_tables_kept_in_sync_by_triggers(db):
     assert ids(history.search(db, history.Filters(text="mango"))) == ["a1"]
     storage.set_rating(db, "a1", note="Nothing fruity")
     assert history.search(db, history.Filters(text="mango")).total == 0
-    with db.conn:
+    with db.atomic():
         db.execute("delete from ratings where answer_id = 'a1'")
         db.execute("delete from answers where id = 'a1'")
     assert history.search(db, history.Filters(text="banana")).total == 0

@@ -30,7 +30,7 @@ def test_migrations_create_schema_with_wal_and_foreign_keys(settings, db):
     assert applied[0] == "m001_initial" and len(applied) == len(set(applied))
     assert oct(settings.home.stat().st_mode & 0o777) == "0o700"
     with pytest.raises(sqlite3.IntegrityError):
-        with db.conn:
+        with db.atomic():
             db["answers"].insert({"id": "x", "session_id": "no-such-session", "question_id": "q", "probe_index": 0,
                                   "take": 1, "status": "recorded", "created_at": "now"})
 
@@ -115,3 +115,27 @@ def test_unwritable_home_gives_clear_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StorageError, match="REHEARSE_HOME"):
         storage.open_database(load_settings({"REHEARSE_HOME": str(blocker / "home")}))
+
+
+def test_concurrent_takes_get_distinct_numbers(settings, db):
+    """Two tabs (two connections, two threads) saving takes of the same step at once."""
+    import threading
+
+    sid = storage.create_session(db, "warm-up", "Warm-up", [])
+    errors = []
+
+    def save(n: int) -> None:
+        try:
+            conn = storage.open_database(settings)
+            for _ in range(n):
+                pipeline.save_answer(conn, settings, sid, STEP, tone(1.6))
+        except Exception as exc:  # surfaced by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(6,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(a.take for a in storage.step_answers(db, sid, "q-one", 0)) == list(range(1, 13))
