@@ -3,18 +3,13 @@
 import streamlit as st
 
 from rehearse import clock, compare, history, ui
-from rehearse.errors import RehearseError
 
 SHOWN = 10  # takes per tab before "Show all": each one carries its audio
 
 settings = ui.settings()
 st.title("Compare takes")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 questions = {q.id: q for q in history.question_choices(db)}
 if not questions:

@@ -14,11 +14,7 @@ FORMAT_LABELS = {"markdown": "Markdown report", "csv": "CSV (one row per answer)
 settings = ui.settings()
 st.title("Export and delete")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 flash = st.session_state.pop("data_flash", None)
 if flash:

@@ -8,11 +8,7 @@ from rehearse.errors import NotFoundError, RehearseError
 settings = ui.settings()
 st.title("History")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 library = bank.load_library(settings)
 flash = st.session_state.pop("history_flash", None)

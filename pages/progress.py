@@ -3,7 +3,6 @@
 import streamlit as st
 
 from rehearse import clock, history, progress, ui
-from rehearse.errors import RehearseError
 
 KIND_LABELS = {"main": "Main answers", "probes": "Follow-ups", "all": "Both"}
 VERDICTS = {"better": "better", "worse": "worse", "steady": "about the same", "": "–"}
@@ -11,11 +10,7 @@ VERDICTS = {"better": "better", "worse": "worse", "steady": "about the same", ""
 settings = ui.settings()
 st.title("Progress")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 questions = {q.id: q for q in history.question_choices(db)}
 left, right = st.columns([3, 2])

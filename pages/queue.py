@@ -3,16 +3,11 @@
 import streamlit as st
 
 from rehearse import bank, clock, schedule, ui
-from rehearse.errors import RehearseError
 
 settings = ui.settings()
 st.title("Practice queue")
 
-try:
-    db = ui.database(settings)
-except RehearseError as exc:
-    ui.show_error(exc)
-    st.stop()
+db = ui.page_database(settings)
 
 library = bank.load_library(settings)
 today = clock.today()

@@ -51,7 +51,7 @@ def parts(db: Database, question_id: str) -> list[Part]:
 
 def takes(db: Database, question_id: str, probe_index: int) -> list[storage.Answer]:
     """Every take at one question or probe, over all sessions, newest first."""
-    return [storage._answer(r) for r in storage._rows(
+    return [storage.answer_from_row(r) for r in storage.query(
         db, storage.ANSWER_SELECT + " where question_id = ? and probe_index = ? and status != 'skipped' "
         "order by answers.created_at desc, answers.rowid desc", [question_id, probe_index])]
 

@@ -172,7 +172,7 @@ def search(db: Database, filters: Filters, questions: Mapping[str, Question] | N
     try:
         total = db.execute(f"select count(*) {_FROM} where {where}", params).fetchone()[0]
         page = max(0, min(page, max(0, math.ceil(total / page_size) - 1)))
-        rows = storage._rows(db, f"""
+        rows = storage.query(db, f"""
             select answers.*, ratings.stars as stars, ratings.note as note, answers.rowid as answer_rowid,
                    ratings.rowid as rating_rowid, sessions.drill_id as drill_id, sessions.drill_title as drill_title
             {_FROM} where {where}
@@ -201,7 +201,7 @@ def search(db: Database, filters: Filters, questions: Mapping[str, Question] | N
         marked = snippets.get(row["answer_rowid"])
         note = notes.get(row["rating_rowid"])
         hits.append(Hit(
-            answer=storage._answer(row), drill_id=row["drill_id"], drill_title=row["drill_title"] or row["drill_id"],
+            answer=storage.answer_from_row(row), drill_id=row["drill_id"], drill_title=row["drill_title"] or row["drill_id"],
             transcript=segments(marked) if marked is not None else ((preview(row["transcript"]), False),),
             note=segments(note) if note is not None else ((row["note"] or "", False),),
         ))

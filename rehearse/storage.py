@@ -178,7 +178,7 @@ class Answer:
         return settings.home / self.audio_path if self.audio_path else None
 
 
-def _answer(row: dict[str, Any]) -> Answer:
+def answer_from_row(row: dict[str, Any]) -> Answer:
     return Answer(
         id=row["id"], session_id=row["session_id"], question_id=row["question_id"],
         question_text=row["question_text"] or "", probe_index=row["probe_index"], prompt=row["prompt"] or "",
@@ -196,7 +196,7 @@ from answers left join ratings on ratings.answer_id = answers.id
 """
 
 
-def _rows(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+def query(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     cursor = db.execute(sql, list(params))
     cols = [c[0] for c in cursor.description]
     return [dict(zip(cols, r)) for r in cursor.fetchall()]
@@ -227,7 +227,7 @@ def _session(row: dict[str, Any]) -> Session:
 
 
 def get_session(db: Database, session_id: str) -> Session:
-    rows = _rows(db, "select sessions.*, (select count(*) from answers where session_id = sessions.id and status != 'skipped') as answer_count from sessions where id = ?", [session_id])
+    rows = query(db, "select sessions.*, (select count(*) from answers where session_id = sessions.id and status != 'skipped') as answer_count from sessions where id = ?", [session_id])
     if not rows:
         raise NotFoundError(f"No session with id {session_id!r}; it may have been deleted.")
     return _session(rows[0])
@@ -238,7 +238,7 @@ def list_sessions(db: Database, limit: int | None = None) -> list[Session]:
            "as answer_count from sessions order by started_at desc, rowid desc")
     if limit:
         sql += f" limit {int(limit)}"
-    return [_session(r) for r in _rows(db, sql)]
+    return [_session(r) for r in query(db, sql)]
 
 
 def add_answer(
@@ -301,20 +301,20 @@ def set_rating(db: Database, answer_id: str, *, stars: int | None = None, note: 
 
 
 def get_answer(db: Database, answer_id: str) -> Answer:
-    rows = _rows(db, ANSWER_SELECT + " where answers.id = ?", [answer_id])
+    rows = query(db, ANSWER_SELECT + " where answers.id = ?", [answer_id])
     if not rows:
         raise NotFoundError(f"No answer with id {answer_id!r}; it may have been deleted.")
-    return _answer(rows[0])
+    return answer_from_row(rows[0])
 
 
 def session_answers(db: Database, session_id: str) -> list[Answer]:
     """Every take of every step, in the order they were recorded."""
-    return [_answer(r) for r in _rows(db, ANSWER_SELECT + " where session_id = ? order by answers.created_at, answers.rowid", [session_id])]
+    return [answer_from_row(r) for r in query(db, ANSWER_SELECT + " where session_id = ? order by answers.created_at, answers.rowid", [session_id])]
 
 
 def step_answers(db: Database, session_id: str, question_id: str, probe_index: int) -> list[Answer]:
     """The takes at one step, newest first."""
-    return [_answer(r) for r in _rows(
+    return [answer_from_row(r) for r in query(
         db, ANSWER_SELECT + " where session_id = ? and question_id = ? and probe_index = ? order by take desc",
         [session_id, question_id, probe_index])]
 

@@ -1,6 +1,5 @@
 """AppTest drives the history, compare, progress, practice-queue and export pages on a seeded real SQLite file."""
 
-import io
 from datetime import timedelta
 from pathlib import Path
 

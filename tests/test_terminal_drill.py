@@ -12,7 +12,6 @@ import pytest
 
 from rehearse import audio, bank, devices, storage
 from rehearse.errors import AudioDeviceError
-from rehearse.settings import load_settings
 from rehearse.terminal_drill import Console, LineReader, TerminalDrill, feedback_lines
 
 ROOT = Path(__file__).resolve().parent.parent
