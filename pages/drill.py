@@ -94,6 +94,7 @@ attempt = run["attempt"].get(index, 0)
 rec_key = f"rec-{sid}-{index}-{attempt}"
 done_key = f"done-{rec_key}"
 target = question.target_seconds if question and not step.is_probe else None
+category = question.category if question else None
 
 if done_key not in st.session_state:
     recording = st.audio_input("Record your answer", sample_rate=16000, key=rec_key)
@@ -103,7 +104,7 @@ if done_key not in st.session_state:
             st.session_state[done_key] = answer.id
             if answer.status != "failed":
                 bar = st.progress(0.0, text="Transcribing your answer…")
-                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target,
+                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target, category=category,
                                            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
                 bar.empty()
         except RehearseError as exc:
@@ -118,7 +119,7 @@ if latest is not None:
             if st.button("Transcribe again", key=f"retry-{latest.id}"):
                 with st.spinner("Transcribing your answer…"):
                     try:
-                        pipeline.transcribe_answer(db, settings, ui.model(settings), latest.id, target)
+                        pipeline.transcribe_answer(db, settings, ui.model(settings), latest.id, target, category=category)
                     except RehearseError as exc:
                         ui.show_error(exc)
                 st.rerun()

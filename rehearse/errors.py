@@ -35,3 +35,7 @@ class StorageError(RehearseError):
 
 class NotFoundError(RehearseError):
     """A session, answer or question id that does not exist."""
+
+
+class BenchError(RehearseError):
+    """A benchmark folder or its manifest.tsv cannot be used."""

@@ -53,6 +53,8 @@ class DecodeOptions:
     vad_filter: bool = False
     condition_on_previous_text: bool = True
     initial_prompt: str | None = None
+    # Unlike initial_prompt, faster-whisper puts hotwords in front of every 30 s window.
+    hotwords: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -130,7 +132,7 @@ def transcribe(
             samples, language=model.language, beam_size=options.beam_size,
             word_timestamps=options.word_timestamps, vad_filter=options.vad_filter,
             condition_on_previous_text=options.condition_on_previous_text,
-            initial_prompt=options.initial_prompt, **options.extra,
+            initial_prompt=options.initial_prompt, hotwords=options.hotwords, **options.extra,
         )
         texts: list[str] = []
         words: list[Word] = []
