@@ -19,27 +19,25 @@ import numpy as np
 
 from .accuracy import FILLED_PAUSES, edit_distance, filler_retention, normalize
 from .errors import BenchError
-from .transcribe import SAMPLE_RATE, DecodeOptions, Model, decode, transcribe
+from .transcribe import DISFLUENT_PROMPT, SAMPLE_RATE, DecodeOptions, Model, decode, transcribe
 
 log = logging.getLogger(__name__)
 
-# Prompts written the way people talk: Whisper imitates the style of its prompt, so a prompt with
-# filled pauses makes it write the ones it hears instead of tidying them away. The wording
-# matters: the longer, chattier one made tiny.en skip the first 20 s of a read sonnet.
-DISFLUENT_PROMPT = "So, um, I was, uh, working on the, um, project."
+# The default prompt (transcribe.DISFLUENT_PROMPT) against a longer, chattier one, which made
+# tiny.en skip the first 20 s of a read sonnet: the wording matters as much as having a prompt.
 CHATTY_PROMPT = "Um, so, uh, I was, um, I mean, we were like, uh, hmm, you know, working on it."
 
+# Greedy decoding unless a name says otherwise; "conditioned" means condition_on_previous_text.
 CONFIGS: dict[str, DecodeOptions] = {
-    "greedy": DecodeOptions(beam_size=1),
-    "greedy, not conditioned": DecodeOptions(beam_size=1, condition_on_previous_text=False),
-    "greedy, chatty initial_prompt": DecodeOptions(beam_size=1, initial_prompt=CHATTY_PROMPT),
-    "greedy, initial_prompt": DecodeOptions(beam_size=1, initial_prompt=DISFLUENT_PROMPT),
-    "greedy, initial_prompt, not conditioned": DecodeOptions(
-        beam_size=1, initial_prompt=DISFLUENT_PROMPT, condition_on_previous_text=False),
-    "greedy, hotwords, not conditioned": DecodeOptions(
-        beam_size=1, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
-    "beam 5, hotwords, not conditioned": DecodeOptions(
-        beam_size=5, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
+    "no prompt (before)": DecodeOptions(initial_prompt=None),
+    "no prompt, not conditioned": DecodeOptions(initial_prompt=None, condition_on_previous_text=False),
+    "chatty prompt": DecodeOptions(initial_prompt=CHATTY_PROMPT),
+    "prompt": DecodeOptions(initial_prompt=DISFLUENT_PROMPT),
+    "prompt, not conditioned": DecodeOptions(initial_prompt=DISFLUENT_PROMPT, condition_on_previous_text=False),
+    "prompt as hotwords, not conditioned": DecodeOptions(
+        initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
+    "beam 5, prompt as hotwords, not conditioned": DecodeOptions(
+        beam_size=5, initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
 }
 
 # Interview answers with fillers where people put them, for Piper to speak (it says "um" and

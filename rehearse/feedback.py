@@ -133,7 +133,7 @@ def _structure(m: Mapping, story: bool) -> Signal:
     seconds = m["star_seconds"]
     parts = ("situation", "task", "action", "result", "reflection")
     value = " · ".join(f"{p} {seconds.get(p, 0):.0f} s" for p in parts)
-    if seconds.get("opening"):
+    if seconds.get("opening", 0) >= 1:
         value += f" (before any cue {seconds['opening']:.0f} s)"
     ends = m.get("star_ends_on") or ""
     value += f"; ends on {ends}" if ends else ""

@@ -138,8 +138,12 @@ class Stream:
                 self.words.append(w)
                 self.owner.append(i)
 
+    def _crosses_sentence(self, at: int, size: int) -> bool:
+        first = self.owner[at]
+        return any(self.tokens[self.owner[k]].sentence_start and self.owner[k] != first for k in range(at + 1, at + size))
+
     def find(self, phrases: Iterable[str]) -> list[Match]:
-        """Every occurrence of every phrase, longest phrase first where two overlap."""
+        """Every occurrence of every phrase within a sentence, longest phrase first where two overlap."""
         wanted = sorted({p: phrase_words(p) for p in phrases}.items(), key=lambda kv: -len(kv[1]))
         taken: set[int] = set()
         matches = []
@@ -148,7 +152,8 @@ class Stream:
             if not n:
                 continue
             for i in range(len(self.words) - n + 1):
-                if tuple(self.words[i:i + n]) == parts and not taken.intersection(range(i, i + n)):
+                if tuple(self.words[i:i + n]) == parts and not taken.intersection(range(i, i + n)) \
+                        and not self._crosses_sentence(i, n):
                     taken.update(range(i, i + n))
                     matches.append(Match(phrase, self.owner[i], self.owner[i + n - 1], i, n))
         return sorted(matches, key=lambda m: m.first)

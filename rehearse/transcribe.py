@@ -44,6 +44,13 @@ class Transcript:
         return asdict(self)
 
 
+# Whisper imitates the style of its prompt: a prompt with filled pauses makes it write the "um" and
+# "uh" it hears instead of tidying them away. Conditioning on the previous text carries that style
+# into every later 30 s window. Chosen with `rehearse bench asr` (figures in the README): short and
+# plain, because a longer, chattier prompt made tiny.en skip speech and lose words.
+DISFLUENT_PROMPT = "So, um, I was, uh, working on the, um, project."
+
+
 @dataclass(frozen=True)
 class DecodeOptions:
     """How faster-whisper decodes. Greedy (beam 1) is about a third faster than beam 5 on 2 cores."""
@@ -52,7 +59,7 @@ class DecodeOptions:
     word_timestamps: bool = True
     vad_filter: bool = False
     condition_on_previous_text: bool = True
-    initial_prompt: str | None = None
+    initial_prompt: str | None = DISFLUENT_PROMPT
     # Unlike initial_prompt, faster-whisper puts hotwords in front of every 30 s window.
     hotwords: str | None = None
     extra: dict = field(default_factory=dict)
