@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -27,17 +27,19 @@ log = logging.getLogger(__name__)
 # tiny.en skip the first 20 s of a read sonnet: the wording matters as much as having a prompt.
 CHATTY_PROMPT = "Um, so, uh, I was, um, I mean, we were like, uh, hmm, you know, working on it."
 
-# Greedy decoding unless a name says otherwise; "conditioned" means condition_on_previous_text.
+# All greedy. Sequential decoding in 30 s windows, with or without condition_on_previous_text
+# ("conditioned"), against speech chunks cut by voice activity detection ("VAD chunks").
+_SEQUENTIAL = DecodeOptions(chunked=False)
 CONFIGS: dict[str, DecodeOptions] = {
-    "no prompt (before)": DecodeOptions(initial_prompt=None),
-    "no prompt, not conditioned": DecodeOptions(initial_prompt=None, condition_on_previous_text=False),
-    "chatty prompt": DecodeOptions(initial_prompt=CHATTY_PROMPT),
-    "prompt": DecodeOptions(initial_prompt=DISFLUENT_PROMPT),
-    "prompt, not conditioned": DecodeOptions(initial_prompt=DISFLUENT_PROMPT, condition_on_previous_text=False),
-    "prompt as hotwords, not conditioned": DecodeOptions(
-        initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
-    "beam 5, prompt as hotwords, not conditioned": DecodeOptions(
-        beam_size=5, initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
+    "no prompt, conditioned (before)": replace(_SEQUENTIAL, initial_prompt=None),
+    "no prompt, not conditioned": replace(_SEQUENTIAL, initial_prompt=None, condition_on_previous_text=False),
+    "chatty prompt, conditioned": replace(_SEQUENTIAL, initial_prompt=CHATTY_PROMPT),
+    "prompt, conditioned": _SEQUENTIAL,
+    "prompt, not conditioned": replace(_SEQUENTIAL, condition_on_previous_text=False),
+    "prompt as hotwords, not conditioned": replace(
+        _SEQUENTIAL, initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
+    "no prompt, VAD chunks": DecodeOptions(initial_prompt=None),
+    "prompt, VAD chunks": DecodeOptions(),
 }
 
 # Interview answers with fillers where people put them, for Piper to speak (it says "um" and

@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import analysis, bank
+from . import analysis, bank, feedback
 from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model, decode, transcribe
@@ -37,6 +37,8 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
             if len(args.files) > 1:
                 print(f"== {name}")
             print(result.text)
+            if args.feedback:
+                print("\n".join(["", *feedback.text_lines(metrics.to_dict()), feedback.FILLER_NOTE]))
     if args.json:
         print(json.dumps(results[0] if len(args.files) == 1 and results else results, indent=2))
     return 1 if failed else 0
@@ -78,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model, seconds and metrics (an array for several files)")
     p.add_argument("--category", choices=bank.CATEGORIES, help="the question's category, for the content feedback (failure: owning the mistake)")
     p.add_argument("--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds")
+    p.add_argument("--feedback", action="store_true", help="print the feedback under each transcript (without --json)")
     p.set_defaults(func=cmd_transcribe)
     p = sub.add_parser("check", help="validate every question bank and drill file")
     p.set_defaults(func=cmd_check)

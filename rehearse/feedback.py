@@ -147,6 +147,11 @@ def _structure(m: Mapping, story: bool) -> Signal:
                   "A strong story spends most of its time on what you did, and ends on the result and what you learned.")
 
 
+def text_lines(m: Mapping) -> list[str]:
+    """The signals as plain lines ("Pace: 142 words a minute ..."), for a terminal."""
+    return [f"{s.name}: {s.value}" + (" (!)" if s.tone == "warn" else "") for s in delivery(m) + content(m)]
+
+
 def segments(text: str, hits: Iterable[Mapping]) -> list[tuple[str, str | None]]:
     """The transcript as (piece, highlight label or None), highlights never overlapping."""
     rank = {kind: i for i, kind in enumerate(HIGHLIGHT)}

@@ -74,7 +74,7 @@ _TONE = {"good": ":green[✔]", "warn": ":orange[▲]", "info": ":gray[●]"}
 _HIGHLIGHT_COLOURS = {"stock phrase": "red", "hedge": "blue", "filler": "orange", "filler (like/so)": "violet"}
 
 
-def highlighted(text: str, hits) -> str:
+def transcript_markdown(text: str, hits) -> str:
     """The transcript as inert Markdown with coloured backgrounds where a signal fired."""
     return "".join(plain(piece) if label is None else f":{_HIGHLIGHT_COLOURS[label]}-background[{plain(piece)}]"
                    for piece, label in feedback.segments(text, hits))
@@ -82,7 +82,7 @@ def highlighted(text: str, hits) -> str:
 
 def feedback_panel(transcript: str, metrics: dict) -> None:
     """Transcript with highlights, then delivery and content signals, each with its reason."""
-    st.markdown(highlighted(transcript, metrics.get("hits") or []))
+    st.markdown(transcript_markdown(transcript, metrics.get("hits") or []))
     legend = " ".join(f":{colour}-background[{label}]" for label, colour in _HIGHLIGHT_COLOURS.items())
     st.caption(f"{legend} · {feedback.FILLER_NOTE}")
     with st.expander(f"Feedback: {metrics_line(metrics)}", expanded=True):

@@ -89,10 +89,17 @@ def test_segments_highlight_without_overlap_and_stock_phrases_win():
 def test_highlighted_transcript_never_renders_what_the_user_said():
     text = "Um, I used **bold** and [a link](http://x) and <b>html</b> and $x$, like, #1."
     m = stored(text)
-    md = ui.highlighted(text, m["hits"])
+    md = ui.transcript_markdown(text, m["hits"])
     assert md.startswith(":orange-background[Um]")
     assert r"\*\*bold\*\*" in md and r"\[a link\]\(http://x\)" in md and r"\<b\>html\</b\>" in md and r"\$x\$" in md
     assert ":violet-background[like]" in md
     # Taking the highlights and the escapes away gives back exactly what was said.
     plain = md.replace(":orange-background[Um]", "Um").replace(":violet-background[like]", "like").replace("\\", "")
     assert plain == text
+
+
+def test_text_lines_for_a_terminal():
+    lines = feedback.text_lines(stored(FAILURE, target=(60, 120), category="failure"))
+    assert lines[0].startswith("Length: short: ") and lines[0].endswith("(!)")
+    assert any(line.startswith("Owns the mistake: yes: ") for line in lines)
+    assert all(": " in line and "\n" not in line for line in lines)
