@@ -13,7 +13,7 @@ from typing import Iterable, Mapping
 from . import content
 from .accuracy import FILLED_PAUSES
 from .settings import Settings
-from .tokens import TOKEN, Hit, Stream, Token, counts, hits, phrase_words, tokenize
+from .tokens import TOKEN, Hit, Match, Stream, Token, counts, hits, phrase_words, tokenize
 
 # A silence this long next to an ambiguous word sets it off as much as a comma does.
 SET_OFF_PAUSE = 0.3
@@ -92,10 +92,6 @@ class Metrics:
         return asdict(self)
 
 
-def tokens(text: str) -> list[str]:
-    return [t.lower().replace("’", "'") for t in TOKEN.findall(text)]
-
-
 def count_fillers(text: str, fillers: Iterable[str]) -> int:
     return len(find_fillers(tokenize(text), fillers))
 
@@ -114,7 +110,7 @@ def _set_off_after(toks: list[Token], i: int) -> bool:
     return toks[i].break_after or (i + 1 < len(toks) and _gap_before(toks, i + 1) >= SET_OFF_PAUSE)
 
 
-def find_fillers(toks: list[Token], fillers: Iterable[str]) -> list:
+def find_fillers(toks: list[Token], fillers: Iterable[str]) -> list[Match]:
     """Matches of the filler list, leaving out the uses that are real words ("the kind of team")."""
     stream = Stream(toks)
     found = []
@@ -129,7 +125,7 @@ def find_fillers(toks: list[Token], fillers: Iterable[str]) -> list:
     return found
 
 
-def find_ambiguous(toks: list[Token], words: Iterable[str], fillers: Iterable[str]) -> list:
+def find_ambiguous(toks: list[Token], words: Iterable[str], fillers: Iterable[str]) -> list[Match]:
     """Ambiguous words ("like", "so") only where they act as fillers: set off by commas or pauses,
     opening the answer, closing a sentence, or right before a filled pause."""
     stream = Stream(toks)

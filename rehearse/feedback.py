@@ -35,6 +35,10 @@ def _quoted(items: Iterable[str]) -> str:
     return ", ".join(f"“{i}”" for i in items)
 
 
+def _times(n: int) -> str:
+    return "once" if n == 1 else f"{n} times"
+
+
 def _tally(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{k} ×{v}" if v > 1 else k for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))
 
@@ -90,7 +94,7 @@ def content(m: Mapping) -> list[Signal]:
     story = category in STORY_CATEGORIES and not follow_up
     if m.get("i_share") is not None:
         mostly_we = m["i_share"] < 0.5 and m["we_count"] >= 3
-        out.append(Signal("I and we", f"“I” {m['i_count']} times, “we” {m['we_count']} times ({m['i_share']:.0%} I)",
+        out.append(Signal("I and we", f"“I” {_times(m['i_count'])}, “we” {_times(m['we_count'])} ({m['i_share']:.0%} I)",
                           "warn" if mostly_we else "good",
                           "They are hiring you, not your team: say what you did yourself."))
     hedges = m.get("hedge_count") or 0

@@ -149,7 +149,8 @@ def read_settings_file(path: Path) -> dict[str, Any]:
     """The values in the settings file, or {} when there is none."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
+        # No file, or no data folder yet (opening the database reports a home that cannot be one).
         return {}
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML ({exc}); fix it, or delete the file to go back to the defaults") from None

@@ -39,13 +39,24 @@ settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset 
 
 
 @st.cache_resource(show_spinner="Loading the speech model…")
-def model(settings: Settings) -> Model:
+def _model(settings: Settings) -> Model:
     return Model(settings)
 
 
 @st.cache_resource(show_spinner=False)
-def voice(settings: Settings) -> Voice:
+def _voice(settings: Settings) -> Voice:
     return Voice(settings)
+
+
+# Cached on only what the model and the voice depend on, so saving the feedback settings on the
+# Settings page does not load them again.
+def model(settings: Settings) -> Model:
+    return _model(Settings(home=settings.home, model=settings.model, cpu_threads=settings.cpu_threads,
+                           language=settings.language))
+
+
+def voice(settings: Settings) -> Voice:
+    return _voice(Settings(home=settings.home, voice=settings.voice))
 
 
 def database(settings: Settings) -> Database:

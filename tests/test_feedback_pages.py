@@ -124,3 +124,12 @@ def test_settings_page_validates_warns_about_environment_and_repairs_a_broken_fi
     at.run()
     assert config.saved_values(app_env) == config.default_values()
     assert (app_env / "settings.toml").is_file()
+
+
+@pytest.mark.slow
+def test_saving_feedback_settings_keeps_the_loaded_model_and_voice(app_env):
+    from dataclasses import replace
+
+    s = load_settings({"REHEARSE_HOME": str(app_env)})
+    assert ui.model(s) is ui.model(replace(s, fillers=("basically",), wpm_low=100.0))
+    assert ui.voice(s) is ui.voice(replace(s, hedges=()))
