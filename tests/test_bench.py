@@ -1,5 +1,6 @@
 """Filler retention: the benchmark's parts, and the default decoding measured on real audio."""
 
+import re
 import subprocess
 import sys
 
@@ -60,22 +61,22 @@ def test_table_marks_the_default_and_gives_time_relative_to_the_first_row():
 
 @pytest.fixture(scope="module")
 def filler_clips(voice, tmp_path_factory):
-    """Piper reading interview answers with fillers: three short ones and the 58 s story."""
-    scripts = [bench.FILLER_SCRIPTS[i] for i in (0, 2, 5, 9)]
-    return bench.speak_clips(voice.synthesize, tmp_path_factory.mktemp("fillers"), scripts)
+    """Piper reading the ten interview answers with 42 fillers (about 165 s). All of them: Piper's
+    voice varies from one synthesis to the next, and fewer fillers would make the recall jumpy."""
+    return bench.speak_clips(voice.synthesize, tmp_path_factory.mktemp("fillers"))
 
 
 @pytest.mark.slow
 def test_default_decoding_keeps_fillers_piper_says_without_losing_words(model, filler_clips):
     before, default = bench.run_asr(model, filler_clips, {"before": bench.CONFIGS["no prompt, conditioned (before)"],
                                                           "default": DecodeOptions()})
-    assert default.reference_fillers == 19
+    assert default.reference_fillers == 42
     assert before.filler_recall <= 0.1  # without the prompt tiny.en writes (almost) none of them
-    assert default.filler_recall >= 0.7 and default.added_fillers <= 1, default
-    # Across the 30 s window boundary too: the story's second half keeps its fillers.
-    story = bench.run_asr(model, filler_clips[-1:], {"default": DecodeOptions()})[0]
-    assert story.reference_fillers == 14 and story.kept_fillers >= 9, story
-    assert default.wer <= 0.06 and default.wer <= before.wer + 0.02, (before, default)
+    assert default.filler_recall >= 0.7 and default.added_fillers <= 2, default  # 86 to 90 % measured
+    assert default.wer <= 0.05 and default.wer <= before.wer + 0.02, (before, default)
+    # The three answers longer than 30 s keep theirs too, past the first 30 s.
+    [story] = bench.run_asr(model, filler_clips[7:], {"default": DecodeOptions()})
+    assert story.reference_fillers == 32 and story.filler_recall >= 0.7, story
 
 
 @pytest.mark.slow
@@ -99,7 +100,7 @@ def test_bench_command_prints_the_table(filler_clips, tmp_path):
     done = run("--clips", str(folder), "--config", "prompt, VAD chunks")
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("| prompt"))
-    assert row.startswith("| prompt, VAD chunks **(default)** | 0.") and "/4) |" in row, row
+    assert re.fullmatch(r"\| prompt, VAD chunks \*\*\(default\)\*\* \| 0\.\d{3} \| 1\.00× \| \d+\.\d% \| \d+% \(\d/3\) \| \d \|", row), row
     assert "2 clips" in done.stdout
     bad = run("--clips", str(tmp_path / "nowhere"))
     assert bad.returncode == 2 and "manifest.tsv does not exist" in bad.stderr
