@@ -9,7 +9,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import analysis, bank, feedback
+from . import analysis, bank
 from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model, decode, transcribe
@@ -38,6 +38,8 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"== {name}")
             print(result.text)
             if args.feedback:
+                from . import feedback
+
                 print("\n".join(["", *feedback.text_lines(metrics.to_dict()), feedback.FILLER_NOTE]))
     if args.json:
         print(json.dumps(results[0] if len(args.files) == 1 and results else results, indent=2))
@@ -75,16 +77,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rehearse", description="Practise interview answers out loud, privately.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("transcribe", help="transcribe audio files with the configured model")
-    p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model, seconds and metrics (an array for several files)")
-    p.add_argument("--category", choices=bank.CATEGORIES, help="the question's category, for the content feedback (failure: owning the mistake)")
-    p.add_argument("--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds")
-    p.add_argument("--feedback", action="store_true", help="print the feedback under each transcript (without --json)")
-    p.set_defaults(func=cmd_transcribe)
-    p = sub.add_parser("check", help="validate every question bank and drill file")
-    p.set_defaults(func=cmd_check)
-
     bench_parser = sub.add_parser("bench", help="measure speech recognition (see README)")
     bench_sub = bench_parser.add_subparsers(dest="bench", required=True)
     p = bench_sub.add_parser("asr", help="real-time factor, word error rate and filler recall per decoding configuration")
@@ -94,6 +86,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = bench_sub.add_parser("speak", help="write Piper speech of interview answers with fillers, plus manifest.tsv")
     p.add_argument("folder", metavar="DIR")
     p.set_defaults(func=cmd_bench_speak)
+    p = sub.add_parser("transcribe", help="transcribe audio files with the configured model")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model, seconds and metrics (an array for several files)")
+    p.add_argument("--category", choices=bank.CATEGORIES, help="the question's category, for the content feedback (failure: owning the mistake)")
+    p.add_argument("--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds")
+    p.add_argument("--feedback", action="store_true", help="print the feedback under each transcript (without --json)")
+    p.set_defaults(func=cmd_transcribe)
+    p = sub.add_parser("check", help="validate every question bank and drill file")
+    p.set_defaults(func=cmd_check)
     return parser
 
 

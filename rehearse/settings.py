@@ -60,10 +60,10 @@ class Settings:
     wpm_low: float = 130.0
     wpm_high: float = 160.0
     long_pause_seconds: float = 2.0
-    fillers: tuple[str, ...] = DEFAULT_FILLERS
     ambiguous_fillers: tuple[str, ...] = DEFAULT_AMBIGUOUS_FILLERS
     hedges: tuple[str, ...] = DEFAULT_HEDGES
     stock_phrases: tuple[str, ...] = DEFAULT_STOCK_PHRASES
+    fillers: tuple[str, ...] = DEFAULT_FILLERS
 
     @property
     def db_path(self) -> Path:

@@ -11,11 +11,13 @@ import re
 import streamlit as st
 from sqlite_utils import Database
 
-from . import feedback, storage
-from .errors import ConfigError, RehearseError
+from . import storage
+from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model
 from .voice import Voice
+from . import feedback  # noqa: I001  (apart from the imports above, so merges with other branches stay clean)
+from .errors import ConfigError
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -38,16 +40,6 @@ def settings() -> Settings:
 settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset the cache after saving
 
 
-@st.cache_resource(show_spinner="Loading the speech model…")
-def _model(settings: Settings) -> Model:
-    return Model(settings)
-
-
-@st.cache_resource(show_spinner=False)
-def _voice(settings: Settings) -> Voice:
-    return Voice(settings)
-
-
 # Cached on only what the model and the voice depend on, so saving the feedback settings on the
 # Settings page does not load them again.
 def model(settings: Settings) -> Model:
@@ -57,6 +49,16 @@ def model(settings: Settings) -> Model:
 
 def voice(settings: Settings) -> Voice:
     return _voice(Settings(home=settings.home, voice=settings.voice))
+
+
+@st.cache_resource(show_spinner="Loading the speech model…")
+def _model(settings: Settings) -> Model:
+    return Model(settings)
+
+
+@st.cache_resource(show_spinner=False)
+def _voice(settings: Settings) -> Voice:
+    return Voice(settings)
 
 
 def database(settings: Settings) -> Database:
