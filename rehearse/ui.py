@@ -16,7 +16,7 @@ from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model
 from .voice import Voice
-from . import feedback  # noqa: I001  (apart from the imports above, so merges with other branches stay clean)
+from . import feedback  # apart from the imports above so that merges with other branches stay clean
 from .errors import ConfigError
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
@@ -106,6 +106,8 @@ def feedback_panel(transcript: str, metrics: dict) -> None:
                 st.markdown(f"**{title}**")
                 for s in signals:
                     st.markdown(f"{_TONE[s.tone]} **{s.name}**: {plain(s.value)}  \n:small[:gray[{plain(s.why)}]]")
+                if not signals:
+                    st.caption("Not measured: this answer was transcribed before content feedback existed.")
 
 
 def _save_stars(db_settings: Settings, answer_id: str, key: str) -> None:

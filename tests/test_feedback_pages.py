@@ -135,3 +135,31 @@ def test_saving_feedback_settings_keeps_the_loaded_model_and_voice(app_env):
     s = load_settings({"REHEARSE_HOME": str(app_env)})
     assert ui.model(s) is ui.model(replace(s, fillers=("basically",), wpm_low=100.0))
     assert ui.voice(s) is ui.voice(replace(s, hedges=()))
+
+
+def test_review_shows_old_and_new_measurements(app_env):
+    from rehearse import analysis
+
+    s = load_settings({"REHEARSE_HOME": str(app_env)})
+    db = storage.open_database(s)
+    sid = storage.create_session(db, "warm-up", "Warm-up", [])
+    text = "Um, I think I'm a perfectionist, and it was, like, **fine**."
+    words = [{"start": i * 0.4, "end": i * 0.4 + 0.3, "text": w} for i, w in enumerate(text.split())]
+    old = {"duration": 5.0, "speaking_seconds": 4.0, "word_count": 9, "wpm": 135.0, "filler_count": 1,
+           "fillers_per_minute": 15.0, "long_pauses": 0, "longest_pause": 0.1, "target_min": None,
+           "target_max": None, "length_verdict": ""}
+    new = analysis.analyze(text, words, 5.0, s, category="values").to_dict()
+    for question, metrics in (("q-old", old), ("q-new", new)):
+        a = storage.add_answer(db, answer_id=storage.new_id(), session_id=sid, question_id=question, question_text="Q",
+                               probe_index=0, prompt=f"Prompt {question}", audio_path=None, duration=5.0, status="recorded")
+        storage.save_transcript(db, a.id, text=text, words=words, model="tiny.en", seconds=1.0, duration=5.0, metrics=metrics)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.switch_page("pages/review.py")
+    at.run()
+    assert not at.exception, at.exception
+    shown = markdown(at)
+    assert shown.count(":orange-background[Um]") == 1  # only the new measurement has hits
+    assert ":red-background[I'm a perfectionist]" in shown and ":blue-background[I think]" in shown
+    assert ":violet-background[like]" in shown and r"\*\*fine\*\*" in shown  # the user's ** stays literal
+    assert any("Not measured" in c.value for c in at.caption)
+    assert shown.count("**Fillers**: at least 1") == 2
