@@ -10,7 +10,6 @@ the same place. `rehearse bench speak DIR` writes such a folder of Piper speech 
 from __future__ import annotations
 
 import csv
-import logging
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Iterable
@@ -18,10 +17,9 @@ from typing import Callable, Iterable
 import numpy as np
 
 from .accuracy import FILLED_PAUSES, edit_distance, filler_retention, normalize
+from .audio import atomic_write, wav_bytes
 from .errors import BenchError
 from .transcribe import DISFLUENT_PROMPT, SAMPLE_RATE, DecodeOptions, Model, decode, transcribe
-
-log = logging.getLogger(__name__)
 
 # The default prompt (transcribe.DISFLUENT_PROMPT) against a longer, chattier one, which made
 # tiny.en skip the first 20 s of a read sonnet: the wording matters as much as having a prompt.
@@ -189,8 +187,6 @@ def table(results: list[Result]) -> str:
 def speak_clips(synthesize: Callable[[str], tuple[np.ndarray, int]], folder: Path,
                 scripts: Iterable[str] = FILLER_SCRIPTS, pad: float = 0.5) -> list[Clip]:
     """Write each script as a 16 kHz WAV with `pad` s of silence around it, plus manifest.tsv."""
-    from .audio import atomic_write, wav_bytes
-
     folder.mkdir(parents=True, exist_ok=True)
     silence = np.zeros(int(SAMPLE_RATE * pad), dtype=np.float32)
     clips = []

@@ -161,7 +161,7 @@ def read_settings_file(path: Path) -> dict[str, Any]:
 
 def write_settings_file(path: Path, values: Mapping[str, Any]) -> None:
     """Validate, then replace the file atomically; keys are written in FILE_KEYS order."""
-    from .audio import atomic_write
+    from .audio import atomic_write  # audio imports this module
 
     clean = validate_file_values(values, str(path))
     lines = ["# Rehearse settings, written by the Settings page. REHEARSE_* environment variables override them."]
