@@ -21,6 +21,7 @@ navigation = st.navigation({
     ],
     "Your data": [
         st.Page("pages/data.py", title="Export and delete", icon="💾"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️"),
     ],
 })
 navigation.run()

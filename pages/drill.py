@@ -100,6 +100,7 @@ done_key = f"done-{rec_key}"
 if done_key not in st.session_state:
     ui.answer_timer(drill.think_seconds, drill.time_limit_seconds, rec_key)
 target = question.target_seconds if question and not step.is_probe else None
+category = question.category if question else None
 
 if done_key not in st.session_state:
     recording = st.audio_input("Record your answer", sample_rate=16000, key=rec_key)
@@ -109,7 +110,7 @@ if done_key not in st.session_state:
             st.session_state[done_key] = answer.id
             if answer.status != "failed":
                 bar = st.progress(0.0, text="Transcribing your answer…")
-                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target,
+                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target, category=category,
                                            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
                 bar.empty()
         except RehearseError as exc:
@@ -124,7 +125,7 @@ if latest is not None:
             if st.button("Transcribe again", key=f"retry-{latest.id}"):
                 with st.spinner("Transcribing your answer…"):
                     try:
-                        pipeline.transcribe_answer(db, settings, ui.model(settings), latest.id, target)
+                        pipeline.transcribe_answer(db, settings, ui.model(settings), latest.id, target, category=category)
                     except RehearseError as exc:
                         ui.show_error(exc)
                 st.rerun()

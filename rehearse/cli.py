@@ -29,13 +29,18 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
             failed += 1
             continue
         words = [asdict(w) for w in result.words]
-        metrics = analysis.analyze(result.text, words, result.duration, settings)
+        metrics = analysis.analyze(result.text, words, result.duration, settings,
+                                   tuple(args.target) if args.target else None, category=args.category)
         if args.json:
             results.append({"file": name, **result.to_dict(), "metrics": metrics.to_dict()})
         else:
             if len(args.files) > 1:
                 print(f"== {name}")
             print(result.text)
+            if args.feedback:
+                from . import feedback
+
+                print("\n".join(["", *feedback.text_lines(metrics.to_dict()), feedback.FILLER_NOTE]))
     if args.json:
         print(json.dumps(results[0] if len(args.files) == 1 and results else results, indent=2))
     return 1 if failed else 0
@@ -49,13 +54,44 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if library.problems else 0
 
 
+def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
+    from . import bench
+
+    configs = bench.select(args.config)
+    clips = bench.read_manifest(Path(args.clips))
+    show = (lambda name, clip, text: print(f"[{name}] {clip.path.name}: {text}", file=sys.stderr)) if args.verbose else None
+    print(bench.table(bench.run_asr(Model(settings), clips, configs, on_clip=show)))
+    return 0
+
+
+def cmd_bench_speak(args: argparse.Namespace, settings: Settings) -> int:
+    from . import bench
+    from .voice import Voice
+
+    clips = bench.speak_clips(Voice(settings).synthesize, Path(args.folder))
+    print(f"wrote {len(clips)} clips and manifest.tsv to {args.folder}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rehearse", description="Practise interview answers out loud, privately.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
+    bench_parser = sub.add_parser("bench", help="measure speech recognition (see README)")
+    bench_sub = bench_parser.add_subparsers(dest="bench", required=True)
+    p = bench_sub.add_parser("asr", help="real-time factor, word error rate and filler recall per decoding configuration")
+    p.add_argument("--clips", required=True, metavar="DIR", help="folder with manifest.tsv (columns file, reference_transcript)")
+    p.add_argument("--config", action="append", default=[], metavar="NAME", help="only this configuration (repeatable)")
+    p.set_defaults(func=cmd_bench_asr)
+    p = bench_sub.add_parser("speak", help="write Piper speech of interview answers with fillers, plus manifest.tsv")
+    p.add_argument("folder", metavar="DIR")
+    p.set_defaults(func=cmd_bench_speak)
     p = sub.add_parser("transcribe", help="transcribe audio files with the configured model")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model and seconds (an array for several files)")
+    p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model, seconds and metrics (an array for several files)")
+    p.add_argument("--category", choices=bank.CATEGORIES, help="the question's category, for the content feedback (failure: owning the mistake)")
+    p.add_argument("--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds")
+    p.add_argument("--feedback", action="store_true", help="print the feedback under each transcript (without --json)")
     p.set_defaults(func=cmd_transcribe)
     from . import export  # imported here so this block stands alone
     p = sub.add_parser("export", help="export one session or everything as Markdown, CSV or JSON, or make a backup archive")

@@ -25,6 +25,10 @@ class TranscriptionError(RehearseError):
     """The speech model could not be loaded or could not transcribe a recording."""
 
 
+class BenchError(RehearseError):
+    """A benchmark folder or its manifest.tsv cannot be used."""
+
+
 class VoiceError(RehearseError):
     """The prompt voice could not be loaded or could not speak a text."""
 

@@ -50,9 +50,11 @@ def skip_step(db: Database, session_id: str, step: Step) -> storage.Answer:
 def transcribe_answer(
     db: Database, settings: Settings, model: Model, answer_id: str,
     target: tuple[float, float] | None = None, options: DecodeOptions = DecodeOptions(),
-    on_progress: Callable[[float], None] | None = None,
+    on_progress: Callable[[float], None] | None = None, category: str | None = None,
 ) -> storage.Answer:
-    """Transcribe a stored answer; on bad audio the answer is marked failed with the reason, never lost."""
+    """Transcribe a stored answer; on bad audio the answer is marked failed with the reason, never lost.
+    `target` is the question's answer length and `category` its category (the feedback on a
+    failure story checks that the speaker owns the mistake)."""
     answer = storage.get_answer(db, answer_id)
     path = answer.audio_file(settings)
     if path is None:
@@ -69,6 +71,7 @@ def transcribe_answer(
             "No speech was recognised in this recording. Speak closer to the microphone, then record again "
             "or press 'Transcribe again'.")
     words = [asdict(w) for w in result.words]
-    metrics = analysis.analyze(result.text, words, duration, settings, target).to_dict()
+    metrics = analysis.analyze(result.text, words, duration, settings, target, category=category,
+                               follow_up=answer.probe_index > 0).to_dict()
     return storage.save_transcript(db, answer_id, text=result.text, words=words, model=result.model,
                                    seconds=result.seconds, duration=duration, metrics=metrics)

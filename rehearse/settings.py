@@ -1,15 +1,19 @@
-"""One frozen Settings object: defaults, then REHEARSE_* environment overrides.
+"""One frozen Settings object: defaults, then the settings file, then REHEARSE_* environment overrides.
 
 Settings are passed explicitly to whatever needs them; nothing reads the environment behind
-the caller's back, so tests build their own Settings with a temporary home.
+the caller's back, so tests build their own Settings with a temporary home. The settings file
+(<home>/settings.toml, written by the Settings page) holds what a user tunes for feedback: the
+word lists and the thresholds.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping
 
 import platformdirs
 
@@ -20,6 +24,21 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FILLERS = (
     "um", "uh", "er", "ah", "hmm",
     "you know", "i mean", "kind of", "sort of", "basically", "actually", "literally",
+)
+# Words that are fillers only sometimes ("I like it" against "it was, like, fine"): counted only
+# where they act as fillers, and reported apart.
+DEFAULT_AMBIGUOUS_FILLERS = ("like", "so")
+DEFAULT_HEDGES = (
+    "i think", "maybe", "probably", "i guess", "perhaps", "i believe", "i suppose", "i feel like",
+    "possibly", "hopefully", "somewhat", "i'm not sure", "a little bit", "more or less",
+)
+DEFAULT_STOCK_PHRASES = (
+    "i care too much", "i work too hard", "i'm a perfectionist", "i'm always learning",
+    "i just really value trust", "i'm a team player", "i'm a people person", "i'm a hard worker",
+    "i'm a fast learner", "i'm a quick learner", "i'm a problem solver", "i'm a natural leader",
+    "i'm passionate about", "i thrive under pressure", "i wear many hats", "think outside the box",
+    "hit the ground running", "go above and beyond", "give 110 percent", "detail oriented",
+    "results driven", "at the end of the day", "my greatest weakness is", "synergy",
 )
 
 
@@ -41,6 +60,9 @@ class Settings:
     wpm_low: float = 130.0
     wpm_high: float = 160.0
     long_pause_seconds: float = 2.0
+    ambiguous_fillers: tuple[str, ...] = DEFAULT_AMBIGUOUS_FILLERS
+    hedges: tuple[str, ...] = DEFAULT_HEDGES
+    stock_phrases: tuple[str, ...] = DEFAULT_STOCK_PHRASES
     fillers: tuple[str, ...] = DEFAULT_FILLERS
     # Terminal drill: seconds of silence after speech that end a recording; 0 waits for Enter only.
     stop_silence_seconds: float = 3.0
@@ -48,6 +70,10 @@ class Settings:
     @property
     def db_path(self) -> Path:
         return self.home / "rehearse.db"
+
+    @property
+    def settings_file(self) -> Path:
+        return self.home / "settings.toml"
 
     @property
     def audio_dir(self) -> Path:
@@ -82,11 +108,118 @@ def _paths(environ: Mapping[str, str], name: str, default: tuple[Path, ...]) -> 
     return tuple(Path(p).expanduser() for p in raw.split(os.pathsep) if p)
 
 
-def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
-    """Defaults overridden by REHEARSE_* variables from `environ` (os.environ when None)."""
+# What the settings file may hold, and the environment variable that overrides each key.
+FILE_KEYS: dict[str, str | None] = {
+    "fillers": "REHEARSE_FILLERS",
+    "ambiguous_fillers": None,
+    "hedges": None,
+    "stock_phrases": None,
+    "wpm_low": "REHEARSE_WPM_LOW",
+    "wpm_high": "REHEARSE_WPM_HIGH",
+    "long_pause_seconds": "REHEARSE_LONG_PAUSE",
+}
+_LIST_KEYS = {"fillers", "ambiguous_fillers", "hedges", "stock_phrases"}
+
+
+def _phrases(values: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f"{where} must be a list of words or phrases, like [\"um\", \"you know\"]; got {values!r}")
+    # Lowercase, single-spaced, without repeats: these are matched against lowercase transcripts.
+    return tuple(dict.fromkeys(" ".join(v.lower().split()) for v in values if v.strip()))
+
+
+def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """The settings-file keys, checked and cleaned; ConfigError naming `where` and the key otherwise."""
+    unknown = set(values) - set(FILE_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; valid keys are {', '.join(FILE_KEYS)}")
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in _LIST_KEYS:
+            clean[key] = _phrases(value, f"{where}: {key}")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise ConfigError(f"{where}: {key} must be a number above 0, got {value!r}")
+        else:
+            clean[key] = float(value)
+    low, high = clean.get("wpm_low"), clean.get("wpm_high")
+    if low is not None and high is not None and low >= high:
+        raise ConfigError(f"{where}: wpm_low ({low:g}) must be below wpm_high ({high:g})")
+    return clean
+
+
+def read_settings_file(path: Path) -> dict[str, Any]:
+    """The values in the settings file, or {} when there is none."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        # No file, or no data folder yet (opening the database reports a home that cannot be one).
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix it, or delete the file to go back to the defaults") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc})") from None
+    return validate_file_values(raw, str(path))
+
+
+def write_settings_file(path: Path, values: Mapping[str, Any]) -> None:
+    """Validate, then replace the file atomically; keys are written in FILE_KEYS order."""
+    from .audio import atomic_write  # audio imports this module
+
+    clean = validate_file_values(values, str(path))
+    lines = ["# Rehearse settings, written by the Settings page. REHEARSE_* environment variables override them."]
+    for key in FILE_KEYS:
+        if key not in clean:
+            continue
+        value = clean[key]
+        # A JSON string without ASCII escaping is a valid TOML basic string.
+        text = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]" if key in _LIST_KEYS else f"{value:g}"
+        lines.append(f"{key} = {text}")
+    atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
+
+
+def saved_values(home: Path) -> dict[str, Any]:
+    """Every settings-file key as saved (defaults for the ones the file leaves out), without
+    environment overrides: what the Settings page edits."""
+    saved = replace(Settings(home=home), **read_settings_file(home / "settings.toml"))
+    return {key: getattr(saved, key) for key in FILE_KEYS}
+
+
+def default_values() -> dict[str, Any]:
+    defaults = Settings(home=Path("."))
+    return {key: getattr(defaults, key) for key in FILE_KEYS}
+
+
+def phrases_from_text(text: str) -> list[str]:
+    """A list typed in a text box: one phrase per line (commas also separate)."""
+    return [p.strip() for line in text.splitlines() for p in line.split(",") if p.strip()]
+
+
+def set_aside(path: Path) -> Path:
+    """Rename a broken settings file out of the way (kept, never deleted) and return its new name."""
+    from datetime import datetime
+
+    aside = path.with_name(f"{path.name}.broken-{datetime.now():%Y%m%d-%H%M%S}")
+    path.rename(aside)
+    return aside
+
+
+def env_overrides(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Settings-file keys that an environment variable overrides, with the variable's name."""
     env = os.environ if environ is None else environ
-    home = Path(env.get("REHEARSE_HOME") or platformdirs.user_data_dir("rehearse")).expanduser()
-    base = Settings(home=home)
+    return {key: var for key, var in FILE_KEYS.items() if var and env.get(var)}
+
+
+def home_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The data folder: REHEARSE_HOME, or the platform's user data folder."""
+    env = os.environ if environ is None else environ
+    return Path(env.get("REHEARSE_HOME") or platformdirs.user_data_dir("rehearse")).expanduser()
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then <home>/settings.toml, then REHEARSE_* variables from `environ` (os.environ when None)."""
+    env = os.environ if environ is None else environ
+    home = home_dir(env)
+    base = replace(Settings(home=home), **read_settings_file(home / "settings.toml"))
     threads = int(_float(env, "REHEARSE_THREADS", base.cpu_threads))
     if threads < 1:
         raise ConfigError(f"REHEARSE_THREADS={threads} must be 1 or more (this machine has {os.cpu_count()} cores)")
@@ -95,8 +228,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise ConfigError(f"REHEARSE_STOP_SILENCE={stop_silence:g} must be 0 (stop with Enter only) or more seconds")
     fillers = base.fillers
     if env.get("REHEARSE_FILLERS"):
-        fillers = tuple(f.strip().lower() for f in env["REHEARSE_FILLERS"].split(",") if f.strip())
-    return replace(
+        fillers = _phrases(env["REHEARSE_FILLERS"].split(","), "REHEARSE_FILLERS")
+    settings = replace(
         base,
         questions_dirs=_paths(env, "REHEARSE_QUESTIONS", base.questions_dirs),
         drills_dirs=_paths(env, "REHEARSE_DRILLS", base.drills_dirs),
@@ -111,3 +244,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         fillers=fillers,
         stop_silence_seconds=stop_silence,
     )
+    if settings.wpm_low >= settings.wpm_high:
+        raise ConfigError(f"The pace band is empty: wpm_low {settings.wpm_low:g} must be below wpm_high "
+                          f"{settings.wpm_high:g} (check REHEARSE_WPM_LOW, REHEARSE_WPM_HIGH and {settings.settings_file})")
+    return settings

@@ -20,7 +20,7 @@ from typing import Mapping, Protocol, TextIO
 
 from sqlite_utils import Database
 
-from . import audio, bank, devices, pipeline, storage
+from . import audio, bank, devices, feedback, pipeline, storage
 from .errors import AudioDeviceError, DrillError, RehearseError
 from .recorder import Recorder, Recording, RecordingOptions, clock, record
 from .settings import Settings
@@ -34,73 +34,6 @@ STOP_MESSAGES = {
     "stalled": "The microphone stopped sending audio; check that it is still plugged in (`rehearse devices`).",
     "interrupted": "Interrupted.",
 }
-# Keys of analysis.Metrics that feedback_lines words itself; any other key is shown as it comes.
-WORDED_KEYS = frozenset({
-    "duration", "speaking_seconds", "word_count", "wpm", "filler_count", "fillers_per_minute",
-    "long_pauses", "longest_pause", "target_min", "target_max", "length_verdict",
-})
-
-
-# ---------------------------------------------------------------- feedback text
-
-def _number(metrics: Mapping, key: str) -> float | None:
-    value = metrics.get(key)
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _plain_value(value) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{round(value, 2):g}"
-    if isinstance(value, (list, tuple)):
-        return ", ".join(s for s in (_plain_value(v) for v in value) if s)
-    if isinstance(value, Mapping):
-        return ", ".join(f"{k} {_plain_value(v)}" for k, v in value.items() if _plain_value(v))
-    return "" if value is None else str(value)
-
-
-def feedback_lines(metrics: Mapping | None, settings: Settings) -> list[str]:
-    """The answer's measurements as short lines. Tolerates missing keys and shows keys it does not
-    know (other feedback added to the metrics later) as `Label: value`."""
-    if not metrics:
-        return []
-    lines: list[str] = []
-    duration = _number(metrics, "duration")
-    if duration is not None:
-        line = f"Length: {duration:.0f} s"
-        low, high, verdict = _number(metrics, "target_min"), _number(metrics, "target_max"), metrics.get("length_verdict")
-        if verdict and low is not None and high is not None:
-            line += f", {verdict} for the {low:g}-{high:g} s target"
-        elif verdict:
-            line += f", {verdict}"
-        lines.append(line)
-    wpm = _number(metrics, "wpm")
-    if wpm is not None:
-        band = "slow" if wpm < settings.wpm_low else "fast" if wpm > settings.wpm_high else "within"
-        lines.append(f"Pace: {wpm:.0f} words/min ({band} the {settings.wpm_low:g}-{settings.wpm_high:g} band)"
-                     if band == "within" else
-                     f"Pace: {wpm:.0f} words/min ({band}; aim for {settings.wpm_low:g}-{settings.wpm_high:g})")
-    fillers = _number(metrics, "filler_count")
-    if fillers is not None:
-        per_minute = _number(metrics, "fillers_per_minute")
-        lines.append(f"Fillers: {fillers:g}" + (f" ({per_minute:g} per minute)" if per_minute else "") if fillers
-                     else "Fillers: none")
-    pauses, longest = _number(metrics, "long_pauses"), _number(metrics, "longest_pause")
-    if pauses is not None or longest is not None:
-        counted = (f"{pauses:g} of {settings.long_pause_seconds:g} s or more" if pauses
-                   else f"none of {settings.long_pause_seconds:g} s or more") if pauses is not None else ""
-        longest_text = f"longest {longest:.1f} s" if longest is not None else ""
-        lines.append("Pauses: " + ", ".join(t for t in (counted, longest_text) if t))
-    for key, value in metrics.items():
-        if key in WORDED_KEYS:
-            continue
-        shown = _plain_value(value)
-        if shown:
-            lines.append(f"{str(key).replace('_', ' ').capitalize()}: {shown}")
-    return lines
-
-
 # ---------------------------------------------------------------- terminal input and output
 
 class LineReader:
@@ -280,6 +213,7 @@ class TerminalDrill:
         if hints:
             say("(" + ", ".join(hints) + ")")
         target = question.target_seconds if question and not step.is_probe else None
+        category = question.category if question else None
         while True:
             choice = self._ask("Press Enter to start recording (p = play the question again, s = skip, q = end the drill): ",
                                ("", "p", "s", "q"))
@@ -290,7 +224,7 @@ class TerminalDrill:
                 pipeline.skip_step(self.db, session_id, step)
                 say("Skipped.")
                 return True
-            answer = self._take(drill, step, target, session_id)
+            answer = self._take(drill, step, target, category, session_id)
             choice = self._ask("Rate this answer 1-5 (Enter = no rating, r = record again, q = end the drill): ",
                                ("", "r", "q", "1", "2", "3", "4", "5"))
             if choice == "r":
@@ -316,7 +250,8 @@ class TerminalDrill:
         except RehearseError as exc:
             self.console.say(f"(The question cannot be played: {exc})")
 
-    def _take(self, drill: bank.Drill, step: bank.Step, target, session_id: str) -> storage.Answer:
+    def _take(self, drill: bank.Drill, step: bank.Step, target, category: str | None,
+              session_id: str) -> storage.Answer:
         """Records one take, saves it before anything else, then transcribes it and shows the feedback."""
         say = self.console.say
         options = RecordingOptions(stop_silence=self.options.stop_silence, silence_dbfs=self.settings.silence_dbfs,
@@ -335,7 +270,7 @@ class TerminalDrill:
             self.console.status("Transcribing…", piped=True)
             answer = pipeline.transcribe_answer(
                 self.db, self.settings, self.model, answer.id, target,
-                on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"))
+                on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"), category=category)
             self.console.end_status()
         self._show(answer, drill)
         return answer
@@ -350,8 +285,10 @@ class TerminalDrill:
         if answer.status == "transcribed":
             say("You said:")
             say(_wrapped(answer.transcript or ""))
-            for line in feedback_lines(answer.metrics, self.settings):
+            for line in feedback.text_lines(answer.metrics or {}):
                 say(f"  {line}")
+            if answer.metrics:
+                say(f"  {feedback.FILLER_NOTE}")
         else:
             say(f"Not transcribed: {answer.error} (the recording is kept; press r to record again).")
         if drill.time_limit_seconds and answer.duration and answer.duration > drill.time_limit_seconds:

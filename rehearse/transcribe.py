@@ -44,15 +44,34 @@ class Transcript:
         return asdict(self)
 
 
+# Whisper imitates the style of its prompt: a prompt with filled pauses makes it write the "um" and
+# "uh" it hears instead of tidying them away. Short and plain on purpose: a longer, chattier prompt
+# made tiny.en skip speech and lose words. Chosen with `rehearse bench asr` (figures in the README).
+DISFLUENT_PROMPT = "So, um, I was, uh, working on the, um, project."
+
+
 @dataclass(frozen=True)
 class DecodeOptions:
-    """How faster-whisper decodes. Greedy (beam 1) is about a third faster than beam 5 on 2 cores."""
+    """How faster-whisper decodes.
+
+    The default cuts the recording into speech chunks of up to 30 s at silences found by voice
+    activity detection (faster-whisper's bundled Silero VAD) and decodes each chunk on its own,
+    greedily, with the disfluent prompt in front of every chunk. Sequential decoding
+    (`chunked=False`) cuts 30 s windows wherever they fall, can split a word in two, and carries the
+    prompt past the first window only by conditioning on its own output, which is where it
+    hallucinated; `vad_filter` and `condition_on_previous_text` apply to it only.
+    """
 
     beam_size: int = 1
     word_timestamps: bool = True
+    chunked: bool = True
+    # Chunks decoded together: on 2 cores 8 is no faster than 1, and 1 needs the least memory.
+    batch_size: int = 1
     vad_filter: bool = False
     condition_on_previous_text: bool = True
-    initial_prompt: str | None = None
+    initial_prompt: str | None = DISFLUENT_PROMPT
+    # Unlike initial_prompt, faster-whisper puts hotwords in front of every 30 s window.
+    hotwords: str | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -100,6 +119,16 @@ class Model:
                 "a directory must hold a CTranslate2 faster-whisper model. Leave REHEARSE_MODEL empty for the bundled tiny.en."
             ) from exc
         self.language = settings.language
+        self._chunked = None
+
+    @property
+    def chunked(self):
+        """faster-whisper's batched pipeline over the same model, made on first use."""
+        if self._chunked is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._chunked = BatchedInferencePipeline(self.whisper)
+        return self._chunked
 
 
 def decode(source: Path | str) -> np.ndarray:
@@ -126,12 +155,14 @@ def transcribe(
     duration = len(samples) / SAMPLE_RATE
     started = time.perf_counter()
     try:
-        segments, _info = model.whisper.transcribe(
-            samples, language=model.language, beam_size=options.beam_size,
-            word_timestamps=options.word_timestamps, vad_filter=options.vad_filter,
-            condition_on_previous_text=options.condition_on_previous_text,
-            initial_prompt=options.initial_prompt, **options.extra,
-        )
+        common = dict(language=model.language, beam_size=options.beam_size, word_timestamps=options.word_timestamps,
+                      initial_prompt=options.initial_prompt, hotwords=options.hotwords, **options.extra)
+        if options.chunked:
+            segments, _info = model.chunked.transcribe(samples, vad_filter=True, batch_size=options.batch_size, **common)
+        else:
+            segments, _info = model.whisper.transcribe(
+                samples, vad_filter=options.vad_filter,
+                condition_on_previous_text=options.condition_on_previous_text, **common)
         texts: list[str] = []
         words: list[Word] = []
         for seg in segments:

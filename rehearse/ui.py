@@ -19,22 +19,48 @@ from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model
 from .voice import Voice
+from . import feedback  # apart from the imports above so that merges with other branches stay clean
+from .errors import ConfigError
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
 
 @st.cache_resource(show_spinner=False)
-def settings() -> Settings:
+def _settings() -> Settings:
     return load_settings()
 
 
-@st.cache_resource(show_spinner="Loading the speech model…")
+def settings() -> Settings:
+    """The app's settings; a broken settings file or variable stops the page with its message."""
+    try:
+        return _settings()
+    except ConfigError as exc:
+        st.error(f"{exc}")
+        st.page_link("pages/settings.py", label="Open the settings page to repair it", icon="⚙️")
+        st.stop()
+
+
+settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset the cache after saving
+
+
+# Cached on only what the model and the voice depend on, so saving the feedback settings on the
+# Settings page does not load them again.
 def model(settings: Settings) -> Model:
+    return _model(Settings(home=settings.home, model=settings.model, cpu_threads=settings.cpu_threads,
+                           language=settings.language))
+
+
+def voice(settings: Settings) -> Voice:
+    return _voice(Settings(home=settings.home, voice=settings.voice))
+
+
+@st.cache_resource(show_spinner="Loading the speech model…")
+def _model(settings: Settings) -> Model:
     return Model(settings)
 
 
 @st.cache_resource(show_spinner=False)
-def voice(settings: Settings) -> Voice:
+def _voice(settings: Settings) -> Voice:
     return Voice(settings)
 
 
@@ -93,13 +119,40 @@ def plain(text: str) -> str:
 def metrics_line(metrics: dict | None) -> str:
     if not metrics:
         return ""
-    parts = [f"{metrics['wpm']:.0f} words/min", f"{metrics['filler_count']} filler(s)"]
+    parts = [f"{metrics['wpm']:.0f} words/min", f"at least {metrics['filler_count']} filler(s)"]
     if metrics.get("long_pauses"):
         parts.append(f"{metrics['long_pauses']} long pause(s), longest {metrics['longest_pause']:.1f} s")
     verdict = metrics.get("length_verdict")
     if verdict:
         parts.append(f"length {verdict} for the {metrics['target_min']:.0f}–{metrics['target_max']:.0f} s target")
     return " · ".join(parts)
+
+
+_TONE = {"good": ":green[✔]", "warn": ":orange[▲]", "info": ":gray[●]"}
+_HIGHLIGHT_COLOURS = {"stock phrase": "red", "hedge": "blue", "filler": "orange", "filler (like/so)": "violet"}
+
+
+def transcript_markdown(text: str, hits) -> str:
+    """The transcript as inert Markdown with coloured backgrounds where a signal fired."""
+    return "".join(plain(piece) if label is None else f":{_HIGHLIGHT_COLOURS[label]}-background[{plain(piece)}]"
+                   for piece, label in feedback.segments(text, hits))
+
+
+def feedback_panel(transcript: str, metrics: dict) -> None:
+    """Transcript with highlights, then delivery and content signals, each with its reason."""
+    st.markdown(transcript_markdown(transcript, metrics.get("hits") or []))
+    legend = " ".join(f":{colour}-background[{label}]" for label, colour in _HIGHLIGHT_COLOURS.items())
+    st.caption(f"{legend} · {feedback.FILLER_NOTE}")
+    with st.expander(f"Feedback: {metrics_line(metrics)}", expanded=True):
+        columns = st.columns(2)
+        for column, title, signals in ((columns[0], "Delivery", feedback.delivery(metrics)),
+                                       (columns[1], "Content", feedback.content(metrics))):
+            with column:
+                st.markdown(f"**{title}**")
+                for s in signals:
+                    st.markdown(f"{_TONE[s.tone]} **{s.name}**: {plain(s.value)}  \n:small[:gray[{plain(s.why)}]]")
+                if not signals:
+                    st.caption("Not measured: this answer was transcribed before content feedback existed.")
 
 
 def _save_stars(db_settings: Settings, answer_id: str, key: str) -> None:
@@ -125,10 +178,10 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
     if path and path.exists() and path.suffix == ".flac":
         st.audio(str(path), format="audio/flac")
     if answer.status == "transcribed":
-        st.markdown(plain(answer.transcript or ""))
-        line = metrics_line(answer.metrics)
-        if line:
-            st.caption(line)
+        if answer.metrics:
+            feedback_panel(answer.transcript or "", answer.metrics)
+        else:
+            st.markdown(plain(answer.transcript or ""))
     elif answer.status == "failed":
         st.error(answer.error or "Transcription failed.")
     elif answer.status == "recorded":

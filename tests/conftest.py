@@ -13,7 +13,9 @@ from rehearse.transcribe import Model, decode
 from rehearse.voice import Voice
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_SPEECH = ROOT.parent / "shared" / "speech"
+# ../shared/speech beside the main checkout; a git worktree (wt/issueN) sits one level deeper.
+SHARED_SPEECH = next((p for p in (ROOT.parent / "shared" / "speech", ROOT.parent.parent / "shared" / "speech")
+                      if p.is_dir()), ROOT.parent / "shared" / "speech")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The terminal drill's layers one at a time: feedback text, device choice, the PortAudio guard,
+"""The terminal drill's layers one at a time: device choice, the PortAudio guard,
 and the drill loop with a scripted keyboard and a fake microphone (the real microphone run is in
 test_terminal_audio.py)."""
 
@@ -12,34 +12,9 @@ import pytest
 
 from rehearse import audio, bank, devices, storage
 from rehearse.errors import AudioDeviceError
-from rehearse.terminal_drill import Console, LineReader, TerminalDrill, feedback_lines
+from rehearse.terminal_drill import Console, LineReader, TerminalDrill
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def test_feedback_lines_words_known_metrics_and_shows_unknown_ones(settings):
-    lines = feedback_lines({
-        "duration": 74.6, "speaking_seconds": 70.0, "word_count": 180, "wpm": 171.4, "filler_count": 3,
-        "fillers_per_minute": 2.57, "long_pauses": 1, "longest_pause": 2.44, "target_min": 60.0,
-        "target_max": 120.0, "length_verdict": "ok",
-        # what answer feedback may add later: shown, not dropped, never a crash
-        "hedges": ["I think", "maybe"], "filler_words": {"um": 2, "like": 1}, "star_complete": False,
-        "clarity_score": 0.8312, "nothing": None,
-    }, settings)
-    assert lines == [
-        "Length: 75 s, ok for the 60-120 s target",
-        "Pace: 171 words/min (fast; aim for 130-160)",
-        "Fillers: 3 (2.57 per minute)",
-        "Pauses: 1 of 2 s or more, longest 2.4 s",
-        "Hedges: I think, maybe",
-        "Filler words: um 2, like 1",
-        "Star complete: no",
-        "Clarity score: 0.83",
-    ]
-    assert feedback_lines({"wpm": 140, "filler_count": 0}, settings) == [
-        "Pace: 140 words/min (within the 130-160 band)", "Fillers: none"]
-    assert feedback_lines({"duration": 30.0, "length_verdict": "short"}, settings) == ["Length: 30 s, short"]
-    assert feedback_lines(None, settings) == [] and feedback_lines({}, settings) == []
 
 
 DEVICES = (

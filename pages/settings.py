@@ -1,0 +1,68 @@
+"""Settings page: the word lists and thresholds the feedback uses, saved in the data folder."""
+
+import streamlit as st
+
+from rehearse import settings as config
+from rehearse import ui
+from rehearse.errors import RehearseError
+
+st.title("Settings")
+home = config.home_dir()
+path = home / "settings.toml"
+try:
+    saved = config.saved_values(home)
+except RehearseError as exc:
+    ui.show_error(exc)
+    if not st.button("Set the broken file aside and start from the defaults", key="set_aside"):
+        st.stop()
+    aside = config.set_aside(path)
+    ui.settings.clear()
+    st.success(f"The broken file is kept as {aside.name}; these are the defaults.")
+    saved = config.saved_values(home)
+
+st.write("What the feedback after each answer counts and how it judges pace and pauses. "
+         f"Saved in `{ui.plain(str(path))}`.")
+for key, variable in config.env_overrides().items():
+    st.warning(f"{variable} is set in the environment, so it wins over the {key} saved here.")
+
+# A new form generation after "Restore defaults", so the widgets show the restored values.
+generation = st.session_state.setdefault("settings_generation", 0)
+with st.form(f"settings-{generation}"):
+    st.subheader("Words")
+    st.caption("One word or phrase per line. Matching ignores case, and “I'm” also matches “I am”.")
+    fillers = st.text_area("Fillers (always counted)", "\n".join(saved["fillers"]), height=150)
+    ambiguous = st.text_area("Sometimes fillers (counted apart, only where they act as fillers, like “it was, like, fine”)",
+                             "\n".join(saved["ambiguous_fillers"]), height=80)
+    hedges = st.text_area("Hedges", "\n".join(saved["hedges"]), height=150)
+    stock = st.text_area("Stock phrases that sound rehearsed", "\n".join(saved["stock_phrases"]), height=150)
+    st.subheader("Thresholds")
+    columns = st.columns(3)
+    wpm_low = columns[0].number_input("Slowest good pace (words/min)", 40.0, 400.0, float(saved["wpm_low"]), step=5.0)
+    wpm_high = columns[1].number_input("Fastest good pace (words/min)", 40.0, 400.0, float(saved["wpm_high"]), step=5.0)
+    long_pause = columns[2].number_input("Long pause (seconds)", 0.5, 30.0, float(saved["long_pause_seconds"]), step=0.5)
+    submitted = st.form_submit_button("Save", type="primary")
+
+if submitted:
+    values = {
+        "fillers": config.phrases_from_text(fillers), "ambiguous_fillers": config.phrases_from_text(ambiguous),
+        "hedges": config.phrases_from_text(hedges), "stock_phrases": config.phrases_from_text(stock),
+        "wpm_low": wpm_low, "wpm_high": wpm_high, "long_pause_seconds": long_pause,
+    }
+    try:
+        config.write_settings_file(path, values)
+    except RehearseError as exc:
+        ui.show_error(exc)
+    else:
+        ui.settings.clear()
+        st.success("Saved. Answers you record from now on are measured with these settings; "
+                   "answers already recorded keep the feedback they were given.")
+
+if st.button("Restore defaults", key="restore_defaults"):
+    try:
+        config.write_settings_file(path, config.default_values())
+    except RehearseError as exc:
+        ui.show_error(exc)
+    else:
+        ui.settings.clear()
+        st.session_state.settings_generation = generation + 1
+        st.rerun()
