@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rehearse import storage, ui
+from rehearse import bank, storage, ui
 from rehearse.errors import RehearseError
 
 settings = ui.settings()
@@ -28,15 +28,18 @@ answers = storage.session_answers(db, session_id)
 if not answers:
     st.info("No answers were recorded in this session.")
 
+questions = bank.load_library(settings).questions
 steps: dict[tuple[str, int], list[storage.Answer]] = {}
 for answer in answers:
     steps.setdefault((answer.question_id, answer.probe_index), []).append(answer)
 for (question_id, probe_index), takes in steps.items():
     first = takes[0]
+    question = questions.get(question_id)
+    target = question.target_seconds if question and probe_index == 0 else None
     with st.container(border=True):
         if probe_index == 0:
             st.subheader(first.prompt)
         else:
             st.markdown(f"**Follow-up {probe_index}:** {ui.plain(first.prompt)}")
         for answer in sorted(takes, key=lambda a: a.take, reverse=True):
-            ui.answer_card(settings, answer, key_prefix="review-")
+            ui.answer_card(settings, answer, key_prefix="review-", target=target)

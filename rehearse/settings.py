@@ -42,6 +42,11 @@ class Settings:
     wpm_high: float = 160.0
     long_pause_seconds: float = 2.0
     fillers: tuple[str, ...] = DEFAULT_FILLERS
+    # Longer recordings are kept but not transcribed: an interview answer is minutes long, and
+    # tiny.en needs about a minute of both cores per 10 minutes of audio.
+    max_answer_seconds: float = 600.0
+    # TEST ONLY: the name of a crash point where the process stops, so a test can SIGKILL it there.
+    test_pause_at: str = ""
 
     @property
     def db_path(self) -> Path:
@@ -104,4 +109,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wpm_high=_float(env, "REHEARSE_WPM_HIGH", base.wpm_high),
         long_pause_seconds=_float(env, "REHEARSE_LONG_PAUSE", base.long_pause_seconds),
         fillers=fillers,
+        max_answer_seconds=_float(env, "REHEARSE_MAX_ANSWER_SECONDS", base.max_answer_seconds),
+        test_pause_at=env.get("REHEARSE_TEST_PAUSE_AT", ""),
     )

@@ -11,13 +11,14 @@ import re
 import streamlit as st
 from sqlite_utils import Database
 
-from . import storage
+from . import analysis, pipeline, recovery, storage
 from .errors import RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model
 from .voice import Voice
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Every character Markdown, Streamlit's :emoji: and :color[...] syntax or LaTeX could act on.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=^])")
 
 
 @st.cache_resource(show_spinner=False)
@@ -37,7 +38,15 @@ def voice(settings: Settings) -> Voice:
 
 def database(settings: Settings) -> Database:
     # A connection per script run: Streamlit runs each session in its own thread.
-    return storage.open_database(settings)
+    db = storage.open_database(settings)
+    _recovered(settings)
+    return db
+
+
+@st.cache_resource(show_spinner=False)
+def _recovered(settings: Settings) -> tuple[str, ...]:
+    """Once per server start: rows for recordings a crash left without one."""
+    return tuple(recovery.recover(storage.open_database(settings), settings))
 
 
 def plain(text: str) -> str:
@@ -57,18 +66,25 @@ def metrics_line(metrics: dict | None) -> str:
     return " · ".join(parts)
 
 
-def _save_stars(db_settings: Settings, answer_id: str, key: str) -> None:
+def _save_rating(db_settings: Settings, answer_id: str, key: str, what: str) -> None:
     value = st.session_state.get(key)
-    if value is not None:
-        storage.set_rating(storage.open_database(db_settings), answer_id, stars=value + 1)
+    try:
+        db = storage.open_database(db_settings)
+        if what == "stars" and value is not None:
+            storage.set_rating(db, answer_id, stars=value + 1)
+        elif what == "note":
+            storage.set_rating(db, answer_id, note=value or "")
+    except RehearseError as exc:
+        # A callback cannot draw where the card is: the card shows this on the rerun.
+        st.session_state[f"rating-error-{answer_id}"] = str(exc)
 
 
-def _save_note(db_settings: Settings, answer_id: str, key: str) -> None:
-    storage.set_rating(storage.open_database(db_settings), answer_id, note=st.session_state.get(key, ""))
+def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = "",
+                target: tuple[float, float] | None = None) -> None:
+    """Audio, transcript, measurements, rating and note of one take; rating and note save on change.
 
-
-def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = "") -> None:
-    """Audio, transcript, measurements, rating and note of one take; rating and note save on change."""
+    A take with no transcript (the app stopped while transcribing, or it failed) gets a
+    'Transcribe again' button; `target` is the question's answer length for the measurements."""
     if answer.status == "skipped":
         st.caption("Skipped.")
         return
@@ -84,16 +100,39 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
         line = metrics_line(answer.metrics)
         if line:
             st.caption(line)
+        sure = analysis.confidence(answer.words)
+        if sure is not None and sure < analysis.LOW_CONFIDENCE:
+            st.warning(analysis.low_confidence_message(sure))
     elif answer.status == "failed":
         st.error(answer.error or "Transcription failed.")
     elif answer.status == "recorded":
         st.info("Saved, not transcribed yet.")
+    if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
+        transcribe_again(settings, answer, key_prefix, target)
     stars_key = f"{key_prefix}stars-{answer.id}"
     st.feedback("stars", key=stars_key, default=answer.stars - 1 if answer.stars else None,
-                on_change=_save_stars, args=(settings, answer.id, stars_key))
+                on_change=_save_rating, args=(settings, answer.id, stars_key, "stars"))
     note_key = f"{key_prefix}note-{answer.id}"
     st.text_area("Note", value=answer.note or "", key=note_key, placeholder="What would you say differently?",
-                 on_change=_save_note, args=(settings, answer.id, note_key), height=68)
+                 on_change=_save_rating, args=(settings, answer.id, note_key, "note"), height=68)
+    problem = st.session_state.pop(f"rating-error-{answer.id}", None)
+    if problem:
+        st.error(problem)
+
+
+def transcribe_again(settings: Settings, answer: storage.Answer, key_prefix: str = "",
+                     target: tuple[float, float] | None = None) -> None:
+    if not st.button("Transcribe again", key=f"{key_prefix}retry-{answer.id}"):
+        return
+    bar = st.progress(0.0, text="Transcribing your answer…")
+    try:
+        pipeline.transcribe_answer(database(settings), settings, model(settings), answer.id, target,
+                                   on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+    except RehearseError as exc:
+        bar.empty()
+        show_error(exc)
+        return
+    st.rerun()
 
 
 def show_error(exc: RehearseError) -> None:
