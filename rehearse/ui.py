@@ -17,8 +17,12 @@ from .settings import Settings, load_settings
 from .transcribe import Model
 from .voice import Voice
 
-# Every character Markdown, Streamlit's :emoji: and :color[...] syntax or LaTeX could act on.
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:=^])")
+# Every character Markdown, LaTeX or Streamlit's :emoji: and :color[...] syntax could act on.
+_MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&=^:@]")
+# GFM links "www.", "http://" and e-mail addresses in the parsed text, escaped or not; an invisible
+# word joiner (U+2060) before every ":" and "@" and the dot after "www" stops that.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?=[:@])")
+WORD_JOINER = "\u2060"
 
 
 @st.cache_resource(show_spinner=False)
@@ -51,7 +55,7 @@ def _recovered(settings: Settings) -> tuple[str, ...]:
 
 def plain(text: str) -> str:
     """User text (transcripts, notes) as inert Markdown: never rendered as formatting or HTML."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", _AUTOLINK.sub(WORD_JOINER, text))
 
 
 def metrics_line(metrics: dict | None) -> str:
@@ -96,7 +100,8 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
     if path and path.exists() and path.suffix == ".flac":
         st.audio(str(path), format="audio/flac")
     if answer.status == "transcribed":
-        st.markdown(plain(answer.transcript or ""))
+        # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
+        st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(plain(answer.transcript or ""))
         line = metrics_line(answer.metrics)
         if line:
             st.caption(line)
