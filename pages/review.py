@@ -19,9 +19,12 @@ if not sessions:
     st.info("No sessions yet. Start a drill, and every answer you record will show up here.")
     st.stop()
 
+# Numbered: the browser picks an option by its label, so two sessions of one drill started in
+# the same minute must not look alike.
 labels = {
-    s.id: f"{s.started_at[:16].replace('T', ' ')} · {s.drill_title} · {s.answer_count} answer(s) · {s.status}"
-    for s in sessions
+    s.id: f"#{len(sessions) - i} · {s.started_at[:16].replace('T', ' ')} · {s.drill_title} · "
+          f"{s.answer_count} answer(s) · {s.status}"
+    for i, s in enumerate(sessions)
 }
 session_id = st.selectbox("Session", list(labels), format_func=labels.get, key="review_session")
 answers = storage.session_answers(db, session_id)

@@ -77,9 +77,10 @@ class AppServer:
         return f"http://localhost:{self.port}/{page}"
 
     def start(self, timeout: float = 120, **extra_env: str) -> "AppServer":
+        """Start, or restart on the same port (so open tabs reconnect, as after a real restart)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
-        self.port = free_port()
+        self.port = self.port or free_port()
         user_home = self.workdir / "user-home"  # no ~/.streamlit from the machine running the tests
         user_home.mkdir(exist_ok=True)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(user_home), "LANG": "C.UTF-8",
@@ -217,6 +218,11 @@ class AppPage:
         self.page.get_by_role("option", name=option).click()
         self.wait_idle()
 
+    def select_index(self, label: str, index: int) -> None:
+        self.page.get_by_role("combobox", name=label).click()
+        self.page.get_by_role("option").nth(index).click()
+        self.wait_idle()
+
     def selected(self, label: str) -> str:
         return self.page.get_by_role("combobox", name=label).input_value()
 
@@ -230,15 +236,21 @@ class AppPage:
             "() => [...document.querySelectorAll('audio')].filter(a => a.autoplay)"
             ".map(a => ({src: a.src, duration: a.duration, currentTime: a.currentTime, paused: a.paused}))[0]")
 
-    def record(self, seconds: float, shot: str | None = None) -> None:
-        """Press Record, let the fake microphone speak for `seconds`, press Stop."""
+    def start_recording(self) -> None:
         widget = self.page.get_by_test_id("stAudioInput")
         widget.get_by_role("button", name="Record", exact=True).click()
         widget.get_by_role("button", name="Stop recording").wait_for()
+
+    def stop_recording(self) -> None:
+        self.page.get_by_test_id("stAudioInput").get_by_role("button", name="Stop recording").click()
+
+    def record(self, seconds: float, shot: str | None = None) -> None:
+        """Press Record, let the fake microphone speak for `seconds`, press Stop."""
+        self.start_recording()
         if shot:
             self.shot(shot)
         self.page.wait_for_timeout(seconds * 1000)
-        widget.get_by_role("button", name="Stop recording").click()
+        self.stop_recording()
 
     def transcripts(self) -> list[str]:
         return self.page.locator("[class*='st-key-'][class*='transcript-']").all_inner_texts()

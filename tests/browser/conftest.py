@@ -34,11 +34,19 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.slow)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.failed_call = report.failed
+
+
 def pytest_terminal_summary(terminalreporter):
     if _folders:
         terminalreporter.write_sep("-", "browser screenshots")
         for folder in _folders:
-            terminalreporter.write_line(f"{folder}  ({len(list(folder.glob('*.png')))} screenshots)")
+            terminalreporter.write_line(f"{folder}  ({len(list(folder.glob('*.png')))} screenshots, server logs)")
 
 
 @pytest.fixture(scope="session")
@@ -85,14 +93,16 @@ def shots(request) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(tmp_path, shots):
     """An app server (not started: call .start()) with REHEARSE_HOME in a temporary folder and the
-    small test drill; it is always stopped at the end, and its log is printed if the test failed."""
+    small test drill; it is always stopped at the end, and its logs go beside the screenshots."""
     drills = write_test_drill(tmp_path / "drills")
     server = AppServer(home=tmp_path / "home", workdir=tmp_path / "server",
                        env={"REHEARSE_DRILLS": str(drills)})
     yield server
     server.stop()
+    for log in server.workdir.glob("*.log"):
+        shutil.copy(log, shots / log.name)
 
 
 @pytest.fixture
@@ -102,16 +112,24 @@ def settings_of():
 
 
 @pytest.fixture
-def tab(chromium, shots):
-    """tab(server, prefix="") opens a new browser tab (its own context: microphone allowed)."""
-    contexts = []
+def tab(request, chromium, shots):
+    """tab(server, prefix="") opens a new browser tab (its own context: microphone allowed), or
+    one more tab in `context`. A failing test leaves a screenshot of every tab."""
+    contexts, pages = [], []
 
     def open_tab(server: AppServer, prefix: str = "", context=None) -> AppPage:
         if context is None:
             context = chromium.new_context(permissions=["microphone"], viewport={"width": 1000, "height": 1200})
             contexts.append(context)
-        return AppPage.open(context, server, shots, prefix)
+        pages.append(AppPage.open(context, server, shots, prefix))
+        return pages[-1]
 
     yield open_tab
+    if getattr(request.node, "failed_call", False):
+        for page in pages:
+            try:
+                page.shot("at-failure")
+            except Exception as exc:  # a crashed tab must not hide the test's own failure
+                print(f"no failure screenshot: {exc}")
     for context in contexts:
         context.close()
