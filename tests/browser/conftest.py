@@ -43,9 +43,10 @@ def pytest_runtest_makereport(item, call):
 
 
 def pytest_terminal_summary(terminalreporter):
-    if _folders:
-        terminalreporter.write_sep("-", "browser screenshots")
-        for folder in _folders:
+    folders = [f for f in _folders if any(f.iterdir())]
+    if folders:
+        terminalreporter.write_sep("-", "browser screenshots and server logs")
+        for folder in folders:
             terminalreporter.write_line(f"{folder}  ({len(list(folder.glob('*.png')))} screenshots, server logs)")
 
 

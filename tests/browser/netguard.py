@@ -1,6 +1,7 @@
 """Run `streamlit` with a Python audit hook that logs every attempt to reach another host.
 
 Usage: NETGUARD_LOG=<file> python netguard.py run streamlit_app.py ...
+(or `import netguard; netguard.install(log_path)` in any Python process)
 
 Every name lookup, connect and datagram the server's Python code makes passes through the
 audit hook (sockets, urllib, requests and huggingface_hub all end in these events). Anything
@@ -14,7 +15,7 @@ import socket
 import sys
 import traceback
 
-LOG = os.environ["NETGUARD_LOG"]
+LOG = os.environ.get("NETGUARD_LOG", "")
 LOCAL = {"localhost", "127.0.0.1", "::1", "0.0.0.0", "::", ""}
 _busy = False
 
@@ -54,9 +55,15 @@ def _hook(event: str, args: tuple) -> None:
         _busy = False
 
 
-sys.addaudithook(_hook)
+def install(log: str) -> None:
+    global LOG
+    LOG = log
+    sys.addaudithook(_hook)
 
-from streamlit.web.cli import main  # noqa: E402  (after the hook, so imports are watched too)
 
-sys.argv = ["streamlit", *sys.argv[1:]]
-sys.exit(main())
+if __name__ == "__main__":
+    install(os.environ["NETGUARD_LOG"])
+    from streamlit.web.cli import main  # after the hook, so imports are watched too
+
+    sys.argv = ["streamlit", *sys.argv[1:]]
+    sys.exit(main())
