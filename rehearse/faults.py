@@ -30,16 +30,29 @@ _SQLITE_READ_ONLY = ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_AUTH")
 _SQLITE_DISK = _SQLITE_FULL + _SQLITE_READ_ONLY + ("SQLITE_CANTOPEN", "SQLITE_IOERR")
 
 
-def _kind(exc: BaseException) -> str:
-    """'full', 'read-only' or 'other'."""
+def _kind(exc: BaseException, home: Path | None = None) -> str:
+    """'full', 'read-only' or 'other'; a vague error ("unable to open database file") is told
+    apart by looking at the folder itself."""
     if isinstance(exc, OSError):
-        return "full" if exc.errno in _FULL_ERRNOS else "read-only" if exc.errno in _READ_ONLY_ERRNOS else "other"
-    name, text = getattr(exc, "sqlite_errorname", "") or "", str(exc).lower()
-    if name.startswith(_SQLITE_FULL) or "disk is full" in text:
-        return "full"
-    if name.startswith(_SQLITE_READ_ONLY) or "readonly" in text:
+        if exc.errno in _FULL_ERRNOS:
+            return "full"
+        if exc.errno in _READ_ONLY_ERRNOS:
+            return "read-only"
+    else:
+        name, text = getattr(exc, "sqlite_errorname", "") or "", str(exc).lower()
+        if name.startswith(_SQLITE_FULL) or "disk is full" in text:
+            return "full"
+        if name.startswith(_SQLITE_READ_ONLY) or "readonly" in text:
+            return "read-only"
+    try:
+        folder = os.statvfs(home) if home is not None else None
+    except OSError:
+        return "other"
+    if folder is None:
+        return "other"
+    if folder.f_flag & os.ST_RDONLY or not os.access(home, os.W_OK):
         return "read-only"
-    return "other"
+    return "full" if folder.f_bavail == 0 else "other"
 
 
 def is_disk_error(exc: BaseException) -> bool:
@@ -51,7 +64,7 @@ def is_disk_error(exc: BaseException) -> bool:
 
 
 def message(home: Path, action: str, exc: BaseException) -> str:
-    kind = _kind(exc)
+    kind = _kind(exc, home)
     if kind == "full":
         return (f"Could not {action}: the disk holding the data folder {home} is full ({exc}). "
                 "Free some space on that disk, then try again. Everything saved before is intact.")
