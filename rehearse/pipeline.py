@@ -71,6 +71,8 @@ def transcribe_checked(settings: Settings, model: Model, path: Path, options: De
 
     The app and `rehearse transcribe` both come through here, so a file gets the same verdict
     (empty, too short, too long, silent, no speech) wherever it is transcribed."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise AudioError(audio.EMPTY_MESSAGE)
     header = audio.duration_of(path)
     if header is not None:
         audio.check_length(header, settings)  # before decoding: a long file must not fill memory
