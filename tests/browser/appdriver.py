@@ -177,8 +177,17 @@ class AppPage:
                                     state="attached", timeout=timeout)
 
     def goto(self, page: str = "", shot: str | None = None) -> None:
+        """Load a URL path directly. Note: as a fresh server's very first page, a path other than
+        "" runs pages/<page>.py without streamlit_app.py (Streamlit's legacy pages/ folder mode);
+        `open_page` goes the way a person does, from the start page through the sidebar."""
         self.page.goto(self.server.url(page))
         self.wait_idle()
+        if shot:
+            self.shot(shot)
+
+    def open_page(self, title: str, shot: str | None = None) -> None:
+        self.goto("")
+        self.navigate(title)
         if shot:
             self.shot(shot)
 

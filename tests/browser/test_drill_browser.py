@@ -82,7 +82,7 @@ def test_markdown_and_html_in_user_text_are_shown_as_text(app, tab, settings_of)
 
     app.start()
     page = tab(app)
-    page.goto("review", shot="review-with-markup")
+    page.open_page("Review", shot="review-with-markup")
     # Every character as typed (ui.plain adds only invisible word joiners that stop auto-linking).
     assert [t.replace(WORD_JOINER, "") for t in page.transcripts()] == [TRICKY]
     card = page.page.locator("[class*='st-key-'][class*='transcript-']")

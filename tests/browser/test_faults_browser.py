@@ -66,7 +66,7 @@ def test_sigkill_while_saving_and_while_transcribing_loses_nothing(app, tab, rec
 
     # 3. Restart without a pause: the review page offers both for transcription again.
     app.start()
-    page.goto("review", shot="review-after-crashes")
+    page.open_page("Review", shot="review-after-crashes")
     sessions = [s.id for s in storage.list_sessions(db)]
     assert len(sessions) == 2
     for number in range(len(sessions)):
