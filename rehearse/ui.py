@@ -19,9 +19,9 @@ from .voice import Voice
 
 # Every character Markdown, LaTeX or Streamlit's :emoji: and :color[...] syntax could act on.
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&=^:@]")
-# GFM links "www.", "http://" and e-mail addresses in the parsed text, escaped or not; an invisible
-# word joiner (U+2060) before every ":" and "@" and the dot after "www" stops that.
-_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?=[:@])")
+# GFM links "www.", "scheme://" and e-mail addresses in the parsed text, escaped or not; an
+# invisible word joiner (U+2060) just there stops it and changes nothing else.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?=://)|(?<=[\w.+-])(?=@[\w-])")
 WORD_JOINER = "\u2060"
 
 
