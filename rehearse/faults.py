@@ -44,11 +44,11 @@ def _kind(exc: BaseException, home: Path | None = None) -> str:
             return "full"
         if name.startswith(_SQLITE_READ_ONLY) or "readonly" in text:
             return "read-only"
-    try:
-        folder = os.statvfs(home) if home is not None else None
-    except OSError:
+    if home is None:
         return "other"
-    if folder is None:
+    try:
+        folder = os.statvfs(home)
+    except OSError:
         return "other"
     if folder.f_flag & os.ST_RDONLY or not os.access(home, os.W_OK):
         return "read-only"

@@ -18,7 +18,6 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from . import audio, storage
-from .audio import atomic_write
 from .errors import NotFoundError
 from .settings import Settings
 
@@ -34,7 +33,7 @@ def pending_dir(settings: Settings) -> Path:
 def write_note(settings: Settings, answer_id: str, row: dict) -> None:
     """Before the audio is written: what its row will say, and which process is writing it."""
     note = {key: row[key] for key in ROW_FIELDS} | {"pid": os.getpid()}
-    atomic_write(pending_dir(settings) / f"{answer_id}.json", json.dumps(note).encode())
+    audio.atomic_write(pending_dir(settings) / f"{answer_id}.json", json.dumps(note).encode())
 
 
 def clear_note(settings: Settings, answer_id: str) -> None:

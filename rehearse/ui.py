@@ -127,6 +127,7 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
 
 def transcribe_again(settings: Settings, answer: storage.Answer, key_prefix: str = "",
                      target: tuple[float, float] | None = None) -> None:
+    """The button that transcribes a saved answer again, with a progress bar, then reruns the page."""
     if not st.button("Transcribe again", key=f"{key_prefix}retry-{answer.id}"):
         return
     bar = st.progress(0.0, text="Transcribing your answer…")
