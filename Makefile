@@ -18,7 +18,8 @@ run: $(VENV)/.installed
 	@echo "Rehearse is starting: open http://$(ADDRESS):$(PORT) in your browser (Ctrl+C stops it)."
 	$(VENV)/bin/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT)
 
-# System packages the tests need: Chromium for the browser tests, PortAudio for the terminal drill.
+# System packages the tests need: Chromium for the browser tests, PortAudio for the terminal drill,
+# iproute2 to bring up loopback in the offline test's network namespace.
 system-deps:
 	@bash scripts/system-deps.sh
 

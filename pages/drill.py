@@ -60,7 +60,11 @@ if run is None:
                + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else ""))
     st.toggle("Listen only (hide the question text)", key="listen_only")
     if st.button("Start drill", type="primary"):
-        start(drill)
+        try:
+            start(drill)
+        except RehearseError as exc:
+            ui.show_error(exc)
+            st.stop()
         st.rerun()
     st.stop()
 
@@ -107,55 +111,56 @@ if done_key not in st.session_state:
     if recording is not None:
         try:
             answer = pipeline.save_answer(db, settings, sid, step, recording.getvalue())
+        except RehearseError as exc:
+            ui.show_error(exc)
+            # The recording is still held by the widget above: a rerun tries to save it again.
+            st.button("Save again", key=f"save-again-{rec_key}", type="primary")
+        else:
             st.session_state[done_key] = answer.id
             if answer.status != "failed":
                 bar = st.progress(0.0, text="Transcribing your answer…")
-                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target, category=category,
-                                           on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+                try:
+                    pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target, category=category,
+                                               on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+                except RehearseError as exc:
+                    ui.show_error(exc)
                 bar.empty()
-        except RehearseError as exc:
-            ui.show_error(exc)
 
 takes = storage.step_answers(db, sid, step.question_id, step.probe_index)
 latest = takes[0] if takes else None
 if latest is not None:
     with st.container(border=True):
-        ui.answer_card(settings, latest)
-        if latest.status == "failed" and latest.audio_path and latest.audio_path.endswith(".flac"):
-            if st.button("Transcribe again", key=f"retry-{latest.id}"):
-                with st.spinner("Transcribing your answer…"):
-                    try:
-                        pipeline.transcribe_answer(db, settings, ui.model(settings), latest.id, target, category=category)
-                    except RehearseError as exc:
-                        ui.show_error(exc)
-                st.rerun()
+        ui.answer_card(settings, latest, target=target, category=category)
         if (drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds):
             st.warning(f"That answer ran {latest.duration:.0f} s, over the drill's {drill.time_limit_seconds:g} s limit.")
     if len(takes) > 1:
         with st.expander(f"Earlier takes ({len(takes) - 1})"):
             for old in takes[1:]:
-                ui.answer_card(settings, old, key_prefix="old-")
+                ui.answer_card(settings, old, key_prefix="old-", target=target, category=category)
 
 is_last = index == len(steps) - 1
 next_label = "Finish drill" if is_last else ("Next follow-up" if steps[index + 1].is_probe else "Next question")
 cols = st.columns(4)
-if cols[0].button(next_label, type="primary", disabled=latest is None, key=f"next-{index}"):
-    advance(run)
-    st.rerun()
-if cols[1].button("Record again", disabled=done_key not in st.session_state, key=f"again-{index}"):
-    run["attempt"][index] = attempt + 1
-    st.rerun()
-skip_label = "Skip this follow-up" if step.is_probe else "Skip this question"
-if cols[2].button(skip_label, disabled=latest is not None, key=f"skip-{index}"):
-    pipeline.skip_step(db, sid, step)
-    if step.is_probe:
+try:
+    if cols[0].button(next_label, type="primary", disabled=latest is None, key=f"next-{index}"):
         advance(run)
-    else:
-        # Skipping a question skips its probes too: they make no sense without the story.
-        following = [i for i in range(index + 1, len(steps)) if steps[i].question_id != step.question_id]
-        advance(run, following[0] if following else len(steps))
-    st.rerun()
-if cols[3].button("End drill", key=f"end-{index}"):
-    storage.end_session(db, sid, "ended")
-    run["finished"] = True
-    st.rerun()
+        st.rerun()
+    if cols[1].button("Record again", disabled=done_key not in st.session_state, key=f"again-{index}"):
+        run["attempt"][index] = attempt + 1
+        st.rerun()
+    skip_label = "Skip this follow-up" if step.is_probe else "Skip this question"
+    if cols[2].button(skip_label, disabled=latest is not None, key=f"skip-{index}"):
+        pipeline.skip_step(db, sid, step)
+        if step.is_probe:
+            advance(run)
+        else:
+            # Skipping a question skips its probes too: they make no sense without the story.
+            following = [i for i in range(index + 1, len(steps)) if steps[i].question_id != step.question_id]
+            advance(run, following[0] if following else len(steps))
+        st.rerun()
+    if cols[3].button("End drill", key=f"end-{index}"):
+        storage.end_session(db, sid, "ended")
+        run["finished"] = True
+        st.rerun()
+except RehearseError as exc:
+    ui.show_error(exc)

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rehearse import storage, ui
+from rehearse import bank, storage, ui
 
 settings = ui.settings()
 st.title("Review")
@@ -14,24 +14,30 @@ if not sessions:
     st.info("No sessions yet. Start a drill, and every answer you record will show up here.")
     st.stop()
 
+# Numbered: the browser picks an option by its label, so two sessions of one drill started in
+# the same minute must not look alike.
 labels = {
-    s.id: f"{s.started_at[:16].replace('T', ' ')} · {s.drill_title} · {s.answer_count} answer(s) · {s.status}"
-    for s in sessions
+    s.id: f"#{len(sessions) - i} · {s.started_at[:16].replace('T', ' ')} · {s.drill_title} · "
+          f"{s.answer_count} answer(s) · {s.status}"
+    for i, s in enumerate(sessions)
 }
 session_id = st.selectbox("Session", list(labels), format_func=labels.get, key="review_session")
 answers = storage.session_answers(db, session_id)
 if not answers:
     st.info("No answers were recorded in this session.")
 
+questions = bank.load_library(settings).questions
 steps: dict[tuple[str, int], list[storage.Answer]] = {}
 for answer in answers:
     steps.setdefault((answer.question_id, answer.probe_index), []).append(answer)
 for (question_id, probe_index), takes in steps.items():
     first = takes[0]
+    question = questions.get(question_id)
+    target = question.target_seconds if question and probe_index == 0 else None
     with st.container(border=True):
         if probe_index == 0:
             st.subheader(first.prompt)
         else:
             st.markdown(f"**Follow-up {probe_index}:** {ui.plain(first.prompt)}")
         for answer in sorted(takes, key=lambda a: a.take, reverse=True):
-            ui.answer_card(settings, answer, key_prefix="review-")
+            ui.answer_card(settings, answer, key_prefix="review-", target=target)

@@ -34,13 +34,19 @@ class SavedAudio:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Owner-only file, complete or absent: a failed write (full disk) leaves no temporary behind."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
@@ -90,12 +96,30 @@ def level_dbfs(samples: np.ndarray) -> float:
     return 20 * np.log10(peak) if peak > 0 else float("-inf")
 
 
-def check_recording(path: Path, settings: Settings) -> float:
-    """Duration in seconds, or AudioError saying why this recording cannot be a spoken answer."""
-    samples, rate = read_audio(path)
+def duration_of(path: Path) -> float | None:
+    """Seconds, from the header alone (no decoding), or None when the file is not WAV/FLAC/OGG/MP3."""
+    try:
+        info = soundfile.info(str(path))
+    except (soundfile.LibsndfileError, RuntimeError, TypeError):
+        return None
+    return info.frames / info.samplerate if info.samplerate else 0.0
+
+
+def check_length(duration: float, settings: Settings) -> None:
+    """AudioError before any decoding when a recording is longer than an answer can be."""
+    if duration > settings.max_answer_seconds:
+        raise AudioError(
+            f"The recording is {duration / 60:.1f} minutes long; Rehearse transcribes answers of up to "
+            f"{settings.max_answer_seconds / 60:g} minutes (REHEARSE_MAX_ANSWER_SECONDS="
+            f"{settings.max_answer_seconds:g}). The recording is kept: play it back, or record a shorter answer.")
+
+
+def check_samples(samples: np.ndarray, rate: int, settings: Settings) -> float:
+    """Duration in seconds, or AudioError saying why these samples cannot be a spoken answer."""
     duration = len(samples) / rate if rate else 0.0
     if len(samples) == 0:
         raise AudioError(EMPTY_MESSAGE)
+    check_length(duration, settings)
     if duration < settings.min_answer_seconds:
         raise AudioError(
             f"The recording is only {duration:.1f} s long; an answer needs at least "
@@ -108,3 +132,25 @@ def check_recording(path: Path, settings: Settings) -> float:
             "Check that the right microphone is selected and not muted, then record again."
         )
     return duration
+
+
+def check_recording(path: Path, settings: Settings) -> float:
+    """Duration in seconds, or AudioError saying why this recording cannot be a spoken answer.
+
+    The length limit is checked from the header first, so an hour-long file is never decoded."""
+    header = duration_of(path)
+    if header is not None:
+        check_length(header, settings)
+    samples, rate = read_audio(path)
+    return check_samples(samples, rate, settings)
+
+
+def inspect_saved(path: Path) -> SavedAudio:
+    """What save_recording would have said about a file already on disk (for crash recovery)."""
+    try:
+        samples, rate = read_audio(path)
+    except AudioError as exc:
+        return SavedAudio(path, None, None, None, str(exc))
+    if len(samples) == 0:
+        return SavedAudio(path, 0.0, rate, samples.shape[1], EMPTY_MESSAGE)
+    return SavedAudio(path, len(samples) / rate if rate else 0.0, rate, samples.shape[1])

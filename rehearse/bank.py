@@ -147,6 +147,8 @@ def load_question_file(path: Path) -> list[Question]:
     unknown = set(data) - BANK_KEYS
     if unknown:
         raise BankError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; valid keys are title and [[questions]]")
+    if "title" in data and not isinstance(data["title"], str):
+        raise BankError(f"{path}: top-level key 'title' must be a string, got {data['title']!r}")
     raw_questions = data.get("questions")
     if not isinstance(raw_questions, list) or not raw_questions:
         raise BankError(f"{path}: no [[questions]] found; add at least one question table")

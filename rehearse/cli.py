@@ -9,10 +9,10 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import analysis, bank, terminal_drill
+from . import analysis, bank, pipeline, terminal_drill
 from .errors import RehearseError
 from .settings import Settings, load_settings
-from .transcribe import Model, decode, transcribe
+from .transcribe import Model
 
 log = logging.getLogger("rehearse")
 
@@ -22,15 +22,17 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
     results, failed = [], 0
     for name in args.files:
         try:
-            samples = decode(Path(name))
-            result = transcribe(model, samples)
+            result, _duration = pipeline.transcribe_checked(settings, model, Path(name))
         except RehearseError as exc:
-            print(f"rehearse: {exc}", file=sys.stderr)
+            print(f"rehearse: {name}: {exc}", file=sys.stderr)
             failed += 1
             continue
         words = [asdict(w) for w in result.words]
         metrics = analysis.analyze(result.text, words, result.duration, settings,
                                    tuple(args.target) if args.target else None, category=args.category)
+        sure = analysis.confidence(words)
+        if sure is not None and sure < analysis.LOW_CONFIDENCE:
+            print(f"rehearse: {name}: {analysis.low_confidence_message(sure)}", file=sys.stderr)
         if args.json:
             results.append({"file": name, **result.to_dict(), "metrics": metrics.to_dict()})
         else:

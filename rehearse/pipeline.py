@@ -8,35 +8,48 @@ from __future__ import annotations
 
 import logging
 from dataclasses import asdict
+from pathlib import Path
 from typing import Callable
 
 from sqlite_utils import Database
 
-from . import analysis, audio, storage
+from . import analysis, audio, faults, recovery, storage
 from .bank import Step
-from .errors import RehearseError
+from .errors import AudioError, RehearseError, TranscriptionError
 from .settings import Settings
-from .transcribe import DecodeOptions, Model, transcribe
+from .transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript, decode, transcribe
 
 log = logging.getLogger(__name__)
 
 
 def save_answer(db: Database, settings: Settings, session_id: str, step: Step, data: bytes) -> storage.Answer:
-    """Write the audio to disk first, then the row that points at it. Nothing recorded is ever dropped."""
+    """Write the audio to disk first, then the row that points at it. Nothing recorded is ever dropped.
+
+    A pending note written before the audio lets `recovery.recover` rebuild the row if the
+    process dies between the two; a full or read-only disk raises StorageError with what to do."""
     answer_id = storage.new_id()
-    saved = audio.save_recording(data, settings.audio_dir, answer_id)
+    row = dict(answer_id=answer_id, session_id=session_id, question_id=step.question_id,
+               question_text=step.question_text, probe_index=step.probe_index, prompt=step.prompt)
+    with faults.guard(settings.home, "save your recording"):
+        recovery.write_note(settings, answer_id, row)
+        try:
+            saved = audio.save_recording(data, settings.audio_dir, answer_id)
+        except BaseException:
+            recovery.clear_note(settings, answer_id)
+            raise
+    faults.checkpoint(settings, "saving")
     rel = str(saved.path.relative_to(settings.home))
     try:
-        return storage.add_answer(
-            db, answer_id=answer_id, session_id=session_id, question_id=step.question_id,
-            question_text=step.question_text, probe_index=step.probe_index, prompt=step.prompt,
-            audio_path=rel, duration=saved.duration, status="failed" if saved.error else "recorded",
-            error=saved.error,
-        )
-    except Exception:
-        # The row never landed: the file must not become an orphan with no row naming it.
+        answer = storage.add_answer(db, **row, audio_path=rel, duration=saved.duration,
+                                    status="failed" if saved.error else "recorded", error=saved.error)
+    except BaseException:
+        # The row never landed: the file must not become an orphan with no row naming it. The
+        # recording is still in the page that sent it, so saving again loses nothing.
         saved.path.unlink(missing_ok=True)
+        recovery.clear_note(settings, answer_id)
         raise
+    recovery.clear_note(settings, answer_id)
+    return answer
 
 
 def skip_step(db: Database, session_id: str, step: Step) -> storage.Answer:
@@ -45,6 +58,36 @@ def skip_step(db: Database, session_id: str, step: Step) -> storage.Answer:
         question_text=step.question_text, probe_index=step.probe_index, prompt=step.prompt,
         audio_path=None, duration=None, status="skipped",
     )
+
+
+NO_SPEECH_MESSAGE = (
+    "No speech was recognised in this recording: it sounds like silence or noise. Check that the right "
+    "microphone is selected, speak closer to it, then record again or press 'Transcribe again'.")
+
+
+def transcribe_checked(settings: Settings, model: Model, path: Path, options: DecodeOptions = DecodeOptions(),
+                       on_progress: Callable[[float], None] | None = None) -> tuple[Transcript, float]:
+    """The transcript of a recording that passes every check, and its duration; AudioError otherwise.
+
+    The app and `rehearse transcribe` both come through here, so a file gets the same verdict
+    (empty, too short, too long, silent, no speech) wherever it is transcribed."""
+    if path.is_file() and path.stat().st_size == 0:
+        raise AudioError(audio.EMPTY_MESSAGE)
+    header = audio.duration_of(path)
+    if header is not None:
+        audio.check_length(header, settings)  # before decoding: a long file must not fill memory
+    samples = decode(path)
+    duration = audio.check_samples(samples, SAMPLE_RATE, settings)
+
+    def progress(fraction: float) -> None:
+        faults.checkpoint(settings, "transcribing")
+        if on_progress:
+            on_progress(fraction)
+
+    result = transcribe(model, samples, options, progress)
+    if not result.text.strip():
+        raise AudioError(NO_SPEECH_MESSAGE)
+    return result, duration
 
 
 def transcribe_answer(
@@ -60,16 +103,10 @@ def transcribe_answer(
     if path is None:
         raise RehearseError(f"Answer {answer_id} has no recording to transcribe (it was skipped).")
     try:
-        duration = audio.check_recording(path, settings)
-        result = transcribe(model, path, options, on_progress)
-    except RehearseError as exc:
+        result, duration = transcribe_checked(settings, model, path, options, on_progress)
+    except (AudioError, TranscriptionError) as exc:
         log.info("answer %s failed: %s", answer_id, exc)
         return storage.mark_failed(db, answer_id, str(exc))
-    if not result.text.strip():
-        return storage.mark_failed(
-            db, answer_id,
-            "No speech was recognised in this recording. Speak closer to the microphone, then record again "
-            "or press 'Transcribe again'.")
     words = [asdict(w) for w in result.words]
     metrics = analysis.analyze(result.text, words, duration, settings, target, category=category,
                                follow_up=answer.probe_index > 0).to_dict()

@@ -55,6 +55,11 @@ class Settings:
     cpu_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
     language: str = "en"
     min_answer_seconds: float = 1.5
+    # Longer recordings are kept but not transcribed: 20 minutes took 11 minutes and 1.3 GB to
+    # transcribe on 2 busy cores (scripts/bench_long_recording.py).
+    max_answer_seconds: float = 600.0
+    # TEST ONLY: the name of a crash point where the process stops, so a test can SIGKILL it there.
+    test_pause_at: str = ""
     # Peak level below which a recording counts as silence.
     silence_dbfs: float = -45.0
     wpm_low: float = 130.0
@@ -237,6 +242,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         voice=env.get("REHEARSE_VOICE", base.voice),
         cpu_threads=threads,
         min_answer_seconds=_float(env, "REHEARSE_MIN_ANSWER_SECONDS", base.min_answer_seconds),
+        max_answer_seconds=_float(env, "REHEARSE_MAX_ANSWER_SECONDS", base.max_answer_seconds),
+        test_pause_at=env.get("REHEARSE_TEST_PAUSE_AT", ""),
         silence_dbfs=_float(env, "REHEARSE_SILENCE_DBFS", base.silence_dbfs),
         wpm_low=_float(env, "REHEARSE_WPM_LOW", base.wpm_low),
         wpm_high=_float(env, "REHEARSE_WPM_HIGH", base.wpm_high),

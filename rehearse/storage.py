@@ -19,7 +19,8 @@ from typing import Any, Iterable, Iterator
 
 from sqlite_utils import Database, Migrations
 
-from .errors import NotFoundError, StorageError
+from . import faults
+from .errors import NotFoundError
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -123,20 +124,26 @@ def migrate(db: Database) -> Database:
 
 
 def open_database(settings: Settings) -> Database:
-    """The user's database, created on first use with WAL and foreign keys; owner-only folder."""
-    try:
+    """The user's database, created on first use with WAL and foreign keys; owner-only folder and file.
+
+    Disk faults on this connection (full, read-only) raise StorageError, see faults.GuardedConnection."""
+    with faults.guard(settings.home, f"open the Rehearse database {settings.db_path}"):
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(settings.home, 0o700)
-        conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False)
+        _owner_only(settings.home, 0o700)
+        conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False,
+                               factory=faults.GuardedConnection)
+        conn.home = settings.home
         db = Database(conn)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.enable_wal()
+        _owner_only(settings.db_path, 0o600)  # SQLite gives its -wal and -shm files the same mode
         return migrate(db)
-    except (OSError, sqlite3.Error) as exc:
-        raise StorageError(
-            f"Cannot open the Rehearse database {settings.db_path}: {exc}. Check that the folder exists, "
-            "is writable and the disk is not full, or set REHEARSE_HOME to another folder."
-        ) from exc
+
+
+def _owner_only(path: Path, mode: int) -> None:
+    # Only when needed: a read-only data folder can still be opened to read what is saved.
+    if path.stat().st_mode & 0o777 != mode:
+        os.chmod(path, mode)
 
 
 @dataclass(frozen=True)

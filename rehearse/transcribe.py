@@ -20,6 +20,8 @@ from .settings import Settings
 log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
+# Below this, every word of a segment is a guess: real speech, fillers included, scores far higher.
+PROMPT_ECHO_PROBABILITY = 0.02
 BUNDLED_LABEL = "tiny.en (bundled)"
 
 
@@ -166,9 +168,15 @@ def transcribe(
         texts: list[str] = []
         words: list[Word] = []
         for seg in segments:
+            seg_words = [Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3))
+                         for w in (seg.words or ())]
+            if seg_words and all(w.probability < PROMPT_ECHO_PROBABILITY for w in seg_words):
+                # On noise the model can repeat the start of the disfluent prompt ("So, um,") with
+                # word probabilities of 0; that is not something the user said.
+                log.info("dropped a segment the model was not sure of at all: %r", seg.text)
+                continue
             texts.append(seg.text.strip())
-            words.extend(Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3))
-                         for w in (seg.words or ()))
+            words.extend(seg_words)
             if on_progress and duration:
                 on_progress(min(1.0, seg.end / duration))
     except Exception as exc:  # CTranslate2 errors have no common base

@@ -13,16 +13,19 @@ from typing import Callable
 import streamlit as st
 from sqlite_utils import Database
 
-from . import storage
+from . import analysis, feedback, pipeline, recovery, storage
 from .bank import Drill
-from .errors import RehearseError
+from .errors import ConfigError, RehearseError
 from .settings import Settings, load_settings
 from .transcribe import Model
 from .voice import Voice
-from . import feedback  # apart from the imports above so that merges with other branches stay clean
-from .errors import ConfigError
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+# Every character Markdown, LaTeX or Streamlit's :emoji: and :color[...] syntax could act on.
+_MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&=^:@]")
+# GFM links "www.", "scheme://" and e-mail addresses in the parsed text, escaped or not; an
+# invisible word joiner (U+2060) just there stops it and changes nothing else.
+_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?=://)|(?<=[\w.+-])(?=@[\w-])")
+WORD_JOINER = "\u2060"
 
 
 @st.cache_resource(show_spinner=False)
@@ -99,7 +102,15 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
 
 def database(settings: Settings) -> Database:
     # A connection per script run: Streamlit runs each session in its own thread.
-    return storage.open_database(settings)
+    db = storage.open_database(settings)
+    _recovered(settings)
+    return db
+
+
+@st.cache_resource(show_spinner=False)
+def _recovered(settings: Settings) -> tuple[str, ...]:
+    """Once per server start: rows for recordings a crash left without one."""
+    return tuple(recovery.recover(storage.open_database(settings), settings))
 
 
 def page_database(settings: Settings) -> Database:
@@ -113,7 +124,7 @@ def page_database(settings: Settings) -> Database:
 
 def plain(text: str) -> str:
     """User text (transcripts, notes) as inert Markdown: never rendered as formatting or HTML."""
-    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+    return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", _AUTOLINK.sub(WORD_JOINER, text))
 
 
 def metrics_line(metrics: dict | None) -> str:
@@ -138,9 +149,8 @@ def transcript_markdown(text: str, hits) -> str:
                    for piece, label in feedback.segments(text, hits))
 
 
-def feedback_panel(transcript: str, metrics: dict) -> None:
-    """Transcript with highlights, then delivery and content signals, each with its reason."""
-    st.markdown(transcript_markdown(transcript, metrics.get("hits") or []))
+def feedback_panel(metrics: dict) -> None:
+    """Delivery and content signals under the transcript, each with its reason."""
     legend = " ".join(f":{colour}-background[{label}]" for label, colour in _HIGHLIGHT_COLOURS.items())
     st.caption(f"{legend} · {feedback.FILLER_NOTE}")
     with st.expander(f"Feedback: {metrics_line(metrics)}", expanded=True):
@@ -155,18 +165,25 @@ def feedback_panel(transcript: str, metrics: dict) -> None:
                     st.caption("Not measured: this answer was transcribed before content feedback existed.")
 
 
-def _save_stars(db_settings: Settings, answer_id: str, key: str) -> None:
+def _save_rating(db_settings: Settings, answer_id: str, key: str, what: str) -> None:
     value = st.session_state.get(key)
-    if value is not None:
-        storage.set_rating(storage.open_database(db_settings), answer_id, stars=value + 1)
+    try:
+        db = storage.open_database(db_settings)
+        if what == "stars" and value is not None:
+            storage.set_rating(db, answer_id, stars=value + 1)
+        elif what == "note":
+            storage.set_rating(db, answer_id, note=value or "")
+    except RehearseError as exc:
+        # A callback cannot draw where the card is: the card shows this on the rerun.
+        st.session_state[f"rating-error-{answer_id}"] = str(exc)
 
 
-def _save_note(db_settings: Settings, answer_id: str, key: str) -> None:
-    storage.set_rating(storage.open_database(db_settings), answer_id, note=st.session_state.get(key, ""))
+def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = "",
+                target: tuple[float, float] | None = None, category: str | None = None) -> None:
+    """Audio, transcript, measurements, rating and note of one take; rating and note save on change.
 
-
-def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = "") -> None:
-    """Audio, transcript, measurements, rating and note of one take; rating and note save on change."""
+    A take with no transcript (the app stopped while transcribing, or it failed) gets a
+    'Transcribe again' button; `target` and `category` are the question's, for the measurements."""
     if answer.status == "skipped":
         st.caption("Skipped.")
         return
@@ -178,20 +195,47 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
     if path and path.exists() and path.suffix == ".flac":
         st.audio(str(path), format="audio/flac")
     if answer.status == "transcribed":
+        # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
+        hits = (answer.metrics or {}).get("hits") or []
+        st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(
+            transcript_markdown(answer.transcript or "", hits))
         if answer.metrics:
-            feedback_panel(answer.transcript or "", answer.metrics)
-        else:
-            st.markdown(plain(answer.transcript or ""))
+            feedback_panel(answer.metrics)
+        sure = analysis.confidence(answer.words)
+        if sure is not None and sure < analysis.LOW_CONFIDENCE:
+            st.warning(analysis.low_confidence_message(sure))
     elif answer.status == "failed":
         st.error(answer.error or "Transcription failed.")
     elif answer.status == "recorded":
         st.info("Saved, not transcribed yet.")
+    if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
+        transcribe_again(settings, answer, key_prefix, target, category)
     stars_key = f"{key_prefix}stars-{answer.id}"
     st.feedback("stars", key=stars_key, default=answer.stars - 1 if answer.stars else None,
-                on_change=_save_stars, args=(settings, answer.id, stars_key))
+                on_change=_save_rating, args=(settings, answer.id, stars_key, "stars"))
     note_key = f"{key_prefix}note-{answer.id}"
     st.text_area("Note", value=answer.note or "", key=note_key, placeholder="What would you say differently?",
-                 on_change=_save_note, args=(settings, answer.id, note_key), height=68)
+                 on_change=_save_rating, args=(settings, answer.id, note_key, "note"), height=68)
+    problem = st.session_state.pop(f"rating-error-{answer.id}", None)
+    if problem:
+        st.error(problem)
+
+
+def transcribe_again(settings: Settings, answer: storage.Answer, key_prefix: str = "",
+                     target: tuple[float, float] | None = None, category: str | None = None) -> None:
+    """The button that transcribes a saved answer again, with a progress bar, then reruns the page."""
+    if not st.button("Transcribe again", key=f"{key_prefix}retry-{answer.id}"):
+        return
+    bar = st.progress(0.0, text="Transcribing your answer…")
+    try:
+        pipeline.transcribe_answer(database(settings), settings, model(settings), answer.id, target,
+                                   on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
+                                   category=category)
+    except RehearseError as exc:
+        bar.empty()
+        show_error(exc)
+        return
+    st.rerun()
 
 
 _TIMER_JS = """

@@ -2,7 +2,7 @@
 # Installs the Debian packages the test suite needs, only those missing, so a machine that
 # has them already needs no network and no root.
 set -euo pipefail
-packages=(chromium libportaudio2 sox)
+packages=(chromium libportaudio2 sox iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,10 +12,7 @@ from rehearse.settings import Settings, load_settings
 from rehearse.transcribe import Model, decode
 from rehearse.voice import Voice
 
-ROOT = Path(__file__).resolve().parent.parent
-# ../shared/speech beside the main checkout; a git worktree (wt/issueN) sits one level deeper.
-SHARED_SPEECH = next((p for p in (ROOT.parent / "shared" / "speech", ROOT.parent.parent / "shared" / "speech")
-                      if p.is_dir()), ROOT.parent / "shared" / "speech")
+from paths import ROOT, SHARED_SPEECH  # noqa: F401  (re-exported for fixtures and tests)
 
 
 @pytest.fixture

@@ -85,6 +85,21 @@ probes = ["What was the pushback?", "What part was your fault?"]
     (GOOD + GOOD, ["q-one", "twice"]),
     ("[[questions]\nid = 1", ["not valid TOML"]),
     ('title = "empty"', ["no [[questions]]"]),
+    # Wrong types, one per field.
+    (GOOD.replace('text = "Tell me about a hard project."', 'text = 5'), ["q-one", "text", "non-empty string"]),
+    (GOOD.replace('id = "q-one"', 'id = 7'), ["7", "lowercase"]),
+    (GOOD.replace('category = "behavioral"', 'category = 3'), ["q-one", "category", "behavioral, failure"]),
+    (GOOD.replace('tags = ["star"]', 'tags = [1, 2]'), ["q-one", "tags", "list of strings"]),
+    (GOOD.replace('"What was the pushback?", "What part was your fault?"', '1, 2'), ["q-one", "probes", "list of strings"]),
+    (GOOD.replace('target_seconds = [60, 120]', 'target_seconds = ["60", "120"]'), ["q-one", "target_seconds"]),
+    (GOOD.replace('target_seconds = [60, 120]', 'target_seconds = [true, 120]'), ["q-one", "target_seconds"]),
+    ('title = 5\n' + GOOD, ["title", "must be a string"]),
+    ('title = "t"\nquestions = "all of them"', ["no [[questions]]"]),
+    ('questions = [1, 2]', ["must be a table"]),
+    # Unknown top-level key, empty or blank probes.
+    ('colour = "red"\n' + GOOD, ["unknown top-level key", "colour"]),
+    (GOOD.replace('"What was the pushback?", "What part was your fault?"', '"What was the pushback?"'), ["q-one", "probes", "got 1"]),
+    (GOOD.replace('"What was the pushback?", "What part was your fault?"', '"What was the pushback?", "  "'), ["q-one", "probes", "non-empty"]),
 ])
 def test_broken_question_file_names_file_id_and_field(tmp_path: Path, body: str, expected: list[str]):
     path = write(tmp_path, "broken.toml", body)
@@ -116,6 +131,16 @@ probes_per_question = 2
     (DRILL + "think_seconds = -1\n", ["think_seconds", "at least 0"]),
     (DRILL + "speed = 2\n", ["unknown field", "speed"]),
     (DRILL.replace('count = 1', 'count = "one"'), ["count", "whole number"]),
+    # Wrong types, one per field.
+    (DRILL.replace('title = "T"', 'title = 3'), ["title", "non-empty string"]),
+    (DRILL.replace('probes_per_question = 2', 'probes_per_question = 1.5'), ["probes_per_question", "whole number"]),
+    (DRILL.replace('count = 1', 'count = true'), ["count", "whole number"]),
+    (DRILL.replace('order = "fixed"', 'order = 1'), ["order", "fixed, shuffled"]),
+    (DRILL.replace('tags = ["star"]', 'tags = "star"'), ["tags", "list of strings"]),
+    (DRILL.replace('tags = ["star"]', 'questions = "q-one"'), ["questions", "list of strings"]),
+    (DRILL + 'think_seconds = "ten"\n', ["think_seconds", "must be a number"]),
+    (DRILL + "time_limit_seconds = 0\n", ["time_limit_seconds", "more than 0"]),
+    (DRILL.replace('description = "D"', 'description = ""'), ["description", "non-empty string"]),
 ])
 def test_broken_drill_file_names_file_and_field(tmp_path: Path, body: str, expected: list[str]):
     questions = {q.id: q for q in bank.load_question_file(write(tmp_path / "q", "good.toml", GOOD))}

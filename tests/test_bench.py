@@ -11,7 +11,7 @@ from rehearse.accuracy import align, filled_pause, filler_retention, normalize, 
 from rehearse.errors import BenchError
 from rehearse.transcribe import DecodeOptions
 
-from conftest import SHARED_SPEECH
+from paths import SHARED_SPEECH
 
 
 def test_normalize_spells_fillers_and_numbers_one_way():

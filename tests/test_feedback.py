@@ -91,11 +91,11 @@ def test_highlighted_transcript_never_renders_what_the_user_said():
     m = stored(text)
     md = ui.transcript_markdown(text, m["hits"])
     assert md.startswith(":orange-background[Um]")
-    assert r"\*\*bold\*\*" in md and r"\[a link\]\(http://x\)" in md and r"\<b\>html\</b\>" in md and r"\$x\$" in md
+    assert r"\*\*bold\*\*" in md and r"\[a link\]\(http" in md and r"\<b\>html\</b\>" in md and r"\$x\$" in md
     assert ":violet-background[like]" in md
     # Taking the highlights and the escapes away gives back exactly what was said.
     plain = md.replace(":orange-background[Um]", "Um").replace(":violet-background[like]", "like").replace("\\", "")
-    assert plain == text
+    assert plain.replace(ui.WORD_JOINER, "") == text
 
 
 def test_text_lines_for_a_terminal():
