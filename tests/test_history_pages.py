@@ -311,8 +311,9 @@ def test_real_speech_is_searchable_and_highlighted(app_env, speech, model):
     assert at.caption[0].value.startswith("1 answer(s)")
     marked = next(t for t in texts(at) if ":orange-background[" in t)
     assert ":orange-background[finance]" in marked.lower()
-    at.text_input(key="history_text").input("rollback weekend")
+    # "rollback" comes back as "roll back" in some decodes: search words the model never splits.
+    at.text_input(key="history_text").input("weekend support")
     rerun(at)
     assert at.caption[0].value.startswith("1 answer(s)")
     transcript = storage.session_answers(db, sid)[1].transcript
-    assert {"rollback", "weekend"} <= set(normalize(transcript))
+    assert {"support", "weekend"} <= set(normalize(transcript))
