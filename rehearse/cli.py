@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -49,6 +50,27 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if library.problems else 0
 
 
+def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
+    from . import bench
+
+    folder = bench.speech_dir(Path(args.speech) if args.speech else None)
+    if folder is None:
+        print("rehearse: no speech clips found: give --speech DIR (a folder with manifest.tsv), "
+              "or put them in shared/speech beside the checkout", file=sys.stderr)
+        return 2
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    print(f"clips from {folder}, streamed at {args.speed:g}x real time on {os.cpu_count()} core(s), "
+          f"{settings.cpu_threads} thread(s); load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    summaries = bench.run_live_bench(
+        settings, models, folder, args.speed, args.clips.split(",") if args.clips else None,
+        on_clip=lambda label, r: print(f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True))
+    for summary in summaries:
+        print()
+        print(bench.format_table(summary))
+    print(f"\nload average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rehearse", description="Practise interview answers out loud, privately.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
@@ -59,6 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_transcribe)
     p = sub.add_parser("check", help="validate every question bank and drill file")
     p.set_defaults(func=cmd_check)
+    bench = sub.add_parser("bench", help="benchmarks that print figures").add_subparsers(dest="bench", required=True)
+    p = bench.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
+    p.add_argument("--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)")
+    p.add_argument("--speech", metavar="DIR", help="folder with manifest.tsv and the clips (default shared/speech beside the checkout)")
+    p.add_argument("--speed", type=float, default=1.0, help="feed audio this many times faster than real time (default 1)")
+    p.add_argument("--clips", help="comma-separated clip file names (default all)")
+    p.set_defaults(func=cmd_bench_live)
     return parser
 
 

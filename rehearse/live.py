@@ -1,0 +1,285 @@
+"""Incremental transcription while the user speaks, so that at stop only the last seconds remain.
+
+Whisper decodes a window of up to 30 s, and its cost barely depends on how much of the window
+holds speech, so re-decoding a short tail is cheap and decoding a growing answer is not. The
+transcriber therefore keeps two parts:
+
+- committed words, which never change and whose audio is never decoded again;
+- the uncommitted tail, re-decoded each time enough new audio has arrived.
+
+A word is committed when two consecutive decodes agree on it (and on everything before it,
+"local agreement") and it ends at least `holdback_seconds` before the live edge, where Whisper
+still revises. Cuts go at sentence ends, where speakers pause, so no word is split; only a tail
+longer than `max_tail_seconds` without a sentence end is cut at the widest gap between words.
+The committed text is the next decode's prompt, as `condition_on_previous_text` does for a file.
+
+`LiveTranscriber` decodes in a background thread (`start()`), or step by step (`step()`) for a
+deterministic simulation; `finish()` decodes the last tail and returns the whole Transcript.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass, replace
+from typing import Callable
+
+import numpy as np
+
+from .audio import level_dbfs
+from .errors import TranscriptionError
+from .transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript, Word, transcribe
+
+log = logging.getLogger(__name__)
+
+_SENTENCE_END = re.compile(r"[.?!…][\"')\]]*$")
+_TOKEN = re.compile(r"[\w']+")
+
+
+@dataclass(frozen=True)
+class LiveOptions:
+    # Audio closer than this to the live edge is never committed: Whisper still revises it.
+    holdback_seconds: float = 1.5
+    # New audio needed before the tail is decoded again.
+    step_seconds: float = 1.0
+    # A tail this long with no sentence end is cut at its widest gap between agreed words.
+    max_tail_seconds: float = 8.0
+    # How much committed text is given to the next decode as its prompt.
+    prompt_chars: int = 200
+    # A tail quieter than this (peak dBFS) is not decoded: Whisper invents words in silence.
+    silence_dbfs: float = -45.0
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """What the user sees while speaking: settled text, then the part that may still change."""
+
+    committed: str
+    tentative: str
+    audio_seconds: float
+    committed_seconds: float
+    decodes: int
+
+    @property
+    def text(self) -> str:
+        return " ".join(t for t in (self.committed, self.tentative) if t)
+
+
+@dataclass(frozen=True)
+class LiveStats:
+    decodes: int
+    decode_seconds: float        # CPU-bound time spent decoding, all decodes together
+    audio_seconds: float
+    final_tail_seconds: float    # audio left to decode when finish() was called
+    finish_seconds: float        # from finish() to the final transcript
+
+
+def _token(text: str) -> str:
+    return "".join(_TOKEN.findall(text.lower()))
+
+
+def agreed_prefix(a: list[Word], b: list[Word]) -> int:
+    """How many leading words two hypotheses share, ignoring case and punctuation."""
+    n = 0
+    for x, y in zip(a, b):
+        if _token(x.text) != _token(y.text):
+            break
+        n += 1
+    return n
+
+
+def choose_cut(words: list[Word], previous: list[Word], tail_start: float, audio_end: float,
+               options: LiveOptions, loudness: Callable[[float], float] | None = None) -> tuple[int, float] | None:
+    """(number of words to commit, audio time to cut at), or None to commit nothing yet.
+
+    `loudness(t)` is the audio level around time t: a forced cut goes where it is quietest,
+    because Whisper's word times on their own often swallow pauses into a neighbouring word.
+    """
+    agree = agreed_prefix(words, previous)
+    limit = audio_end - options.holdback_seconds
+    candidates = [i for i in range(agree) if words[i].end <= limit]
+    if not candidates:
+        return None
+
+    def cut_time(i: int) -> float:
+        # Halfway into the pause after the word, so neither neighbour is clipped.
+        if i + 1 < len(words):
+            return max(words[i].end, (words[i].end + words[i + 1].start) / 2)
+        return words[i].end
+
+    sentence_ends = [i for i in candidates if _SENTENCE_END.search(words[i].text)]
+    if sentence_ends:
+        i = sentence_ends[-1]
+        return i + 1, cut_time(i)
+    if audio_end - tail_start < options.max_tail_seconds:
+        return None
+    if loudness is None:
+        i = max(candidates, key=lambda k: (cut_time(k) - words[k].end, k))
+    else:
+        i = min(candidates, key=lambda k: (loudness(cut_time(k)), -k))
+    return i + 1, cut_time(i)
+
+
+class LiveTranscriber:
+    """Feed 16 kHz mono audio as it arrives; read `state()` while it runs; `finish()` at stop.
+
+    `feed` and `state` may be called from any thread. One transcriber is one answer.
+    """
+
+    def __init__(self, model: Model, options: DecodeOptions = DecodeOptions(), live: LiveOptions = LiveOptions(),
+                 on_update: Callable[[LiveState], None] | None = None):
+        self.model = model
+        # Word times are what the cuts are made on, whatever the caller's options say.
+        self.options = replace(options, word_timestamps=True)
+        self.live = live
+        self.on_update = on_update
+        self._buf = np.zeros(SAMPLE_RATE * 60, dtype=np.float32)
+        self._n = 0
+        self._lock = threading.Condition()
+        self._committed: list[Word] = []
+        self._commit_at = 0          # sample where the uncommitted tail starts
+        self._hypothesis: list[Word] = []
+        self._decoded_to = 0         # samples seen by the latest decode
+        self._decodes = 0
+        self._decode_seconds = 0.0
+        self._thread: threading.Thread | None = None
+        self._finishing = False
+        self._error: BaseException | None = None
+        self.final_tail_seconds = 0.0
+        self.finish_seconds = 0.0
+
+    # --- audio in -------------------------------------------------------------------------
+    def feed(self, samples: np.ndarray) -> None:
+        """Append samples: float32 in [-1, 1] or int16 PCM, mono, 16 kHz."""
+        samples = np.asarray(samples).reshape(-1)
+        if samples.dtype == np.int16:
+            samples = samples.astype(np.float32) / 32768.0
+        samples = samples.astype(np.float32, copy=False)
+        with self._lock:
+            if self._finishing:
+                raise TranscriptionError("This answer has already been finished; start a new recording.")
+            need = self._n + len(samples)
+            if need > len(self._buf):
+                grown = np.zeros(max(need, 2 * len(self._buf)), dtype=np.float32)
+                grown[: self._n] = self._buf[: self._n]
+                self._buf = grown
+            self._buf[self._n: need] = samples
+            self._n = need
+            self._lock.notify_all()
+
+    def audio(self) -> np.ndarray:
+        """Everything received so far (a copy)."""
+        with self._lock:
+            return self._buf[: self._n].copy()
+
+    @property
+    def seconds(self) -> float:
+        return self._n / SAMPLE_RATE
+
+    def state(self) -> LiveState:
+        with self._lock:
+            return LiveState(
+                committed=" ".join(w.text for w in self._committed),
+                tentative=" ".join(w.text for w in self._hypothesis),
+                audio_seconds=round(self._n / SAMPLE_RATE, 2),
+                committed_seconds=round(self._commit_at / SAMPLE_RATE, 2),
+                decodes=self._decodes,
+            )
+
+    # --- decoding -------------------------------------------------------------------------
+    def _prompt(self) -> str | None:
+        if not self._committed:
+            return self.options.initial_prompt
+        text = " ".join(w.text for w in self._committed)
+        return text[-self.live.prompt_chars:].split(" ", 1)[-1] if len(text) > self.live.prompt_chars else text
+
+    def _decode_tail(self, end: int) -> list[Word]:
+        """Decode samples [commit point, end) and return its words in absolute times."""
+        start = self._commit_at
+        tail = self._buf[start:end]
+        if len(tail) == 0 or level_dbfs(tail) < self.live.silence_dbfs:
+            return []
+        # After the last word, Whisper may loop on " ." in the leftover silence until its token
+        # limit, and the temperature fallback then retries five times: up to 20 s at stop. No
+        # repeated 4-gram ends such loops at once; one temperature and a token budget in
+        # proportion to the audio bound the worst case.
+        extra = {"temperature": 0.0, "no_repeat_ngram_size": 4,
+                 "max_new_tokens": int(8 * len(tail) / SAMPLE_RATE) + 16, **self.options.extra}
+        began = time.perf_counter()
+        result = transcribe(self.model, tail, replace(self.options, initial_prompt=self._prompt(), extra=extra))
+        self._decode_seconds += time.perf_counter() - began
+        self._decodes += 1
+        offset = start / SAMPLE_RATE
+        return [Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
+                for w in result.words if _token(w.text)]  # punctuation alone is no word
+
+    def _loudness(self, t: float) -> float:
+        """RMS level in the 100 ms around time t."""
+        at = int(t * SAMPLE_RATE)
+        window = self._buf[max(0, at - SAMPLE_RATE // 20): min(self._n, at + SAMPLE_RATE // 20)]
+        return float(np.sqrt(np.mean(window ** 2))) if len(window) else 0.0
+
+    def step(self) -> LiveState:
+        """Decode the current tail once and commit what has settled. Used by the thread and by simulations."""
+        with self._lock:
+            end = self._n
+        words = self._decode_tail(end)
+        with self._lock:
+            cut = choose_cut(words, self._hypothesis, self._commit_at / SAMPLE_RATE, end / SAMPLE_RATE, self.live,
+                             self._loudness)
+            if cut:
+                count, at = cut
+                log.debug("commit %r, cut at %.2f s of %.2f s", " ".join(w.text for w in words[:count]), at, end / SAMPLE_RATE)
+                self._committed.extend(words[:count])
+                self._commit_at = min(end, max(self._commit_at, int(round(at * SAMPLE_RATE))))
+                words = words[count:]
+            self._hypothesis = words
+            self._decoded_to = end
+        state = self.state()
+        if self.on_update:
+            self.on_update(state)
+        return state
+
+    def _run(self) -> None:
+        step = int(self.live.step_seconds * SAMPLE_RATE)
+        try:
+            while True:
+                with self._lock:
+                    self._lock.wait_for(lambda: self._finishing or self._n - self._decoded_to >= step)
+                    if self._finishing:
+                        return
+                self.step()
+        except BaseException as exc:  # reported by finish(); the thread must not die silently
+            log.exception("live transcription failed")
+            self._error = exc
+
+    def start(self) -> "LiveTranscriber":
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="live-transcriber", daemon=True)
+            self._thread.start()
+        return self
+
+    def finish(self) -> Transcript:
+        """Stop taking audio, decode what is left, and return the transcript of everything received."""
+        began = time.perf_counter()
+        with self._lock:
+            self._finishing = True
+            self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join()  # at most one tail decode still in flight
+        if self._error is not None:
+            raise TranscriptionError(f"Live transcription failed with model {self.model.label!r}: {self._error}") from self._error
+        end = self._n
+        self.final_tail_seconds = (end - self._commit_at) / SAMPLE_RATE
+        final = self._decode_tail(end)
+        words = tuple(self._committed + final)
+        self._hypothesis = final
+        self.finish_seconds = time.perf_counter() - began
+        return Transcript(" ".join(w.text for w in words), words, round(end / SAMPLE_RATE, 3), self.model.label,
+                          round(self.finish_seconds, 3), self.model.language)
+
+    def stats(self) -> LiveStats:
+        return LiveStats(self._decodes, round(self._decode_seconds, 3), round(self._n / SAMPLE_RATE, 3),
+                         round(self.final_tail_seconds, 3), round(self.finish_seconds, 3))
