@@ -48,7 +48,7 @@ if run is None:
     st.caption(f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
                + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
                + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else ""))
-    st.toggle("Listen only (hide the question text)", key="listen_only")
+    st.toggle("Listen only (hide the question text, and your words while you speak)", key="listen_only")
     if st.button("Start drill", type="primary"):
         start(drill)
         st.rerun()
@@ -96,18 +96,10 @@ done_key = f"done-{rec_key}"
 target = question.target_seconds if question and not step.is_probe else None
 
 if done_key not in st.session_state:
-    recording = st.audio_input("Record your answer", sample_rate=16000, key=rec_key)
-    if recording is not None:
-        try:
-            answer = pipeline.save_answer(db, settings, sid, step, recording.getvalue())
-            st.session_state[done_key] = answer.id
-            if answer.status != "failed":
-                bar = st.progress(0.0, text="Transcribing your answer…")
-                pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target,
-                                           on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
-                bar.empty()
-        except RehearseError as exc:
-            ui.show_error(exc)
+    try:
+        ui.record_answer(db, settings, sid, step, rec_key, target, show_words=not st.session_state.get("listen_only"))
+    except RehearseError as exc:
+        ui.show_error(exc)
 
 takes = storage.step_answers(db, sid, step.question_id, step.probe_index)
 latest = takes[0] if takes else None

@@ -28,7 +28,6 @@ from typing import Callable
 
 import numpy as np
 
-from .audio import level_dbfs
 from .errors import TranscriptionError
 from .transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript, Word, transcribe
 
@@ -42,14 +41,19 @@ _TOKEN = re.compile(r"[\w']+")
 class LiveOptions:
     # Audio closer than this to the live edge is never committed: Whisper still revises it.
     holdback_seconds: float = 1.5
-    # New audio needed before the tail is decoded again.
+    # New audio needed before the tail is decoded again ...
     step_seconds: float = 1.0
+    # ... unless the speaker has paused this long after some sound: then it is decoded at once.
+    pause_seconds: float = 0.3
     # A tail this long with no sentence end is cut at its widest gap between agreed words.
     max_tail_seconds: float = 8.0
     # How much committed text is given to the next decode as its prompt.
     prompt_chars: int = 200
-    # A tail quieter than this (peak dBFS) is not decoded: Whisper invents words in silence.
-    silence_dbfs: float = -45.0
+    # Audio counts as sound when at least `sound_ms` of it, in 20 ms frames, is louder than
+    # `sound_dbfs` (RMS): a mouse click on stop is not speech, a short word is. Silence is never
+    # decoded: Whisper invents words in it, and it cannot change the words before it.
+    sound_dbfs: float = -40.0
+    sound_ms: int = 160
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,16 @@ class LiveStats:
     audio_seconds: float
     final_tail_seconds: float    # audio left to decode when finish() was called
     finish_seconds: float        # from finish() to the final transcript
+
+
+def has_sound(samples: np.ndarray, options: LiveOptions = LiveOptions()) -> bool:
+    frame = SAMPLE_RATE // 50
+    n = len(samples) // frame
+    if n == 0:
+        return False
+    rms = np.sqrt(np.mean(samples[: n * frame].reshape(n, frame) ** 2, axis=1))
+    loud = np.count_nonzero(rms > 10 ** (options.sound_dbfs / 20))
+    return loud * 20 >= options.sound_ms
 
 
 def _token(text: str) -> str:
@@ -199,7 +213,7 @@ class LiveTranscriber:
         """Decode samples [commit point, end) and return its words in absolute times."""
         start = self._commit_at
         tail = self._buf[start:end]
-        if len(tail) == 0 or level_dbfs(tail) < self.live.silence_dbfs:
+        if not has_sound(tail, self.live):
             return []
         # After the last word, Whisper may loop on " ." in the leftover silence until its token
         # limit, and the temperature fallback then retries five times: up to 20 s at stop. No
@@ -209,8 +223,10 @@ class LiveTranscriber:
                  "max_new_tokens": int(8 * len(tail) / SAMPLE_RATE) + 16, **self.options.extra}
         began = time.perf_counter()
         result = transcribe(self.model, tail, replace(self.options, initial_prompt=self._prompt(), extra=extra))
-        self._decode_seconds += time.perf_counter() - began
+        took = time.perf_counter() - began
+        self._decode_seconds += took
         self._decodes += 1
+        log.debug("decoded %.1f s of tail in %.2f s: %r", len(tail) / SAMPLE_RATE, took, result.text)
         offset = start / SAMPLE_RATE
         return [Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
                 for w in result.words if _token(w.text)]  # punctuation alone is no word
@@ -225,6 +241,11 @@ class LiveTranscriber:
         """Decode the current tail once and commit what has settled. Used by the thread and by simulations."""
         with self._lock:
             end = self._n
+        if self._decoded_to > self._commit_at and not has_sound(self._buf[self._decoded_to:end], self.live):
+            # Only silence since the last decode: its words stand, and the decoder stays free,
+            # so that a stop during this pause finds nothing left to do.
+            self._decoded_to = end
+            return self.state()
         words = self._decode_tail(end)
         with self._lock:
             cut = choose_cut(words, self._hypothesis, self._commit_at / SAMPLE_RATE, end / SAMPLE_RATE, self.live,
@@ -244,13 +265,20 @@ class LiveTranscriber:
 
     def _run(self) -> None:
         step = int(self.live.step_seconds * SAMPLE_RATE)
+        quantum = int(self.live.pause_seconds * SAMPLE_RATE)
+        checked = 0
         try:
             while True:
                 with self._lock:
-                    self._lock.wait_for(lambda: self._finishing or self._n - self._decoded_to >= step)
+                    self._lock.wait_for(lambda: self._finishing or self._n - max(self._decoded_to, checked) >= quantum)
                     if self._finishing:
                         return
-                self.step()
+                    end = checked = self._n
+                new = self._buf[self._decoded_to:end]
+                # Decode on a full step of new audio, and also as soon as the speaker pauses: a stop
+                # usually follows a pause, and then the words before it are already decoded.
+                if len(new) >= step or (has_sound(new[:-quantum], self.live) and not has_sound(new[-quantum:], self.live)):
+                    self.step()
         except BaseException as exc:  # reported by finish(); the thread must not die silently
             log.exception("live transcription failed")
             self._error = exc
@@ -273,7 +301,11 @@ class LiveTranscriber:
             raise TranscriptionError(f"Live transcription failed with model {self.model.label!r}: {self._error}") from self._error
         end = self._n
         self.final_tail_seconds = (end - self._commit_at) / SAMPLE_RATE
-        final = self._decode_tail(end)
+        if not has_sound(self._buf[self._decoded_to:end], self.live):
+            # The latest decode heard every sound there is: decoding again would only repeat it.
+            final = self._hypothesis
+        else:
+            final = self._decode_tail(end)
         words = tuple(self._committed + final)
         self._hypothesis = final
         self.finish_seconds = time.perf_counter() - began

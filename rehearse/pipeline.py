@@ -16,7 +16,7 @@ from . import analysis, audio, storage
 from .bank import Step
 from .errors import RehearseError
 from .settings import Settings
-from .transcribe import DecodeOptions, Model, transcribe
+from .transcribe import DecodeOptions, Model, Transcript, transcribe
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +63,27 @@ def transcribe_answer(
     except RehearseError as exc:
         log.info("answer %s failed: %s", answer_id, exc)
         return storage.mark_failed(db, answer_id, str(exc))
+    return _store(db, settings, answer_id, result, duration, target)
+
+
+def save_transcribed_answer(db: Database, settings: Settings, session_id: str, step: Step, data: bytes,
+                            result: Transcript | None, target: tuple[float, float] | None = None,
+                            error: str | None = None) -> storage.Answer:
+    """An answer whose transcript was made while it was recorded (live): audio first, then the text."""
+    answer = save_answer(db, settings, session_id, step, data)
+    if answer.status == "failed":
+        return answer
+    try:
+        duration = audio.check_recording(answer.audio_file(settings), settings)
+    except RehearseError as exc:
+        return storage.mark_failed(db, answer.id, str(exc))
+    if result is None:
+        return storage.mark_failed(db, answer.id, error or "The live transcript is missing; press 'Transcribe again'.")
+    return _store(db, settings, answer.id, result, duration, target)
+
+
+def _store(db: Database, settings: Settings, answer_id: str, result: Transcript, duration: float,
+           target: tuple[float, float] | None) -> storage.Answer:
     if not result.text.strip():
         return storage.mark_failed(
             db, answer_id,

@@ -42,6 +42,9 @@ class Settings:
     wpm_high: float = 160.0
     long_pause_seconds: float = 2.0
     fillers: tuple[str, ...] = DEFAULT_FILLERS
+    # Stream the microphone to the app and transcribe while the user speaks; off means the
+    # browser's simple recorder, transcribed after stop.
+    live_capture: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -71,6 +74,17 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to a number such as {default}") from None
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={environ[name]!r} is not a yes/no value; use 1 or 0")
 
 
 def _paths(environ: Mapping[str, str], name: str, default: tuple[Path, ...]) -> tuple[Path, ...]:
@@ -104,4 +118,5 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         wpm_high=_float(env, "REHEARSE_WPM_HIGH", base.wpm_high),
         long_pause_seconds=_float(env, "REHEARSE_LONG_PAUSE", base.long_pause_seconds),
         fillers=fillers,
+        live_capture=_flag(env, "REHEARSE_LIVE", base.live_capture),
     )

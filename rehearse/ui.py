@@ -6,16 +6,24 @@ pure functions elsewhere in rehearse/.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from pathlib import Path
 
 import streamlit as st
+import streamlit.components.v1 as components
 from sqlite_utils import Database
 
-from . import storage
+from . import audio, pipeline, storage
+from .bank import Step
+from .capture import CaptureServer
 from .errors import RehearseError
 from .settings import Settings, load_settings
-from .transcribe import Model
+from .transcribe import SAMPLE_RATE, Model
 from .voice import Voice
+
+log = logging.getLogger(__name__)
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
 
@@ -33,6 +41,15 @@ def model(settings: Settings) -> Model:
 @st.cache_resource(show_spinner=False)
 def voice(settings: Settings) -> Voice:
     return Voice(settings)
+
+
+@st.cache_resource(show_spinner=False)
+def capture_server(settings: Settings) -> CaptureServer:
+    return CaptureServer(model(settings), settings.audio_dir / "live")
+
+
+# A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
+_live_recorder = components.declare_component("live_recorder", path=str(Path(__file__).parent / "live_component"))
 
 
 def database(settings: Settings) -> Database:
@@ -98,3 +115,64 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
 
 def show_error(exc: RehearseError) -> None:
     st.error(str(exc))
+
+
+def record_answer(db: Database, settings: Settings, session_id: str, step: Step, key: str,
+                  target: tuple[float, float] | None, show_words: bool) -> storage.Answer | None:
+    """The answer recorder: live capture with the words as they come, or the browser's simple
+    recorder where live capture cannot start. The new answer once one is recorded and stored;
+    its id is in st.session_state[f"done-{key}"] from the moment the audio is saved."""
+    if settings.live_capture:
+        token_key = f"{key}-token"
+        try:
+            server = capture_server(settings)
+            if token_key not in st.session_state:
+                st.session_state[token_key] = server.open()
+            url, reason = server.url(st.session_state[token_key]), ""
+        except RehearseError as exc:
+            url, reason = "", str(exc)
+        value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
+        if value and value.get("state") in ("stopped", "dropped"):
+            return _store_live(db, settings, session_id, step, key, target)
+        if not value or value.get("state") != "unavailable":
+            with st.expander("Microphone trouble? Use the simple recorder instead"):
+                return _simple_recorder(db, settings, session_id, step, key, target)
+        st.info("Live transcription could not start, so this recorder is transcribed after you stop.")
+    return _simple_recorder(db, settings, session_id, step, key, target)
+
+
+def _simple_recorder(db: Database, settings: Settings, session_id: str, step: Step, key: str,
+                     target: tuple[float, float] | None) -> storage.Answer | None:
+    recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
+    if recording is None:
+        return None
+    answer = pipeline.save_answer(db, settings, session_id, step, recording.getvalue())
+    st.session_state[f"done-{key}"] = answer.id  # saved: a rerun must not save it again
+    if answer.status == "failed":
+        return answer
+    bar = st.progress(0.0, text="Transcribing your answer…")
+    answer = pipeline.transcribe_answer(db, settings, model(settings), answer.id, target,
+                                        on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+    bar.empty()
+    return answer
+
+
+def _store_live(db: Database, settings: Settings, session_id: str, step: Step, key: str,
+                target: tuple[float, float] | None) -> storage.Answer:
+    server = capture_server(settings)
+    token = st.session_state[f"{key}-token"]
+    began = time.perf_counter()
+    with st.spinner("Finishing the transcript…"):
+        capture = server.collect(token)
+        collected = time.perf_counter()
+        answer = pipeline.save_transcribed_answer(
+            db, settings, session_id, step, audio.wav_bytes(capture.samples, SAMPLE_RATE),
+            capture.transcript, target, capture.error)
+    st.session_state[f"done-{key}"] = answer.id
+    log.info("live answer %s: collected after %.2f s, saved and stored after %.2f s more",
+             answer.id, collected - began, time.perf_counter() - collected)
+    server.discard_part(token)  # saved for good above, or kept as it came when undecodable
+    if capture.dropped:
+        st.warning(f"The connection dropped during the answer: the {capture.seconds:.1f} s that arrived "
+                   "were saved and transcribed; anything said after that was lost. Record again if it matters.")
+    return answer

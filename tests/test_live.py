@@ -11,7 +11,7 @@ import pytest
 from rehearse.accuracy import normalize, word_error_rate
 from rehearse.bench import speech_dir
 from rehearse.errors import TranscriptionError
-from rehearse.live import LiveOptions, LiveTranscriber, agreed_prefix, choose_cut
+from rehearse.live import LiveOptions, LiveTranscriber, agreed_prefix, choose_cut, has_sound
 from rehearse.transcribe import SAMPLE_RATE, Word, decode, transcribe
 
 SHARED_SPEECH = speech_dir()
@@ -47,6 +47,19 @@ def test_long_tail_without_sentence_end_is_cut_at_the_widest_gap():
                 ("and", 3.0, 8.0), ("more", 8.0, 9.5))
     assert choose_cut(now, now, 0.0, 7.0, OPTIONS) is None  # short tail: wait for a sentence end
     assert choose_cut(now, now, 0.0, 10.0, OPTIONS) == (2, pytest.approx(1.4))  # the 0.8 s pause after "then"
+
+
+def test_sound_means_speech_length_not_a_click():
+    rng = np.random.default_rng(0)
+    hiss = (0.001 * rng.standard_normal(SAMPLE_RATE)).astype(np.float32)  # about -60 dBFS
+    assert not has_sound(hiss) and not has_sound(np.zeros(0, dtype=np.float32))
+    click = hiss.copy()
+    click[8000:8160] = 0.8  # 10 ms, as loud as it gets
+    assert not has_sound(click)
+    word = hiss.copy()
+    t = np.arange(4800) / SAMPLE_RATE
+    word[4000:8800] += (0.1 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)  # 300 ms at about -23 dBFS
+    assert has_sound(word)
 
 
 def stream(model, samples: np.ndarray, every: float) -> LiveTranscriber:
