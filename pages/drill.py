@@ -49,6 +49,7 @@ if run is None:
                + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
                + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else ""))
     st.toggle("Listen only (hide the question text, and your words while you speak)", key="listen_only")
+    st.caption(ui.model_caption(settings))
     if st.button("Start drill", type="primary"):
         start(drill)
         st.rerun()

@@ -39,22 +39,27 @@ log = logging.getLogger(__name__)
 # Only pages served from this machine may stream to the server.
 LOCAL_ORIGIN = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?")
 MAX_MESSAGE = 1 << 20
+UNUSED_TOKEN_SECONDS = 6 * 3600
 
 
 @dataclass(frozen=True)
 class Capture:
-    """One finished live recording: every sample that arrived, and its transcript."""
+    """Every sample of one live recording that reached the server."""
 
     samples: np.ndarray
-    transcript: Transcript | None
-    error: str | None           # why there is no transcript
-    dropped: bool               # the connection ended before the user pressed stop
+    dropped: bool                 # the connection ended before the user pressed stop
     expected_samples: int | None  # what the browser said it sent, when it could say
-    finish_seconds: float       # end of recording to final transcript
 
     @property
     def seconds(self) -> float:
         return len(self.samples) / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Finished:
+    transcript: Transcript | None
+    error: str | None             # why there is no transcript
+    seconds: float                # end of recording to final transcript
 
 
 class CaptureSession:
@@ -63,6 +68,7 @@ class CaptureSession:
         self.part_path = part_path
         self.transcriber = LiveTranscriber(model, options, live, on_update=self._updated)
         self.state = "waiting"       # waiting, recording, stopped, dropped
+        self.created = time.monotonic()
         self.expected: int | None = None
         self.ended = threading.Event()
         self.finished = threading.Event()
@@ -92,9 +98,12 @@ class CaptureSession:
 
     def add(self, pcm: bytes) -> None:
         samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
-        self._file.write(samples.tobytes())
-        self._file.flush()
-        self.transcriber.feed(samples)
+        with self._end_lock:
+            if self.ended.is_set():
+                return  # ended from the page's side (the stop never came): the answer is already taken
+            self._file.write(samples.tobytes())
+            self._file.flush()
+            self.transcriber.feed(samples)
 
     def end(self, dropped: bool) -> None:
         """Close the part file, then transcribe what is left in the background."""
@@ -149,6 +158,11 @@ class CaptureServer:
         """A token for one new recording."""
         token = secrets.token_urlsafe(18)
         with self._lock:
+            # Recorders shown but never used (the page moved on) are forgotten after a while.
+            stale = [t for t, s in self._sessions.items()
+                     if s.state == "waiting" and time.monotonic() - s.created > UNUSED_TOKEN_SECONDS]
+            for t in stale:
+                del self._sessions[t]
             self._sessions[token] = CaptureSession(token, self.model, self.options, self.live,
                                                    self.part_dir / f"{token}.pcm")
         return token
@@ -185,23 +199,30 @@ class CaptureServer:
         if stopped:
             peer.close(1000, "saved")
 
-    def collect(self, token: str, wait: float = 10.0) -> Capture:
-        """The finished recording: waits for its end (the browser may rerun the page first) and transcript.
+    def audio(self, token: str, wait: float = 10.0) -> Capture:
+        """Every sample of a finished recording, once the browser's end (or the drop) came through.
 
-        Everything that arrived is returned even when the connection dropped or the transcript failed.
+        The page may rerun before the socket's last message arrives, hence the wait; if the end never
+        comes, the recording is ended here as dropped and what arrived is returned.
         """
         session = self.session(token)
         if session is None:
             raise AudioError("This live recording is unknown to the server (was the app restarted?). Record again.")
         if not session.ended.wait(wait):
-            # The browser says it stopped but the end never came over the socket: keep what arrived.
             session.end(dropped=True)
-        session.finished.wait(wait + 60)
-        samples = session.transcriber.audio()
+        return Capture(session.transcriber.audio(), session.state == "dropped", session.expected)
+
+    def transcript(self, token: str, wait: float = 120.0) -> Finished:
+        """The final transcript of an ended recording (started when it ended); forgets the recording."""
+        session = self.session(token)
+        if session is None or not session.ended.is_set():
+            raise AudioError("This live recording has not ended; collect its audio first.")
+        if not session.finished.wait(wait):
+            session_error = f"The live transcript was not ready after {wait:g} s; press 'Transcribe again'."
+            return Finished(None, session_error, wait)
         with self._lock:
             self._sessions.pop(token, None)
-        return Capture(samples, session.transcript, session.error, session.state == "dropped",
-                       session.expected, round(session.finish_seconds, 3))
+        return Finished(session.transcript, session.error, round(session.finish_seconds, 3))
 
     def discard_part(self, token: str) -> None:
         """Remove a part file once its audio is saved for good."""

@@ -61,13 +61,21 @@ def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
     models = [m.strip() for m in args.models.split(",") if m.strip()]
     print(f"clips from {folder}, streamed at {args.speed:g}x real time on {os.cpu_count()} core(s), "
           f"{settings.cpu_threads} thread(s); load average before: {os.getloadavg()[0]:.1f}", flush=True)
-    summaries = bench.run_live_bench(
-        settings, models, folder, args.speed, args.clips.split(",") if args.clips else None,
-        on_clip=lambda label, r: print(f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True))
-    for summary in summaries:
+    for summary in bench.run_live_bench(
+            settings, models, folder, args.speed, args.clips.split(",") if args.clips else None,
+            on_clip=lambda label, r: print(f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True)):
         print()
-        print(bench.format_table(summary))
+        print(bench.format_table(summary), flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from .transcribe import model_choices
+
+    for choice in model_choices():
+        state = "installed" if choice.present else "not installed"
+        print(f"{choice.name:8} {state:14} {choice.source}")
     return 0
 
 
@@ -81,6 +89,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_transcribe)
     p = sub.add_parser("check", help="validate every question bank and drill file")
     p.set_defaults(func=cmd_check)
+    p = sub.add_parser("models", help="list the speech models that ship as packages and whether each is installed")
+    p.set_defaults(func=cmd_models)
     bench = sub.add_parser("bench", help="benchmarks that print figures").add_subparsers(dest="bench", required=True)
     p = bench.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
     p.add_argument("--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)")

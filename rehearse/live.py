@@ -33,6 +33,8 @@ from .transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript, Word, tra
 
 log = logging.getLogger(__name__)
 
+# Whisper's context is 448 tokens and faster-whisper keeps at most 223 of the prompt.
+MAX_NEW_TOKENS = 224
 _SENTENCE_END = re.compile(r"[.?!…][\"')\]]*$")
 _TOKEN = re.compile(r"[\w']+")
 
@@ -49,11 +51,14 @@ class LiveOptions:
     max_tail_seconds: float = 8.0
     # How much committed text is given to the next decode as its prompt.
     prompt_chars: int = 200
-    # Audio counts as sound when at least `sound_ms` of it, in 20 ms frames, is louder than
-    # `sound_dbfs` (RMS): a mouse click on stop is not speech, a short word is. Silence is never
-    # decoded: Whisper invents words in it, and it cannot change the words before it.
-    sound_dbfs: float = -40.0
-    sound_ms: int = 160
+    # Audio counts as sound when at least `sound_ms` of it, in 20 ms frames, is `sound_above_floor_db`
+    # louder (RMS) than the recording's noise floor, clamped to [sound_min_dbfs, sound_max_dbfs]:
+    # a mouse click on stop is not speech, a short word is, and a quiet microphone still is.
+    # Silence is never decoded: Whisper invents words in it, and it cannot change the words before it.
+    sound_above_floor_db: float = 10.0
+    sound_min_dbfs: float = -60.0
+    sound_max_dbfs: float = -35.0
+    sound_ms: int = 100
 
 
 @dataclass(frozen=True)
@@ -74,20 +79,34 @@ class LiveState:
 @dataclass(frozen=True)
 class LiveStats:
     decodes: int
-    decode_seconds: float        # CPU-bound time spent decoding, all decodes together
+    decode_seconds: float        # time spent decoding while the audio came in (the final decode not counted)
     audio_seconds: float
     final_tail_seconds: float    # audio left to decode when finish() was called
     finish_seconds: float        # from finish() to the final transcript
 
 
-def has_sound(samples: np.ndarray, options: LiveOptions = LiveOptions()) -> bool:
+def frame_levels(samples: np.ndarray) -> np.ndarray:
+    """RMS level of each 20 ms frame, in dBFS."""
     frame = SAMPLE_RATE // 50
     n = len(samples) // frame
-    if n == 0:
-        return False
     rms = np.sqrt(np.mean(samples[: n * frame].reshape(n, frame) ** 2, axis=1))
-    loud = np.count_nonzero(rms > 10 ** (options.sound_dbfs / 20))
-    return loud * 20 >= options.sound_ms
+    return 20 * np.log10(np.maximum(rms, 1e-9))
+
+
+def noise_floor(samples: np.ndarray) -> float:
+    """The level the quietest tenth of the frames stays under."""
+    levels = frame_levels(samples)
+    return float(np.percentile(levels, 10)) if len(levels) else -120.0
+
+
+def has_sound(samples: np.ndarray, options: LiveOptions = LiveOptions(), floor: float | None = None) -> bool:
+    """Whether `samples` hold something that may be a word, against the noise floor `floor` (dBFS)."""
+    levels = frame_levels(samples)
+    if len(levels) == 0:
+        return False
+    base = noise_floor(samples) if floor is None else floor
+    threshold = min(max(base + options.sound_above_floor_db, options.sound_min_dbfs), options.sound_max_dbfs)
+    return np.count_nonzero(levels > threshold) * 20 >= options.sound_ms
 
 
 def _token(text: str) -> str:
@@ -149,7 +168,7 @@ class LiveTranscriber:
         self.options = replace(options, word_timestamps=True)
         self.live = live
         self.on_update = on_update
-        self._buf = np.zeros(SAMPLE_RATE * 60, dtype=np.float32)
+        self._buf = np.zeros(0, dtype=np.float32)  # grown on demand: unused recorders cost nothing
         self._n = 0
         self._lock = threading.Condition()
         self._committed: list[Word] = []
@@ -161,6 +180,7 @@ class LiveTranscriber:
         self._thread: threading.Thread | None = None
         self._finishing = False
         self._error: BaseException | None = None
+        self._streaming_decode_seconds = 0.0
         self.final_tail_seconds = 0.0
         self.finish_seconds = 0.0
 
@@ -176,7 +196,7 @@ class LiveTranscriber:
                 raise TranscriptionError("This answer has already been finished; start a new recording.")
             need = self._n + len(samples)
             if need > len(self._buf):
-                grown = np.zeros(max(need, 2 * len(self._buf)), dtype=np.float32)
+                grown = np.zeros(max(need, 2 * len(self._buf), 30 * SAMPLE_RATE), dtype=np.float32)
                 grown[: self._n] = self._buf[: self._n]
                 self._buf = grown
             self._buf[self._n: need] = samples
@@ -213,14 +233,15 @@ class LiveTranscriber:
         """Decode samples [commit point, end) and return its words in absolute times."""
         start = self._commit_at
         tail = self._buf[start:end]
-        if not has_sound(tail, self.live):
+        if not has_sound(tail, self.live, self._floor(end)):
             return []
         # After the last word, Whisper may loop on " ." in the leftover silence until its token
         # limit, and the temperature fallback then retries five times: up to 20 s at stop. No
         # repeated 4-gram ends such loops at once; one temperature and a token budget in
-        # proportion to the audio bound the worst case.
-        extra = {"temperature": 0.0, "no_repeat_ngram_size": 4,
-                 "max_new_tokens": int(8 * len(tail) / SAMPLE_RATE) + 16, **self.options.extra}
+        # proportion to the audio (per 30 s window, within Whisper's 448 with the prompt) bound
+        # the worst case.
+        budget = min(MAX_NEW_TOKENS, int(8 * min(len(tail) / SAMPLE_RATE, 30)) + 16)
+        extra = {"temperature": 0.0, "no_repeat_ngram_size": 4, "max_new_tokens": budget, **self.options.extra}
         began = time.perf_counter()
         result = transcribe(self.model, tail, replace(self.options, initial_prompt=self._prompt(), extra=extra))
         took = time.perf_counter() - began
@@ -230,6 +251,10 @@ class LiveTranscriber:
         offset = start / SAMPLE_RATE
         return [Word(round(w.start + offset, 3), round(w.end + offset, 3), w.text, w.probability)
                 for w in result.words if _token(w.text)]  # punctuation alone is no word
+
+    def _floor(self, end: int) -> float:
+        """Noise floor of the recording so far (the last minute of it, to keep this cheap)."""
+        return noise_floor(self._buf[max(0, end - 60 * SAMPLE_RATE):end])
 
     def _loudness(self, t: float) -> float:
         """RMS level in the 100 ms around time t."""
@@ -241,7 +266,7 @@ class LiveTranscriber:
         """Decode the current tail once and commit what has settled. Used by the thread and by simulations."""
         with self._lock:
             end = self._n
-        if self._decoded_to > self._commit_at and not has_sound(self._buf[self._decoded_to:end], self.live):
+        if self._decoded_to > self._commit_at and not has_sound(self._buf[self._decoded_to:end], self.live, self._floor(end)):
             # Only silence since the last decode: its words stand, and the decoder stays free,
             # so that a stop during this pause finds nothing left to do.
             self._decoded_to = end
@@ -277,7 +302,9 @@ class LiveTranscriber:
                 new = self._buf[self._decoded_to:end]
                 # Decode on a full step of new audio, and also as soon as the speaker pauses: a stop
                 # usually follows a pause, and then the words before it are already decoded.
-                if len(new) >= step or (has_sound(new[:-quantum], self.live) and not has_sound(new[-quantum:], self.live)):
+                floor = self._floor(end)
+                if len(new) >= step or (has_sound(new[:-quantum], self.live, floor)
+                                        and not has_sound(new[-quantum:], self.live, floor)):
                     self.step()
         except BaseException as exc:  # reported by finish(); the thread must not die silently
             log.exception("live transcription failed")
@@ -300,8 +327,9 @@ class LiveTranscriber:
         if self._error is not None:
             raise TranscriptionError(f"Live transcription failed with model {self.model.label!r}: {self._error}") from self._error
         end = self._n
+        self._streaming_decode_seconds = self._decode_seconds
         self.final_tail_seconds = (end - self._commit_at) / SAMPLE_RATE
-        if not has_sound(self._buf[self._decoded_to:end], self.live):
+        if not has_sound(self._buf[self._decoded_to:end], self.live, self._floor(end)):
             # The latest decode heard every sound there is: decoding again would only repeat it.
             final = self._hypothesis
         else:
@@ -313,5 +341,6 @@ class LiveTranscriber:
                           round(self.finish_seconds, 3), self.model.language)
 
     def stats(self) -> LiveStats:
-        return LiveStats(self._decodes, round(self._decode_seconds, 3), round(self._n / SAMPLE_RATE, 3),
+        streaming = self._streaming_decode_seconds if self._finishing else self._decode_seconds
+        return LiveStats(self._decodes, round(streaming, 3), round(self._n / SAMPLE_RATE, 3),
                          round(self.final_tail_seconds, 3), round(self.finish_seconds, 3))

@@ -66,20 +66,19 @@ def transcribe_answer(
     return _store(db, settings, answer_id, result, duration, target)
 
 
-def save_transcribed_answer(db: Database, settings: Settings, session_id: str, step: Step, data: bytes,
-                            result: Transcript | None, target: tuple[float, float] | None = None,
-                            error: str | None = None) -> storage.Answer:
-    """An answer whose transcript was made while it was recorded (live): audio first, then the text."""
-    answer = save_answer(db, settings, session_id, step, data)
+def attach_transcript(db: Database, settings: Settings, answer_id: str, result: Transcript | None,
+                      target: tuple[float, float] | None = None, error: str | None = None) -> storage.Answer:
+    """Store a transcript made while the answer was recorded (live) on its saved answer."""
+    answer = storage.get_answer(db, answer_id)
     if answer.status == "failed":
-        return answer
+        return answer  # the recording itself was unusable, and says why
     try:
         duration = audio.check_recording(answer.audio_file(settings), settings)
     except RehearseError as exc:
-        return storage.mark_failed(db, answer.id, str(exc))
+        return storage.mark_failed(db, answer_id, str(exc))
     if result is None:
-        return storage.mark_failed(db, answer.id, error or "The live transcript is missing; press 'Transcribe again'.")
-    return _store(db, settings, answer.id, result, duration, target)
+        return storage.mark_failed(db, answer_id, error or "The live transcript is missing; press 'Transcribe again'.")
+    return _store(db, settings, answer_id, result, duration, target)
 
 
 def _store(db: Database, settings: Settings, answer_id: str, result: Transcript, duration: float,

@@ -20,7 +20,7 @@ from .bank import Step
 from .capture import CaptureServer
 from .errors import RehearseError
 from .settings import Settings, load_settings
-from .transcribe import SAMPLE_RATE, Model
+from .transcribe import SAMPLE_RATE, Model, model_choices
 from .voice import Voice
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,16 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
                  on_change=_save_note, args=(settings, answer.id, note_key), height=68)
 
 
+def model_caption(settings: Settings) -> str:
+    """Which speech model is in use, and the other shipped ones installed here."""
+    current = settings.model.strip() or "tiny.en"
+    others = [c.name for c in model_choices() if c.present and c.name != current]
+    text = f"Speech model: {current}"
+    if others:
+        text += " · also installed: " + ", ".join(f"{name} (start with REHEARSE_MODEL={name})" for name in others)
+    return text
+
+
 def show_error(exc: RehearseError) -> None:
     st.error(str(exc))
 
@@ -163,15 +173,16 @@ def _store_live(db: Database, settings: Settings, session_id: str, step: Step, k
     token = st.session_state[f"{key}-token"]
     began = time.perf_counter()
     with st.spinner("Finishing the transcript…"):
-        capture = server.collect(token)
-        collected = time.perf_counter()
-        answer = pipeline.save_transcribed_answer(
-            db, settings, session_id, step, audio.wav_bytes(capture.samples, SAMPLE_RATE),
-            capture.transcript, target, capture.error)
-    st.session_state[f"done-{key}"] = answer.id
-    log.info("live answer %s: collected after %.2f s, saved and stored after %.2f s more",
-             answer.id, collected - began, time.perf_counter() - collected)
-    server.discard_part(token)  # saved for good above, or kept as it came when undecodable
+        # The audio is saved for good while the last words are still being decoded.
+        capture = server.audio(token)
+        answer = pipeline.save_answer(db, settings, session_id, step, audio.wav_bytes(capture.samples, SAMPLE_RATE))
+        st.session_state[f"done-{key}"] = answer.id
+        server.discard_part(token)
+        saved = time.perf_counter()
+        finished = server.transcript(token)
+        answer = pipeline.attach_transcript(db, settings, answer.id, finished.transcript, target, finished.error)
+    log.info("live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
+             "stored %.2f s after saving", answer.id, saved - began, finished.seconds, time.perf_counter() - saved)
     if capture.dropped:
         st.warning(f"The connection dropped during the answer: the {capture.seconds:.1f} s that arrived "
                    "were saved and transcribed; anything said after that was lost. Record again if it matters.")

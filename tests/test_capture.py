@@ -62,22 +62,23 @@ def test_streamed_answer_is_on_disk_as_it_arrives_and_transcribed_at_stop(server
                 updates.append(json.loads(ws.recv(timeout=30)))
         except Exception:
             pass  # the server closes the socket once the recording is saved
-    capture = server.collect(token)
+    capture = server.audio(token)
     assert not capture.dropped and capture.expected_samples == len(samples)
     assert np.array_equal((capture.samples * 32768).round().astype("<i2"), samples)
     assert np.array_equal(np.fromfile(part, dtype="<i2"), samples)  # the part file holds every sample
-    assert word_error_rate(normalize(ANSWER), normalize(capture.transcript.text)) <= 0.15, capture.transcript.text
     assert any(u["committed"] or u["tentative"] for u in updates)  # words went back while speaking
 
     sid = storage.create_session(db, "warm-up", "Warm-up", [])
-    answer = pipeline.save_transcribed_answer(db, settings, sid, STEP, audio.wav_bytes(capture.samples, SAMPLE_RATE),
-                                              capture.transcript, (60, 120))
-    assert answer.status == "transcribed" and answer.audio_file(settings).suffix == ".flac"
-    assert answer.transcript == capture.transcript.text and answer.metrics["length_verdict"] == "short"
+    saved = pipeline.save_answer(db, settings, sid, STEP, audio.wav_bytes(capture.samples, SAMPLE_RATE))
     server.discard_part(token)
-    assert not part.exists()
+    assert not part.exists() and saved.audio_file(settings).suffix == ".flac"
+    finished = server.transcript(token)
+    assert word_error_rate(normalize(ANSWER), normalize(finished.transcript.text)) <= 0.15, finished.transcript.text
+    answer = pipeline.attach_transcript(db, settings, saved.id, finished.transcript, (60, 120))
+    assert answer.status == "transcribed" and answer.transcript == finished.transcript.text
+    assert answer.metrics["length_verdict"] == "short"
     with pytest.raises(AudioError, match="unknown to the server"):
-        server.collect(token)  # collected once, gone
+        server.audio(token)  # collected once, gone
 
 
 def test_dropped_connection_keeps_what_arrived(server, speech):
@@ -86,10 +87,27 @@ def test_dropped_connection_keeps_what_arrived(server, speech):
     with connect(server.url(token), origin=ORIGIN) as ws:
         send(ws, samples[: len(samples) // 2])
     # The socket closed without "stop": the first half is the recording.
-    capture = server.collect(token)
+    capture = server.audio(token)
     assert capture.dropped and capture.expected_samples is None
     assert len(capture.samples) == len(samples) // 2
-    assert "finance" in capture.transcript.text.lower()
+    assert "finance" in server.transcript(token).transcript.text.lower()
+
+
+def test_a_stop_that_never_arrives_keeps_what_did(server, speech, settings, db):
+    samples = pcm(speech, ANSWER)
+    token = server.open()
+    with connect(server.url(token), origin=ORIGIN) as ws:
+        send(ws, samples[: SAMPLE_RATE * 3])
+        deadline = time.time() + 10
+        while server.session(token).transcriber.seconds < 3 and time.time() < deadline:
+            time.sleep(0.05)
+        capture = server.audio(token, wait=0.5)  # the page says stopped; the socket never said so
+        assert capture.dropped and len(capture.samples) == SAMPLE_RATE * 3
+        send(ws, samples[SAMPLE_RATE * 3: SAMPLE_RATE * 4])  # late audio is ignored, not an error
+    sid = storage.create_session(db, "warm-up", "Warm-up", [])
+    saved = pipeline.save_answer(db, settings, sid, STEP, audio.wav_bytes(capture.samples, SAMPLE_RATE))
+    answer = pipeline.attach_transcript(db, settings, saved.id, None, error="decoder gone")
+    assert answer.status == "failed" and answer.error == "decoder gone" and answer.audio_file(settings).exists()
 
 
 def test_only_local_pages_with_a_live_token_may_stream(server):
