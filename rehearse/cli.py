@@ -51,7 +51,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
-    from . import bench
+    from . import live_bench as bench
 
     folder = bench.speech_dir(Path(args.speech) if args.speech else None)
     if folder is None:
@@ -91,8 +91,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
     p = sub.add_parser("models", help="list the speech models that ship as packages and whether each is installed")
     p.set_defaults(func=cmd_models)
-    bench = sub.add_parser("bench", help="benchmarks that print figures").add_subparsers(dest="bench", required=True)
-    p = bench.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
+    # `rehearse bench live` joins the other `bench` subcommands when a block above declared them.
+    bench = sub.choices.get("bench") or sub.add_parser("bench", help="benchmarks that print figures")
+    bench_commands = next((a for a in bench._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if bench_commands is None:
+        bench_commands = bench.add_subparsers(dest="bench", required=True)
+    p = bench_commands.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
     p.add_argument("--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)")
     p.add_argument("--speech", metavar="DIR", help="folder with manifest.tsv and the clips (default shared/speech beside the checkout)")
     p.add_argument("--speed", type=float, default=1.0, help="feed audio this many times faster than real time (default 1)")

@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Callable
 
 import numpy as np
@@ -164,8 +164,10 @@ class LiveTranscriber:
     def __init__(self, model: Model, options: DecodeOptions = DecodeOptions(), live: LiveOptions = LiveOptions(),
                  on_update: Callable[[LiveState], None] | None = None):
         self.model = model
-        # Word times are what the cuts are made on, whatever the caller's options say.
-        self.options = replace(options, word_timestamps=True)
+        # Word times are what the cuts are made on, whatever the caller's options say. A tail is
+        # one short window: decoded in one piece, never cut into chunks (where options offer it).
+        self.options = replace(options, word_timestamps=True,
+                               **({"chunked": False} if "chunked" in {f.name for f in fields(options)} else {}))
         self.live = live
         self.on_update = on_update
         self._buf = np.zeros(0, dtype=np.float32)  # grown on demand: unused recorders cost nothing
@@ -224,10 +226,11 @@ class LiveTranscriber:
 
     # --- decoding -------------------------------------------------------------------------
     def _prompt(self) -> str | None:
-        if not self._committed:
-            return self.options.initial_prompt
+        """The caller's prompt, then the end of the committed text, as Whisper's previous text."""
         text = " ".join(w.text for w in self._committed)
-        return text[-self.live.prompt_chars:].split(" ", 1)[-1] if len(text) > self.live.prompt_chars else text
+        if len(text) > self.live.prompt_chars:
+            text = text[-self.live.prompt_chars:].split(" ", 1)[-1]
+        return " ".join(p for p in (self.options.initial_prompt, text) if p) or None
 
     def _decode_tail(self, end: int) -> list[Word]:
         """Decode samples [commit point, end) and return its words in absolute times."""

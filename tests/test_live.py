@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rehearse.accuracy import normalize, word_error_rate
-from rehearse.bench import speech_dir
+from rehearse.live_bench import speech_dir
 from rehearse.errors import TranscriptionError
 from rehearse.live import LiveOptions, LiveTranscriber, agreed_prefix, choose_cut, has_sound
 from rehearse.transcribe import SAMPLE_RATE, Word, decode, transcribe

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from rehearse import bench
+from rehearse import live_bench as bench
 from rehearse.errors import AudioError
 
 
