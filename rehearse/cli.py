@@ -62,7 +62,7 @@ def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
     print(f"clips from {folder}, streamed at {args.speed:g}x real time on {os.cpu_count()} core(s), "
           f"{settings.cpu_threads} thread(s); load average before: {os.getloadavg()[0]:.1f}", flush=True)
     for summary in bench.run_live_bench(
-            settings, models, folder, args.speed, args.clips.split(",") if args.clips else None,
+            settings, models, folder, args.speed, args.clips.split(",") if args.clips else None, joined_seconds=args.joined,
             on_clip=lambda label, r: print(f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True)):
         print()
         print(bench.format_table(summary), flush=True)
@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--speech", metavar="DIR", help="folder with manifest.tsv and the clips (default shared/speech beside the checkout)")
     p.add_argument("--speed", type=float, default=1.0, help="feed audio this many times faster than real time (default 1)")
     p.add_argument("--clips", help="comma-separated clip file names (default all)")
+    p.add_argument("--joined", type=float, default=180.0, metavar="SECONDS",
+                   help="also the clips joined into one answer this long (default 180, the longest answer aimed at; 0 for none)")
     p.set_defaults(func=cmd_bench_live)
     return parser
 

@@ -16,6 +16,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterator
 
+import numpy as np
+
 from .accuracy import normalize, word_error_rate
 from .errors import AudioError
 from .live import LiveOptions, LiveTranscriber
@@ -50,6 +52,7 @@ class ClipResult:
     final_tail_seconds: float
     decodes: int
     busy: float                 # share of the audio's duration the decoder spent decoding while it came in
+    joined: bool = False        # the clips joined into one long answer: not counted twice in the error rates
 
 
 @dataclass(frozen=True)
@@ -105,9 +108,29 @@ def stream_clip(model: Model, samples, options: DecodeOptions, live: LiveOptions
     return transcriber, final, time.perf_counter() - ended
 
 
+def joined_answer(clips: list[Clip], seconds: float) -> tuple[np.ndarray, str]:
+    """The clips with a reference, one after another with half a second between them, until `seconds`
+    of audio: a long answer made of real speech. Returns the samples and the joined reference."""
+    parts, refs, total = [], [], 0
+    gap = np.zeros(SAMPLE_RATE // 2, dtype=np.float32)
+    while total < seconds * SAMPLE_RATE:
+        before = total
+        for clip in clips:
+            if not clip.reference or total >= seconds * SAMPLE_RATE:
+                continue
+            parts += [decode(clip.path), gap]
+            refs.append(clip.reference)
+            total += len(parts[-2]) + len(gap)
+        if total == before:
+            break  # no clip has a reference
+    return (np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)), " ".join(refs)
+
+
 def run_clip(model: Model, clip: Clip, options: DecodeOptions = DecodeOptions(), live: LiveOptions = LiveOptions(),
-             speed: float = 1.0) -> ClipResult:
-    samples = decode(clip.path)
+             speed: float = 1.0, samples: np.ndarray | None = None) -> ClipResult:
+    """One clip (or given `samples` under the clip's name and reference) whole, then streamed."""
+    samples_given = samples is not None
+    samples = decode(clip.path) if samples is None else samples
     duration = len(samples) / SAMPLE_RATE
     whole = transcribe(model, samples, options)
     transcriber, final, finish = stream_clip(model, samples, options, live, speed)
@@ -120,11 +143,12 @@ def run_clip(model: Model, clip: Clip, options: DecodeOptions = DecodeOptions(),
         whole_seconds=whole.seconds, finish_seconds=round(finish, 3),
         final_tail_seconds=stats.final_tail_seconds, decodes=stats.decodes,
         busy=round(stats.decode_seconds / (duration / speed), 3) if duration else 0.0,
+        joined=samples_given,
     )
 
 
 def summarize(label: str, results: list[ClipResult]) -> ModelSummary:
-    scored = [r for r in results if r.words]
+    scored = [r for r in results if r.words and not r.joined]
     total = sum(r.words for r in scored) or 1
     finishes = [r.finish_seconds for r in results] or [0.0]
     return ModelSummary(
@@ -157,9 +181,10 @@ def format_table(summary: ModelSummary) -> str:
 
 
 def run_live_bench(settings: Settings, models: list[str], folder: Path, speed: float = 1.0,
-                   only: list[str] | None = None, on_clip=None) -> Iterator[ModelSummary]:
+                   only: list[str] | None = None, on_clip=None, joined_seconds: float = 0.0) -> Iterator[ModelSummary]:
     """Every clip (or those named in `only`) through each model in turn, yielding each model's summary
-    as soon as it is done; `on_clip(label, result)` as each clip ends."""
+    as soon as it is done; `on_clip(label, result)` as each clip ends. With `joined_seconds`, one more
+    row: the clips joined into an answer that long."""
     clips = load_clips(folder)
     if only:
         unknown = sorted(set(only) - {c.file for c in clips})
@@ -170,8 +195,13 @@ def run_live_bench(settings: Settings, models: list[str], folder: Path, speed: f
     for name in models:
         model = Model(replace(settings, model=name))
         results = []
-        for clip in clips:
-            result = run_clip(model, clip, speed=speed)
+        runs = [(clip, None) for clip in clips]
+        if joined_seconds > 0:
+            samples, reference = joined_answer(clips, joined_seconds)
+            name = f"[joined-answer-{len(samples) / SAMPLE_RATE:.0f}s]"
+            runs.append((Clip(name, folder, reference), samples))
+        for clip, samples in runs:
+            result = run_clip(model, clip, speed=speed, samples=samples)
             log.info("%s %s: %s", model.label, clip.file, result)
             if on_clip:
                 on_clip(model.label, result)
