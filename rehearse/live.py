@@ -5,16 +5,19 @@ holds speech, so re-decoding a short tail is cheap and decoding a growing answer
 transcriber therefore keeps two parts:
 
 - committed words, which never change and whose audio is never decoded again;
-- the uncommitted tail, re-decoded each time enough new audio has arrived.
+- the uncommitted tail, re-decoded after each second of new audio and as soon as the speaker
+  pauses; silence is never decoded, so a stop after a pause usually finds nothing left to do.
 
 A word is committed when two consecutive decodes agree on it (and on everything before it,
 "local agreement") and it ends at least `holdback_seconds` before the live edge, where Whisper
 still revises. Cuts go at sentence ends, where speakers pause, so no word is split; only a tail
-longer than `max_tail_seconds` without a sentence end is cut at the widest gap between words.
+longer than `max_tail_seconds` without a sentence end is cut at the quietest gap between agreed
+words.
 The committed text is the next decode's prompt, as `condition_on_previous_text` does for a file.
 
 `LiveTranscriber` decodes in a background thread (`start()`), or step by step (`step()`) for a
-deterministic simulation; `finish()` decodes the last tail and returns the whole Transcript.
+deterministic simulation; `finish()` decodes the last tail if it holds unheard sound and returns
+the whole Transcript.
 """
 
 from __future__ import annotations
