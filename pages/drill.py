@@ -58,7 +58,8 @@ if run is None:
     st.caption(f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
                + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
                + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else ""))
-    st.toggle("Listen only (hide the question text)", key="listen_only")
+    st.toggle("Listen only (hide the question text, and your words while you speak)", key="listen_only")
+    st.caption(ui.model_caption(settings))
     if st.button("Start drill", type="primary"):
         try:
             start(drill)
@@ -107,24 +108,11 @@ target = question.target_seconds if question and not step.is_probe else None
 category = question.category if question else None
 
 if done_key not in st.session_state:
-    recording = st.audio_input("Record your answer", sample_rate=16000, key=rec_key)
-    if recording is not None:
-        try:
-            answer = pipeline.save_answer(db, settings, sid, step, recording.getvalue())
-        except RehearseError as exc:
-            ui.show_error(exc)
-            # The recording is still held by the widget above: a rerun tries to save it again.
-            st.button("Save again", key=f"save-again-{rec_key}", type="primary")
-        else:
-            st.session_state[done_key] = answer.id
-            if answer.status != "failed":
-                bar = st.progress(0.0, text="Transcribing your answer…")
-                try:
-                    pipeline.transcribe_answer(db, settings, ui.model(settings), answer.id, target, category=category,
-                                               on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
-                except RehearseError as exc:
-                    ui.show_error(exc)
-                bar.empty()
+    try:
+        ui.record_answer(db, settings, sid, step, rec_key, target, show_words=not st.session_state.get("listen_only"),
+                         category=category)
+    except RehearseError as exc:
+        ui.show_error(exc)
 
 takes = storage.step_answers(db, sid, step.question_id, step.probe_index)
 latest = takes[0] if takes else None

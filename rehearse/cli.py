@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -72,6 +73,32 @@ def cmd_bench_speak(args: argparse.Namespace, settings: Settings) -> int:
 
     clips = bench.speak_clips(Voice(settings).synthesize, Path(args.folder))
     print(f"wrote {len(clips)} clips and manifest.tsv to {args.folder}")
+def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
+    from . import live_bench as bench
+
+    folder = bench.speech_dir(Path(args.speech) if args.speech else None)
+    if folder is None:
+        print("rehearse: no speech clips found: give --speech DIR (a folder with manifest.tsv), "
+              "or put them in shared/speech beside the checkout", file=sys.stderr)
+        return 2
+    models = [m.strip() for m in args.models.split(",") if m.strip()]
+    print(f"clips from {folder}, streamed at {args.speed:g}x real time on {os.cpu_count()} core(s), "
+          f"{settings.cpu_threads} thread(s); load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    for summary in bench.run_live_bench(
+            settings, models, folder, args.speed, args.clips.split(",") if args.clips else None, joined_seconds=args.joined,
+            on_clip=lambda label, r: print(f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True)):
+        print()
+        print(bench.format_table(summary), flush=True)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
+    from .transcribe import model_choices
+
+    for choice in model_choices():
+        state = "installed" if choice.present else "not installed"
+        print(f"{choice.name:8} {state:14} {choice.source}")
     return 0
 
 
@@ -119,6 +146,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=terminal_drill.cmd_drill)
     p = sub.add_parser("devices", help="list the audio input and output devices the terminal drill can use")
     p.set_defaults(func=terminal_drill.cmd_devices)
+    p = sub.add_parser("models", help="list the speech models that ship as packages and whether each is installed")
+    p.set_defaults(func=cmd_models)
+    # `rehearse bench live` joins the other `bench` subcommands when a block above declared them.
+    bench = sub.choices.get("bench") or sub.add_parser("bench", help="benchmarks that print figures")
+    bench_commands = next((a for a in bench._actions if isinstance(a, argparse._SubParsersAction)), None)
+    if bench_commands is None:
+        bench_commands = bench.add_subparsers(dest="bench", required=True)
+    p = bench_commands.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
+    p.add_argument("--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)")
+    p.add_argument("--speech", metavar="DIR", help="folder with manifest.tsv and the clips (default shared/speech beside the checkout)")
+    p.add_argument("--speed", type=float, default=1.0, help="feed audio this many times faster than real time (default 1)")
+    p.add_argument("--clips", help="comma-separated clip file names (default all)")
+    p.add_argument("--joined", type=float, default=180.0, metavar="SECONDS",
+                   help="also the clips joined into one answer this long (default 180, the longest answer aimed at; 0 for none)")
+    p.set_defaults(func=cmd_bench_live)
     return parser
 
 

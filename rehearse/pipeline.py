@@ -107,8 +107,31 @@ def transcribe_answer(
     except (AudioError, TranscriptionError) as exc:
         log.info("answer %s failed: %s", answer_id, exc)
         return storage.mark_failed(db, answer_id, str(exc))
+    return _store(db, settings, answer, result, duration, target, category)
+
+
+def attach_transcript(db: Database, settings: Settings, answer_id: str, result: Transcript | None,
+                      target: tuple[float, float] | None = None, error: str | None = None,
+                      category: str | None = None) -> storage.Answer:
+    """Store a transcript made while the answer was recorded (live) on its saved answer."""
+    answer = storage.get_answer(db, answer_id)
+    if answer.status == "failed":
+        return answer  # the recording itself was unusable, and says why
+    try:
+        duration = audio.check_recording(answer.audio_file(settings), settings)
+    except RehearseError as exc:
+        return storage.mark_failed(db, answer_id, str(exc))
+    if result is None:
+        return storage.mark_failed(db, answer_id, error or "The live transcript is missing; press 'Transcribe again'.")
+    if not result.text.strip():
+        return storage.mark_failed(db, answer_id, NO_SPEECH_MESSAGE)
+    return _store(db, settings, answer, result, duration, target, category)
+
+
+def _store(db: Database, settings: Settings, answer: storage.Answer, result: Transcript, duration: float,
+           target: tuple[float, float] | None, category: str | None) -> storage.Answer:
     words = [asdict(w) for w in result.words]
     metrics = analysis.analyze(result.text, words, duration, settings, target, category=category,
                                follow_up=answer.probe_index > 0).to_dict()
-    return storage.save_transcript(db, answer_id, text=result.text, words=words, model=result.model,
+    return storage.save_transcript(db, answer.id, text=result.text, words=words, model=result.model,
                                    seconds=result.seconds, duration=duration, metrics=metrics)

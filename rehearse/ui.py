@@ -6,19 +6,26 @@ pure functions elsewhere in rehearse/.
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Callable
 
 import streamlit as st
+import streamlit.components.v1 as components
 from sqlite_utils import Database
 
-from . import analysis, feedback, pipeline, recovery, storage
-from .bank import Drill
+from . import analysis, audio, feedback, pipeline, recovery, storage
+from .bank import Drill, Step
+from .capture import CaptureServer
 from .errors import ConfigError, RehearseError
 from .settings import Settings, load_settings
-from .transcribe import Model
+from .transcribe import SAMPLE_RATE, Model, model_choices
 from .voice import Voice
+
+log = logging.getLogger(__name__)
 
 # Every character Markdown, LaTeX or Streamlit's :emoji: and :color[...] syntax could act on.
 _MARKDOWN_SPECIALS = re.compile(r"[\\`*_{}\[\]()#+\-.!|<>~$&=^:@]")
@@ -98,6 +105,15 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
         st.session_state.pop(key, None)
         return True
     return False
+
+
+@st.cache_resource(show_spinner=False)
+def capture_server(settings: Settings) -> CaptureServer:
+    return CaptureServer(model(settings), settings.audio_dir / "live")
+
+
+# A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
+_live_recorder = components.declare_component("live_recorder", path=str(Path(__file__).parent / "live_component"))
 
 
 def database(settings: Settings) -> Database:
@@ -270,6 +286,16 @@ def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: 
             unsafe_allow_javascript=True)
 
 
+def model_caption(settings: Settings) -> str:
+    """Which speech model is in use, and the other shipped ones installed here."""
+    current = settings.model.strip() or "tiny.en"
+    others = [c.name for c in model_choices() if c.present and c.name != current]
+    text = f"Speech model: {current}"
+    if others:
+        text += " · also installed: " + ", ".join(f"{name} (start with REHEARSE_MODEL={name})" for name in others)
+    return text
+
+
 def show_error(exc: RehearseError) -> None:
     st.error(str(exc))
 
@@ -293,3 +319,75 @@ def request_drill(drill: Drill, on_start: Callable[[Database, str], None] | None
 
 def take_drill_request() -> DrillRequest | None:
     return st.session_state.pop(_DRILL_REQUEST, None)
+
+
+def record_answer(db: Database, settings: Settings, session_id: str, step: Step, key: str,
+                  target: tuple[float, float] | None, show_words: bool,
+                  category: str | None = None) -> storage.Answer | None:
+    """The answer recorder: live capture with the words as they come, or the browser's simple
+    recorder where live capture cannot start. The new answer once one is recorded and stored;
+    its id is in st.session_state[f"done-{key}"] from the moment the audio is saved."""
+    if settings.live_capture:
+        token_key = f"{key}-token"
+        try:
+            server = capture_server(settings)
+            if token_key not in st.session_state:
+                st.session_state[token_key] = server.open()
+            url, reason = server.url(st.session_state[token_key]), ""
+        except RehearseError as exc:
+            url, reason = "", str(exc)
+        value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
+        if value and value.get("state") in ("stopped", "dropped"):
+            return _store_live(db, settings, session_id, step, key, target, category)
+        if not value or value.get("state") != "unavailable":
+            with st.expander("Microphone trouble? Use the simple recorder instead"):
+                return _simple_recorder(db, settings, session_id, step, key, target, category)
+        st.info("Live transcription could not start, so this recorder is transcribed after you stop.")
+    return _simple_recorder(db, settings, session_id, step, key, target, category)
+
+
+def _simple_recorder(db: Database, settings: Settings, session_id: str, step: Step, key: str,
+                     target: tuple[float, float] | None, category: str | None) -> storage.Answer | None:
+    recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
+    if recording is None:
+        return None
+    try:
+        answer = pipeline.save_answer(db, settings, session_id, step, recording.getvalue())
+    except RehearseError as exc:
+        show_error(exc)
+        # The recording is still held by the widget above: a rerun tries to save it again.
+        st.button("Save again", key=f"save-again-{key}", type="primary")
+        return None
+    st.session_state[f"done-{key}"] = answer.id  # saved: a rerun must not save it again
+    if answer.status == "failed":
+        return answer
+    bar = st.progress(0.0, text="Transcribing your answer…")
+    try:
+        answer = pipeline.transcribe_answer(db, settings, model(settings), answer.id, target, category=category,
+                                            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+    finally:
+        bar.empty()
+    return answer
+
+
+def _store_live(db: Database, settings: Settings, session_id: str, step: Step, key: str,
+                target: tuple[float, float] | None, category: str | None) -> storage.Answer:
+    server = capture_server(settings)
+    token = st.session_state[f"{key}-token"]
+    began = time.perf_counter()
+    with st.spinner("Finishing the transcript…"):
+        # The audio is saved for good while the last words are still being decoded.
+        capture = server.audio(token)
+        answer = pipeline.save_answer(db, settings, session_id, step, audio.wav_bytes(capture.samples, SAMPLE_RATE))
+        st.session_state[f"done-{key}"] = answer.id
+        server.discard_part(token)
+        saved = time.perf_counter()
+        finished = server.transcript(token)
+        answer = pipeline.attach_transcript(db, settings, answer.id, finished.transcript, target, finished.error,
+                                            category)
+    log.info("live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
+             "stored %.2f s after saving", answer.id, saved - began, finished.seconds, time.perf_counter() - saved)
+    if capture.dropped:
+        st.warning(f"The connection dropped during the answer: the {capture.seconds:.1f} s that arrived "
+                   "were saved and transcribed; anything said after that was lost. Record again if it matters.")
+    return answer

@@ -98,8 +98,10 @@ def app(tmp_path, shots):
     """An app server (not started: call .start()) with REHEARSE_HOME in a temporary folder and the
     small test drill; it is always stopped at the end, and its logs go beside the screenshots."""
     drills = write_test_drill(tmp_path / "drills")
+    # These tests drive st.audio_input, the recorder everyone has; test_live_browser.py drives
+    # live capture, which shows that recorder only as a fallback.
     server = AppServer(home=tmp_path / "home", workdir=tmp_path / "server",
-                       env={"REHEARSE_DRILLS": str(drills)})
+                       env={"REHEARSE_DRILLS": str(drills), "REHEARSE_LIVE": "0"})
     yield server
     server.stop()
     for log in server.workdir.glob("*.log"):

@@ -35,7 +35,7 @@ def no_network() -> dict:
 def main(workdir: Path, fake_mic: Path, shots: Path, record_seconds: float) -> None:
     result: dict = {"network": no_network()}
     server = AppServer(home=workdir / "home", workdir=workdir / "server",
-                       env={"REHEARSE_DRILLS": str(write_test_drill(workdir / "drills"))})
+                       env={"REHEARSE_DRILLS": str(write_test_drill(workdir / "drills")), "REHEARSE_LIVE": "0"})
     from playwright.sync_api import sync_playwright
 
     try:
