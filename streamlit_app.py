@@ -2,27 +2,28 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Rehearse", page_icon=":material/mic:", layout="centered")
+st.set_page_config(page_title="Rehearse", page_icon="🎙️", layout="centered")
 
-# Material icons ship with Streamlit itself: they show without an emoji font and need no network.
+# Emoji, not Streamlit's :material/...: icons, which the browser fetches from fonts.gstatic.com
+# (tests/browser catches any request that leaves the machine).
 navigation = st.navigation({
     "Practise": [
-        st.Page("pages/drill.py", title="Drill", icon=":material/mic:", default=True),
-        st.Page("pages/queue.py", title="Practice queue", icon=":material/event_repeat:"),
-        st.Page("pages/my_questions.py", title="My questions", icon=":material/edit_note:"),
+        st.Page("pages/drill.py", title="Drill", icon="🎙️", default=True),
+        st.Page("pages/queue.py", title="Practice queue", icon="🗓️"),
+        st.Page("pages/my_questions.py", title="My questions", icon="✍️"),
     ],
     "Look back": [
-        st.Page("pages/review.py", title="Review", icon=":material/history:"),
-        st.Page("pages/history.py", title="History", icon=":material/search:"),
-        st.Page("pages/compare.py", title="Compare takes", icon=":material/compare_arrows:"),
-        st.Page("pages/progress.py", title="Progress", icon=":material/trending_up:"),
+        st.Page("pages/review.py", title="Review", icon="📼"),
+        st.Page("pages/history.py", title="History", icon="🔎"),
+        st.Page("pages/compare.py", title="Compare takes", icon="🔁"),
+        st.Page("pages/progress.py", title="Progress", icon="📈"),
     ],
     "Real interviews": [
-        st.Page("pages/debrief.py", title="Debrief", icon=":material/fact_check:"),
+        st.Page("pages/debrief.py", title="Debrief", icon="📝"),
     ],
     "Your data": [
-        st.Page("pages/data.py", title="Export and delete", icon=":material/save:"),
-        st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+        st.Page("pages/data.py", title="Export and delete", icon="💾"),
+        st.Page("pages/settings.py", title="Settings", icon="⚙️"),
     ],
 })
 navigation.run()

@@ -184,7 +184,7 @@ for link in linked:
     st.caption(f"{s.started_at[:16].replace('T', ' ')} · drill '{s.drill_title}' ({ui.plain(link.focus)}) · "
                f"{s.answer_count} answer(s) · {s.status}")
 if linked:
-    st.page_link("pages/review.py", label="Review those sessions", icon=":material/history:")
+    st.page_link("pages/review.py", label="Review those sessions", icon="📼")
 
 st.header("Follow-up letter")
 letter_key = f"letter-{d.id}"

@@ -169,7 +169,9 @@ class LiveTranscriber:
         self.model = model
         # Word times are what the cuts are made on, whatever the caller's options say. A tail is
         # one short window: decoded in one piece, never cut into chunks (where options offer it).
-        self.options = replace(options, word_timestamps=True,
+        # No disfluent prompt: on the short, often silent tails a live decode sees, it leaks into
+        # the transcript ("So, uh, ..." after the last word).
+        self.options = replace(options, word_timestamps=True, initial_prompt=None,
                                **({"chunked": False} if "chunked" in {f.name for f in fields(options)} else {}))
         self.live = live
         self.on_update = on_update

@@ -82,7 +82,11 @@ class Voice:
         if path.exists():
             return path
         samples, rate = self.synthesize(text)
-        atomic_write(path, wav_bytes(samples, rate))
+        try:
+            atomic_write(path, wav_bytes(samples, rate))
+        except OSError as exc:
+            raise VoiceError(f"Cannot save the spoken prompt in {self.cache_dir}: {exc.strerror or exc}. "
+                             "Free some disk space or set REHEARSE_HOME to a writable folder.") from exc
         return path
 
     def prefetch(self, texts: Iterable[str] = ()) -> threading.Thread:
