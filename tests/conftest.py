@@ -21,6 +21,18 @@ def settings(tmp_path: Path) -> Settings:
 
 
 @pytest.fixture
+def app_env(tmp_path: Path, monkeypatch) -> Settings:
+    """REHEARSE_HOME for an AppTest run in a temporary folder, with the app's cached settings reset."""
+    from rehearse import ui
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("REHEARSE_HOME", str(home))
+    ui.settings.clear()
+    yield load_settings({"REHEARSE_HOME": str(home)})
+    ui.settings.clear()
+
+
+@pytest.fixture
 def db(settings: Settings):
     return storage.open_database(settings)
 

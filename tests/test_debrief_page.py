@@ -2,35 +2,18 @@
 real model, practice started from the debrief and linked back to it, and the follow-up letter."""
 
 from datetime import date, timedelta
-from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rehearse import audio, debrief, debrief_store, letter, storage, ui
+from rehearse import audio, debrief, debrief_store, letter, storage
 from rehearse.accuracy import normalize, word_error_rate
-from rehearse.settings import load_settings
 
 from examples import FULL
+from apptest_kit import APP, button
 
 pytestmark = pytest.mark.slow
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-@pytest.fixture
-def app_env(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("REHEARSE_HOME", str(home))
-    ui.settings.clear()
-    yield load_settings({"REHEARSE_HOME": str(home)})
-    ui.settings.clear()
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def field(at: AppTest, label: str):

@@ -7,27 +7,11 @@ from streamlit.testing.v1 import AppTest
 
 from rehearse import storage, ui
 from rehearse.accuracy import normalize, word_error_rate
-from rehearse.settings import load_settings
+from apptest_kit import APP, button
 
 pytestmark = pytest.mark.slow
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 ANSWER = "I asked the other teams what they needed and then I wrote a plan that everyone signed."
 PROBE_ANSWER = "The pushback came from the finance director who was worried about the cost."
-
-
-@pytest.fixture
-def app_env(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("REHEARSE_HOME", str(home))
-    ui.settings.clear()
-    yield load_settings({"REHEARSE_HOME": str(home)})
-    ui.settings.clear()
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def start(at: AppTest, drill: str) -> None:

@@ -1,28 +1,18 @@
 """AppTest drives the history, compare, progress, practice-queue and export pages on a seeded real SQLite file."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pyarrow
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rehearse import clock, export, pipeline, progress, storage, ui
+from rehearse import clock, export, pipeline, progress, storage
 from rehearse.accuracy import normalize
 from rehearse.bank import Step
 from rehearse.settings import load_settings
 from seed import FAIL, LEAD, seed
+from apptest_kit import APP, button
 
-APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
-
-
-@pytest.fixture
-def app_env(tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    monkeypatch.setenv("REHEARSE_HOME", str(home))
-    ui.settings.clear()
-    yield load_settings({"REHEARSE_HOME": str(home)})
-    ui.settings.clear()
 
 
 @pytest.fixture
@@ -45,12 +35,6 @@ def rerun(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
-
-
-def button(at: AppTest, label: str):
-    matches = [b for b in at.button if b.label == label]
-    assert matches, f"no button {label!r}; buttons: {[b.label for b in at.button]}"
-    return matches[0]
 
 
 def texts(at: AppTest) -> list[str]:
