@@ -27,7 +27,7 @@ from typing import BinaryIO
 
 from sqlite_utils import Database
 
-from . import __version__, clock, storage
+from . import __version__, clock, feedback, storage
 from .errors import BackupError, NotFoundError
 from .settings import Settings
 
@@ -94,16 +94,6 @@ def file_name(fmt: str, session: storage.Session | None = None) -> str:
     return f"rehearse-all-{clock.today()}.{ext}"
 
 
-def describe_metrics(metrics: dict | None) -> str:
-    if not metrics:
-        return ""
-    parts = [f"{metrics['wpm']:.0f} words/min", f"{metrics['filler_count']} filler(s)",
-             f"{metrics['long_pauses']} long pause(s)"]
-    if metrics.get("length_verdict"):
-        parts.append(f"length {metrics['length_verdict']} for the {metrics['target_min']:.0f}–{metrics['target_max']:.0f} s target")
-    return " · ".join(parts)
-
-
 def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
 
@@ -137,7 +127,7 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
             if answer.status == "transcribed":
                 out += [_quote(answer.transcript or ""), ""]
                 if answer.metrics:
-                    out += [f"*{describe_metrics(answer.metrics)}*", ""]
+                    out += [f"*{feedback.summary_line(answer.metrics)}*", ""]
             else:
                 out += [f"({answer.status}{': ' + answer.error if answer.error else ''})", ""]
             if answer.note:

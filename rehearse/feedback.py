@@ -151,6 +151,19 @@ def _structure(m: Mapping, story: bool) -> Signal:
                   "A strong story spends most of its time on what you did, and ends on the result and what you learned.")
 
 
+def summary_line(m: Mapping | None) -> str:
+    """The measurements in one line ("142 words/min · at least 2 filler(s) · ..."), for a title or a report."""
+    if not m:
+        return ""
+    parts = [f"{m['wpm']:.0f} words/min", f"at least {m['filler_count']} filler(s)"]
+    if m.get("long_pauses"):
+        parts.append(f"{m['long_pauses']} long pause(s), longest {m['longest_pause']:.1f} s")
+    verdict = m.get("length_verdict")
+    if verdict:
+        parts.append(f"length {verdict} for the {m['target_min']:.0f}–{m['target_max']:.0f} s target")
+    return " · ".join(parts)
+
+
 def text_lines(m: Mapping) -> list[str]:
     """The signals as plain lines ("Pace: 142 words a minute ..."), for a terminal."""
     return [f"{s.name}: {s.value}" + (" (!)" if s.tone == "warn" else "") for s in delivery(m) + content(m)]

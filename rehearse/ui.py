@@ -143,18 +143,6 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", _AUTOLINK.sub(WORD_JOINER, text))
 
 
-def metrics_line(metrics: dict | None) -> str:
-    if not metrics:
-        return ""
-    parts = [f"{metrics['wpm']:.0f} words/min", f"at least {metrics['filler_count']} filler(s)"]
-    if metrics.get("long_pauses"):
-        parts.append(f"{metrics['long_pauses']} long pause(s), longest {metrics['longest_pause']:.1f} s")
-    verdict = metrics.get("length_verdict")
-    if verdict:
-        parts.append(f"length {verdict} for the {metrics['target_min']:.0f}–{metrics['target_max']:.0f} s target")
-    return " · ".join(parts)
-
-
 _TONE = {"good": ":green[✔]", "warn": ":orange[▲]", "info": ":gray[●]"}
 _HIGHLIGHT_COLOURS = {"stock phrase": "red", "hedge": "blue", "filler": "orange", "filler (like/so)": "violet"}
 
@@ -169,7 +157,7 @@ def feedback_panel(metrics: dict) -> None:
     """Delivery and content signals under the transcript, each with its reason."""
     legend = " ".join(f":{colour}-background[{label}]" for label, colour in _HIGHLIGHT_COLOURS.items())
     st.caption(f"{legend} · {feedback.FILLER_NOTE}")
-    with st.expander(f"Feedback: {metrics_line(metrics)}", expanded=True):
+    with st.expander(f"Feedback: {feedback.summary_line(metrics)}", expanded=True):
         columns = st.columns(2)
         for column, title, signals in ((columns[0], "Delivery", feedback.delivery(metrics)),
                                        (columns[1], "Content", feedback.content(metrics))):

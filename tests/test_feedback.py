@@ -71,7 +71,7 @@ def test_metrics_from_before_content_signals_still_show():
     named = by_name(feedback.delivery(old))
     assert named["Pace"].tone == "good" and "2.5 s" in named["Long pauses"].value
     assert feedback.content(old) == []
-    assert ui.metrics_line(old).startswith("150 words/min · at least 2 filler(s)")
+    assert feedback.summary_line(old).startswith("150 words/min · at least 2 filler(s)")
 
 
 def test_segments_highlight_without_overlap_and_stock_phrases_win():
