@@ -72,19 +72,14 @@ if mode == "Speaking":
     index = st.session_state[index_key]
     item = debrief.ITEMS[index]
     st.progress(index / len(debrief.ITEMS), text=f"Item {index + 1} of {len(debrief.ITEMS)}: {item.label}")
-    try:
-        with st.spinner("Preparing the voice…"):
-            prompt_audio = ui.voice(settings).speak(item.prompt)
-        st.audio(str(prompt_audio), autoplay=True)
-    except RehearseError as exc:
-        ui.show_error(exc)
+    ui.play_prompt(settings, item.prompt)
     st.subheader(item.prompt)
 
     attempt_key = f"speak-attempt-{d.id}-{item.name}"
     rec_key = f"speak-{d.id}-{item.name}-{st.session_state.get(attempt_key, 0)}"
     done_key = f"done-{rec_key}"
     if done_key not in st.session_state:
-        recording = st.audio_input("Record your answer", sample_rate=16000, key=rec_key)
+        recording = st.audio_input("Record your answer", sample_rate=ui.SAMPLE_RATE, key=rec_key)
         if recording is not None:
             bar = st.progress(0.0, text="Transcribing…")
             try:

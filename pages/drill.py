@@ -84,12 +84,7 @@ question_numbers = list(dict.fromkeys(s.question_id for s in steps))
 st.progress(index / len(steps), text=f"Question {question_numbers.index(step.question_id) + 1} of {len(question_numbers)}"
             + (f" · follow-up {step.probe_index} of {step.probe_count}" if step.is_probe else ""))
 
-try:
-    with st.spinner("Preparing the voice…"):
-        prompt_audio = ui.voice(settings).speak(step.prompt)
-    st.audio(str(prompt_audio), autoplay=True)
-except RehearseError as exc:
-    ui.show_error(exc)
+ui.play_prompt(settings, step.prompt)
 
 if step.is_probe:
     st.caption(f"Follow-up on: {step.question_text}")

@@ -284,6 +284,16 @@ def model_caption(settings: Settings) -> str:
     return text
 
 
+def play_prompt(settings: Settings, text: str) -> None:
+    """Speak `text` with the cached voice and play it at once; a voice problem is shown, not fatal."""
+    try:
+        with st.spinner("Preparing the voice…"):
+            path = voice(settings).speak(text)
+        st.audio(str(path), autoplay=True)
+    except RehearseError as exc:
+        show_error(exc)
+
+
 def show_error(exc: RehearseError) -> None:
     st.error(str(exc))
 
