@@ -81,7 +81,11 @@ FILLER_SCRIPTS: tuple[str, ...] = (
 @dataclass(frozen=True)
 class Clip:
     path: Path
-    reference: str
+    reference: str  # empty where the manifest has none: such a clip can be timed, not scored
+
+    @property
+    def file(self) -> str:
+        return self.path.name
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,8 @@ def select(names: Iterable[str]) -> dict[str, DecodeOptions]:
     return {n: CONFIGS[n] for n in names} if names else dict(CONFIGS)
 
 
-def read_manifest(folder: Path) -> list[Clip]:
+def read_manifest(folder: Path, scored_only: bool = True) -> list[Clip]:
+    """The clips listed in folder/manifest.tsv; with `scored_only`, only those with a reference."""
     manifest = folder / "manifest.tsv"
     if not manifest.is_file():
         raise BenchError(f"{manifest} does not exist; --clips needs a folder with a manifest.tsv "
@@ -130,13 +135,14 @@ def read_manifest(folder: Path) -> list[Clip]:
         if missing:
             raise BenchError(f"{manifest} has no column(s) {', '.join(sorted(missing))}; "
                              f"its columns are {', '.join(reader.fieldnames or ()) or 'none'}.")
-        clips = [Clip(folder / row["file"], row["reference_transcript"].strip())
-                 for row in reader if (row["reference_transcript"] or "").strip()]
+        clips = [Clip(folder / row["file"], (row["reference_transcript"] or "").strip())
+                 for row in reader if not scored_only or (row["reference_transcript"] or "").strip()]
     absent = [c.path.name for c in clips if not c.path.is_file()]
     if absent:
         raise BenchError(f"{manifest} names file(s) that are not in {folder}: {', '.join(absent)}")
     if not clips:
-        raise BenchError(f"{manifest} has no row with a reference_transcript; nothing to score.")
+        raise BenchError(f"{manifest} has no row with a reference_transcript; nothing to score."
+                         if scored_only else f"{manifest} lists no clips.")
     return clips
 
 

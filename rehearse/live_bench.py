@@ -8,7 +8,6 @@ the user speaks. The clock starts at the end of the audio and stops at the final
 
 from __future__ import annotations
 
-import csv
 import logging
 import statistics
 import time
@@ -19,7 +18,8 @@ from typing import Iterator
 import numpy as np
 
 from .accuracy import normalize, word_error_rate
-from .errors import AudioError
+from .bench import Clip, read_manifest
+from .errors import BenchError
 from .live import LiveOptions, LiveTranscriber
 from .settings import PROJECT_ROOT, Settings
 from .transcribe import SAMPLE_RATE, DecodeOptions, Model, decode, transcribe
@@ -31,13 +31,6 @@ CHUNK_SECONDS = 0.1
 # Judged on clips long enough for the answer's length to matter; short ones are all start-up.
 KEEP_UP_BUSY = 0.9
 KEEP_UP_MIN_SECONDS = 20.0
-
-
-@dataclass(frozen=True)
-class Clip:
-    file: str
-    path: Path
-    reference: str
 
 
 @dataclass(frozen=True)
@@ -78,18 +71,6 @@ def speech_dir(explicit: Path | None = None) -> Path | None:
         if folder and (folder / "manifest.tsv").is_file():
             return folder
     return None
-
-
-def load_clips(folder: Path) -> list[Clip]:
-    manifest = folder / "manifest.tsv"
-    try:
-        with open(manifest, newline="", encoding="utf-8") as fh:
-            rows = list(csv.DictReader(fh, delimiter="\t"))
-    except OSError as exc:
-        raise AudioError(f"Cannot read {manifest} ({exc}); give a folder with manifest.tsv and its clips.") from None
-    if not rows or not {"file", "reference_transcript"} <= set(rows[0]):
-        raise AudioError(f"{manifest} needs the columns file and reference_transcript (tab-separated).")
-    return [Clip(r["file"], folder / r["file"], r["reference_transcript"] or "") for r in rows]
 
 
 def stream_clip(model: Model, samples, options: DecodeOptions, live: LiveOptions, speed: float) -> tuple[LiveTranscriber, object, float]:
@@ -185,11 +166,11 @@ def run_live_bench(settings: Settings, models: list[str], folder: Path, speed: f
     """Every clip (or those named in `only`) through each model in turn, yielding each model's summary
     as soon as it is done; `on_clip(label, result)` as each clip ends. With `joined_seconds`, one more
     row: the clips joined into an answer that long."""
-    clips = load_clips(folder)
+    clips = read_manifest(folder, scored_only=False)
     if only:
         unknown = sorted(set(only) - {c.file for c in clips})
         if unknown:
-            raise AudioError(f"No clip named {', '.join(unknown)} in {folder / 'manifest.tsv'}; "
+            raise BenchError(f"No clip named {', '.join(unknown)} in {folder / 'manifest.tsv'}; "
                              f"valid names are {', '.join(c.file for c in clips)}.")
         clips = [c for c in clips if c.file in only]
     for name in models:
@@ -198,8 +179,8 @@ def run_live_bench(settings: Settings, models: list[str], folder: Path, speed: f
         runs = [(clip, None) for clip in clips]
         if joined_seconds > 0:
             samples, reference = joined_answer(clips, joined_seconds)
-            name = f"[joined-answer-{len(samples) / SAMPLE_RATE:.0f}s]"
-            runs.append((Clip(name, folder, reference), samples))
+            joined = f"[joined-answer-{len(samples) / SAMPLE_RATE:.0f}s]"
+            runs.append((Clip(folder / joined, reference), samples))
         for clip, samples in runs:
             result = run_clip(model, clip, speed=speed, samples=samples)
             log.info("%s %s: %s", model.label, clip.file, result)

@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from rehearse import live_bench as bench
-from rehearse.errors import AudioError
+from rehearse.errors import BenchError
 
 
 def result(file, duration, words, whole, live, finish, busy):
@@ -29,13 +29,14 @@ def test_summary_weights_by_reference_words_and_judges_keeping_up_on_long_clips(
 
 def test_manifest_errors_name_the_file_and_the_choices(tmp_path):
     (tmp_path / "manifest.tsv").write_text("file\treference_transcript\nx.wav\thello\n")
-    assert bench.load_clips(tmp_path)[0].reference == "hello"
+    (tmp_path / "x.wav").write_bytes(b"")  # the manifest reader checks that listed clips exist
+    assert bench.read_manifest(tmp_path, scored_only=False)[0].reference == "hello"
     assert bench.speech_dir(tmp_path) == tmp_path and bench.speech_dir(tmp_path / "none") is None
-    with pytest.raises(AudioError, match="valid names are x.wav"):
+    with pytest.raises(BenchError, match="valid names are x.wav"):
         list(bench.run_live_bench(None, [], tmp_path, only=["y.wav"]))
     (tmp_path / "manifest.tsv").write_text("name\ttext\n")
-    with pytest.raises(AudioError, match="reference_transcript"):
-        bench.load_clips(tmp_path)
+    with pytest.raises(BenchError, match="reference_transcript"):
+        bench.read_manifest(tmp_path, scored_only=False)
 
 
 @pytest.mark.slow
