@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 from sqlite_utils import Database
 
-from . import audio, bank, debrief, own_questions, storage
+from . import audio, bank, debrief, faults, own_questions, pipeline, storage
 from .debrief import Debrief, Person
-from .errors import DebriefError, NotFoundError, RehearseError
+from .errors import AudioError, DebriefError, NotFoundError, TranscriptionError
 from .settings import Settings
-from .transcribe import Model, transcribe
+from .transcribe import Model
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,8 @@ def save_recording(db: Database, settings: Settings, debrief_id: str, item: str,
     debrief.item(item)
     get_debrief(db, debrief_id)
     rec_id = storage.new_id()
-    saved = audio.save_recording(data, settings.audio_dir, f"debrief-{rec_id}")
+    with faults.guard(settings.home, "save your recording"):
+        saved = audio.save_recording(data, settings.audio_dir, f"debrief-{rec_id}")
     row = {"id": rec_id, "debrief_id": debrief_id, "item": item,
            "audio_path": str(saved.path.relative_to(settings.home)), "duration": saved.duration,
            "transcript": None, "status": "failed" if saved.error else "recorded", "error": saved.error,
@@ -181,12 +182,10 @@ def transcribe_recording(db: Database, settings: Settings, model: Model, rec_id:
     row = db["debrief_recordings"].get(rec_id)
     path = settings.home / row["audio_path"]
     try:
-        audio.check_recording(path, settings)
-        result = transcribe(model, path, on_progress=on_progress)
-        if not result.text.strip():
-            raise RehearseError("No speech was recognised in this recording. Speak closer to the microphone and record again.")
+        # The drill's checks and messages: empty, too short, too long, silent, no speech.
+        result, _duration = pipeline.transcribe_checked(settings, model, path, on_progress=on_progress)
         update = {"transcript": result.text, "status": "transcribed", "error": None}
-    except RehearseError as exc:
+    except (AudioError, TranscriptionError) as exc:
         log.info("debrief recording %s failed: %s", rec_id, exc)
         update = {"status": "failed", "error": str(exc)}
     with storage.transaction(db):

@@ -184,3 +184,22 @@ def test_sync_without_recalled_questions_says_what_to_fill(settings, db):
     d = debrief_store.create_debrief(db)
     with pytest.raises(DebriefError, match="Questions they asked"):
         debrief_store.sync_questions(db, settings, d)
+
+
+def test_spoken_item_gets_the_drills_checks_and_keeps_the_audio(settings, db, model):
+    """A debrief recording goes through the same checks as a drill answer: here, the length limit,
+    which refuses a long recording from its header before decoding it."""
+    import numpy as np
+
+    from rehearse import audio
+
+    short_limit = replace(settings, max_answer_seconds=2.0)
+    d = debrief_store.create_debrief(db)
+    t = np.arange(16000 * 3) / 16000
+    data = audio.wav_bytes((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
+    rec, _ = debrief_store.speak_item(db, short_limit, model, d.id, "company", data)
+    assert rec.status == "failed" and "REHEARSE_MAX_ANSWER_SECONDS=2" in rec.error
+    assert (settings.home / rec.audio_path).is_file()
+    # A steady tone is sound but not speech: the drill's own verdict, word for word.
+    rec, _ = debrief_store.speak_item(db, settings, model, d.id, "company", data)
+    assert (rec.status, rec.error) == ("failed", pipeline.NO_SPEECH_MESSAGE)
