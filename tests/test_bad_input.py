@@ -18,6 +18,7 @@ from rehearse import audio, pipeline, storage
 from rehearse.accuracy import normalize, word_error_rate
 from rehearse.bank import Step
 from rehearse.transcribe import decode
+from apptest_kit import start_drill
 
 pytestmark = pytest.mark.slow
 
@@ -162,11 +163,7 @@ def test_pages_show_the_length_limit_and_low_confidence(app_test_env, bad_files)
     settings = app_test_env
     app = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
     at = AppTest.from_file(app, default_timeout=180)
-    at.run()
-    at.selectbox(key="drill_choice").set_value("warm-up")
-    at.run()
-    next(b for b in at.button if b.label == "Start drill").click()
-    at.run()
+    start_drill(at, "warm-up")
     at.audio_input[0].set_value(("long.wav", bad_files["20 minutes"].read_bytes(), "audio/wav"))
     at.run()
     assert not at.exception, at.exception

@@ -7,20 +7,11 @@ from streamlit.testing.v1 import AppTest
 
 from rehearse import storage, ui
 from rehearse.accuracy import normalize, word_error_rate
-from apptest_kit import APP, button
+from apptest_kit import APP, button, start_drill as start
 
 pytestmark = pytest.mark.slow
 ANSWER = "I asked the other teams what they needed and then I wrote a plan that everyone signed."
 PROBE_ANSWER = "The pushback came from the finance director who was worried about the cost."
-
-
-def start(at: AppTest, drill: str) -> None:
-    at.run()
-    at.selectbox(key="drill_choice").set_value(drill)
-    at.run()
-    button(at, "Start drill").click()
-    at.run()
-    assert not at.exception, at.exception
 
 
 def record(at: AppTest, wav: bytes) -> None:

@@ -20,6 +20,7 @@ from rehearse.accuracy import normalize, word_error_rate
 from rehearse.bank import Step
 from rehearse.errors import StorageError
 from rehearse.settings import load_settings
+from apptest_kit import start_drill
 
 WORKER = Path(__file__).with_name("fault_worker.py")
 STEP = Step("q-one", 0, "Tell me about a hard project.", "Tell me about a hard project.", 2)
@@ -260,11 +261,7 @@ def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tm
         ui.settings.clear()
         try:
             at = AppTest.from_file(app, default_timeout=180)
-            at.run()
-            at.selectbox(key="drill_choice").set_value("warm-up")
-            at.run()
-            next(b for b in at.button if b.label == "Start drill").click()
-            at.run()
+            start_drill(at, "warm-up")
             filler = fill(home, keep=32_768)
 
             at.audio_input[0].set_value(("answer.wav", speech(ANSWER), "audio/wav"))

@@ -10,6 +10,7 @@ from rehearse import settings as config
 from rehearse import storage, ui
 from rehearse.accuracy import filled_pause
 from rehearse.settings import load_settings
+from apptest_kit import start_drill
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 FAILURE_ANSWER = ("Um, two years ago I promised a launch date to the sales director before I asked the engineers. "
@@ -53,11 +54,7 @@ def test_settings_then_drill_then_review_show_the_feedback(app_env, speech):
 
     # A failure story on the drill page.
     at = AppTest.from_file(APP, default_timeout=180)
-    at.run()
-    at.selectbox(key="drill_choice").set_value("failure-under-probing")
-    at.run()
-    next(b for b in at.button if b.label == "Start drill").click()
-    at.run()
+    start_drill(at, "failure-under-probing")
     at.audio_input[0].set_value(("answer.wav", speech(FAILURE_ANSWER), "audio/wav"))
     at.run()
     assert not at.exception, at.exception
