@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -109,7 +109,10 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
 
 @st.cache_resource(show_spinner=False)
 def capture_server(settings: Settings) -> CaptureServer:
-    return CaptureServer(model(settings), settings.audio_dir / "live")
+    # Its own copy of the model on one thread: on 2 cores shared with the browser, one thread
+    # decodes a tail as fast as two when idle and stays fast when the browser or the page is busy,
+    # where two threads fight over the cores (see the README's live transcription section).
+    return CaptureServer(model(replace(settings, cpu_threads=1)), settings.audio_dir / "live")
 
 
 # A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
