@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -71,7 +72,7 @@ def cmd_bench_speak(args: argparse.Namespace, settings: Settings) -> int:
     from . import bench
     from .voice import Voice
 
-    clips = bench.speak_clips(Voice(settings).synthesize, Path(args.folder))
+    clips = bench.speak_clips(functools.partial(Voice(settings).synthesize, steady=True), Path(args.folder))
     print(f"wrote {len(clips)} clips and manifest.tsv to {args.folder}")
 def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
     from . import live_bench as bench

@@ -66,12 +66,23 @@ class Voice:
         key = hashlib.sha256(f"{self.model_path.name}\n{text}".encode()).hexdigest()[:32]
         return self.cache_dir / f"{key}.wav"
 
-    def synthesize(self, text: str) -> tuple[np.ndarray, int]:
-        """Mono float32 samples and their rate."""
+    def synthesize(self, text: str, *, steady: bool = False) -> tuple[np.ndarray, int]:
+        """Mono float32 samples and their rate.
+
+        Piper samples noise on every call, so the same text comes out a little different each
+        time, and Whisper can hear "I'm Matt" in one take of "I met". `steady=True` turns that
+        noise off: tests and benchmarks need the same audio on every run.
+        """
         if not text or not text.strip():
             raise VoiceError("Cannot speak an empty prompt; give the question some text.")
         with self._lock:
-            chunks = list(self._load().synthesize(text))
+            piper = self._load()
+            config = None
+            if steady:
+                from piper import SynthesisConfig
+
+                config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+            chunks = list(piper.synthesize(text, syn_config=config))
         if not chunks:
             raise VoiceError(f"The voice produced no audio for {text!r}; use words the voice can pronounce.")
         return np.concatenate([c.audio_float_array for c in chunks]).astype(np.float32), chunks[0].sample_rate
