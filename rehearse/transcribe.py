@@ -6,6 +6,7 @@ Transcript, so nothing downstream ever holds a half-decoded result.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import time
@@ -68,8 +69,6 @@ class DecodeOptions:
     beam_size: int = 1
     word_timestamps: bool = True
     chunked: bool = True
-    # Chunks decoded together: on 2 cores 8 is no faster than 1, and 1 needs the least memory.
-    batch_size: int = 1
     vad_filter: bool = False
     condition_on_previous_text: bool = True
     initial_prompt: str | None = DISFLUENT_PROMPT
@@ -231,6 +230,257 @@ def decode(source: Path | str) -> np.ndarray:
         raise AudioError(f"{path} cannot be decoded as audio ({type(exc).__name__}: {exc}); use a WAV, FLAC or MP3 file.") from None
 
 
+# --- Speech chunks -------------------------------------------------------------------------
+# The default decode finds speech with Silero VAD (bundled with faster-whisper), groups it into
+# chunks of up to 30 s of speech, silences cut out, and decodes each chunk on its own, as
+# faster-whisper's batched pipeline does with vad_filter. Doing the cutting here rather than
+# inside faster-whisper lets the live transcriber cut a recording that is still growing in
+# exactly the places a whole-file decode will cut it, so that a chunk it decoded while the user
+# spoke is the very chunk the final transcript needs: same audio, same options, same text.
+VAD_WINDOW = 512             # samples per Silero step
+VAD_CONTEXT = 64             # samples of the previous window each step also sees
+VAD_BATCH = 10_000           # windows per onnxruntime call
+CHUNK_SECONDS = 30
+# faster-whisper's settings for its batched pipeline (VadOptions(max_speech_duration_s=30,
+# min_silence_duration_ms=160)); its other VadOptions defaults are kept.
+VAD_THRESHOLD = 0.5
+VAD_NEG_THRESHOLD = VAD_THRESHOLD - 0.15
+VAD_MIN_SILENCE = SAMPLE_RATE * 160 // 1000
+VAD_PAD = SAMPLE_RATE * 400 // 1000
+
+
+class SpeechDetector:
+    """Silero speech probabilities for audio that arrives in pieces.
+
+    The model is recurrent; its state and the previous window's tail are carried from one `feed`
+    to the next, so the probabilities come out bit for bit as if the whole audio had been fed at
+    once. Not thread-safe: one detector belongs to one recording.
+    """
+
+    def __init__(self) -> None:
+        from faster_whisper.vad import get_vad_model
+
+        self._session = get_vad_model().session  # one shared onnxruntime session; run() is thread-safe
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(VAD_CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._probs: list[np.ndarray] = []
+        self.fed = 0  # samples given to feed() so far
+
+    def feed(self, samples: np.ndarray) -> None:
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        self.fed += len(samples)
+        data = np.concatenate([self._pending, samples]) if len(self._pending) else samples
+        whole = len(data) // VAD_WINDOW * VAD_WINDOW
+        self._pending = data[whole:].copy()
+        for i in range(0, whole, VAD_WINDOW * VAD_BATCH):
+            block = data[i:min(whole, i + VAD_WINDOW * VAD_BATCH)].reshape(-1, VAD_WINDOW)
+            context = np.concatenate([self._context[None, :], block[:-1, -VAD_CONTEXT:]])
+            out, self._h, self._c = self._session.run(
+                None, {"input": np.concatenate([context, block], axis=1), "h": self._h, "c": self._c})
+            self._context = block[-1, -VAD_CONTEXT:].copy()
+            self._probs.append(np.asarray(out, dtype=np.float32).reshape(-1))
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Sample ranges of speech, padded, in the audio fed so far; the last one may still grow."""
+        probs = np.concatenate(self._probs) if self._probs else np.zeros(0, dtype=np.float32)
+        self._probs = [probs]
+        return speech_spans(probs, self.fed)
+
+
+def speech_spans(probs: np.ndarray, length: int) -> list[tuple[int, int]]:
+    """faster-whisper's get_speech_timestamps (MIT) after the model has run, with the batched
+    pipeline's settings: speech starts above VAD_THRESHOLD, ends after VAD_MIN_SILENCE below
+    VAD_NEG_THRESHOLD, is split before it grows past CHUNK_SECONDS, and is padded by VAD_PAD."""
+    window = VAD_WINDOW
+    max_speech = SAMPLE_RATE * CHUNK_SECONDS - window - 2 * VAD_PAD
+    min_silence_at_max_speech = SAMPLE_RATE * 98 / 1000
+    triggered = False
+    speeches: list[dict] = []
+    current: dict = {}
+    temp_end = prev_end = next_start = 0
+    for i, prob in enumerate(probs.tolist()):
+        at = window * i
+        if prob >= VAD_THRESHOLD and temp_end:
+            temp_end = 0
+            if next_start < prev_end:
+                next_start = at
+        if prob >= VAD_THRESHOLD and not triggered:
+            triggered = True
+            current["start"] = at
+            continue
+        if triggered and at - current["start"] > max_speech:
+            if prev_end:
+                current["end"] = prev_end
+                speeches.append(current)
+                current = {}
+                if next_start < prev_end:
+                    triggered = False
+                else:
+                    current["start"] = next_start
+                prev_end = next_start = temp_end = 0
+            else:
+                current["end"] = at
+                speeches.append(current)
+                current = {}
+                prev_end = next_start = temp_end = 0
+                triggered = False
+                continue
+        if prob < VAD_NEG_THRESHOLD and triggered:
+            if not temp_end:
+                temp_end = at
+            if at - temp_end > min_silence_at_max_speech:
+                prev_end = temp_end
+            if at - temp_end < VAD_MIN_SILENCE:
+                continue
+            current["end"] = temp_end
+            if current["end"] - current["start"] > 0:
+                speeches.append(current)
+            current = {}
+            prev_end = next_start = temp_end = 0
+            triggered = False
+    if current and length - current["start"] > 0:
+        current["end"] = length
+        speeches.append(current)
+    for i, speech in enumerate(speeches):
+        if i == 0:
+            speech["start"] = int(max(0, speech["start"] - VAD_PAD))
+        if i != len(speeches) - 1:
+            gap = speeches[i + 1]["start"] - speech["end"]
+            if gap < 2 * VAD_PAD:
+                speech["end"] += int(gap // 2)
+                speeches[i + 1]["start"] = int(max(0, speeches[i + 1]["start"] - gap // 2))
+            else:
+                speech["end"] = int(min(length, speech["end"] + VAD_PAD))
+                speeches[i + 1]["start"] = int(max(0, speeches[i + 1]["start"] - VAD_PAD))
+        else:
+            speech["end"] = int(min(length, speech["end"] + VAD_PAD))
+    return [(s["start"], s["end"]) for s in speeches]
+
+
+@dataclass(frozen=True)
+class SpeechChunk:
+    """Speech spans (sample ranges of the recording) decoded as one piece of audio, silences cut out."""
+
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    def audio(self, samples: np.ndarray) -> np.ndarray:
+        return np.concatenate([samples[s:e] for s, e in self.spans])
+
+    def recording_time(self, t: float) -> float:
+        """A time in the chunk's audio as a time in the recording."""
+        at = t * SAMPLE_RATE
+        offset = 0
+        for s, e in self.spans:
+            if at <= offset + (e - s):
+                return (s + at - offset) / SAMPLE_RATE
+            offset += e - s
+        return (self.end + at - offset) / SAMPLE_RATE
+
+
+def speech_chunks(spans: list[tuple[int, int]], max_seconds: float = CHUNK_SECONDS) -> list[SpeechChunk]:
+    """Consecutive spans grouped while they hold at most `max_seconds` of audio together."""
+    limit = max_seconds * SAMPLE_RATE
+    chunks: list[SpeechChunk] = []
+    current: list[tuple[int, int]] = []
+    size = 0
+    for s, e in spans:
+        if current and size + (e - s) > limit:
+            chunks.append(SpeechChunk(tuple(current)))
+            current, size = [], 0
+        current.append((s, e))
+        size += e - s
+    if current:
+        chunks.append(SpeechChunk(tuple(current)))
+    return chunks
+
+
+@dataclass(frozen=True)
+class ChunkText:
+    text: str
+    words: tuple[Word, ...]
+    seconds: float  # audio decoded
+
+
+def chunk_key(audio: np.ndarray) -> bytes:
+    """Identifies a chunk by its exact audio: equal keys decode to equal text."""
+    return hashlib.blake2b(np.ascontiguousarray(audio).tobytes(), digest_size=16).digest()
+
+
+def _common(model: Model, options: DecodeOptions) -> dict:
+    return dict(language=model.language, beam_size=options.beam_size, word_timestamps=options.word_timestamps,
+                initial_prompt=options.initial_prompt, hotwords=options.hotwords, **options.extra)
+
+
+def _kept(segments) -> tuple[list[str], list[Word]]:
+    """Consume faster-whisper's segment generator: texts and words, prompt echoes dropped."""
+    texts: list[str] = []
+    words: list[Word] = []
+    for seg in segments:
+        seg_words = [Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3))
+                     for w in (seg.words or ())]
+        if seg_words and all(w.probability < PROMPT_ECHO_PROBABILITY for w in seg_words):
+            # On noise the model can repeat the start of the disfluent prompt ("So, um,") with
+            # word probabilities of 0; that is not something the user said.
+            log.info("dropped a segment the model was not sure of at all: %r", seg.text)
+            continue
+        texts.append(seg.text.strip())
+        words.extend(seg_words)
+    return texts, words
+
+
+def decode_chunk(model: Model, audio: np.ndarray, chunk: SpeechChunk, options: DecodeOptions = DecodeOptions()) -> ChunkText:
+    """One chunk's text, its word times in the recording. `audio` is chunk.audio(recording).
+
+    Chunks are decoded one at a time: on 2 cores a batch of 8 was no faster, and one needs the least memory.
+    """
+    seconds = len(audio) / SAMPLE_RATE
+    try:
+        segments, _info = model.chunked.transcribe(audio, clip_timestamps=[{"start": 0.0, "end": seconds}],
+                                                   batch_size=1, **_common(model, options))
+        texts, words = _kept(segments)
+    except Exception as exc:  # CTranslate2 errors have no common base
+        raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
+    placed = tuple(Word(round(chunk.recording_time(w.start), 3), round(chunk.recording_time(w.end), 3), w.text, w.probability)
+                   for w in words)
+    return ChunkText(" ".join(t for t in texts if t), placed, round(seconds, 3))
+
+
+def transcribe_speech(
+    model: Model,
+    samples: np.ndarray,
+    options: DecodeOptions = DecodeOptions(),
+    detector: SpeechDetector | None = None,
+    known: dict[bytes, ChunkText] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """The chunked decode of `samples`. `detector` may already have been fed a prefix of them;
+    `known` holds chunks decoded earlier with this model and these options, and gets the new ones."""
+    started = time.perf_counter()
+    detector = detector or SpeechDetector()
+    detector.feed(samples[detector.fed:])
+    known = {} if known is None else known
+    pieces: list[ChunkText] = []
+    for chunk in speech_chunks(detector.spans()):
+        audio = chunk.audio(samples)
+        key = chunk_key(audio)
+        if key not in known:
+            known[key] = decode_chunk(model, audio, chunk, options)
+        pieces.append(known[key])
+        if on_progress and len(samples):
+            on_progress(min(1.0, chunk.end / len(samples)))
+    if on_progress:
+        on_progress(1.0)
+    return Transcript(" ".join(p.text for p in pieces if p.text), tuple(w for p in pieces for w in p.words),
+                      round(len(samples) / SAMPLE_RATE, 3), model.label, round(time.perf_counter() - started, 3),
+                      model.language)
+
+
 def transcribe(
     model: Model,
     audio: Path | str | np.ndarray,
@@ -239,31 +489,15 @@ def transcribe(
 ) -> Transcript:
     """The whole transcript. `on_progress` gets the fraction of audio decoded so far (0..1)."""
     samples = audio if isinstance(audio, np.ndarray) else decode(audio)
+    if options.chunked:
+        return transcribe_speech(model, samples, options, on_progress=on_progress)
     duration = len(samples) / SAMPLE_RATE
     started = time.perf_counter()
     try:
-        common = dict(language=model.language, beam_size=options.beam_size, word_timestamps=options.word_timestamps,
-                      initial_prompt=options.initial_prompt, hotwords=options.hotwords, **options.extra)
-        if options.chunked:
-            segments, _info = model.chunked.transcribe(samples, vad_filter=True, batch_size=options.batch_size, **common)
-        else:
-            segments, _info = model.whisper.transcribe(
-                samples, vad_filter=options.vad_filter,
-                condition_on_previous_text=options.condition_on_previous_text, **common)
-        texts: list[str] = []
-        words: list[Word] = []
-        for seg in segments:
-            seg_words = [Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3))
-                         for w in (seg.words or ())]
-            if seg_words and all(w.probability < PROMPT_ECHO_PROBABILITY for w in seg_words):
-                # On noise the model can repeat the start of the disfluent prompt ("So, um,") with
-                # word probabilities of 0; that is not something the user said.
-                log.info("dropped a segment the model was not sure of at all: %r", seg.text)
-                continue
-            texts.append(seg.text.strip())
-            words.extend(seg_words)
-            if on_progress and duration:
-                on_progress(min(1.0, seg.end / duration))
+        segments, _info = model.whisper.transcribe(
+            samples, vad_filter=options.vad_filter,
+            condition_on_previous_text=options.condition_on_previous_text, **_common(model, options))
+        texts, words = _kept(segments)
     except Exception as exc:  # CTranslate2 errors have no common base
         raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
     if on_progress:
