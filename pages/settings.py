@@ -1,4 +1,5 @@
-"""Settings page: the word lists and thresholds the feedback uses, saved in the data folder."""
+"""Settings page: the speech model, live transcription, and the word lists and thresholds the
+feedback uses, saved in the data folder."""
 
 import streamlit as st
 
@@ -20,14 +21,22 @@ except RehearseError as exc:
     st.success(f"The broken file is kept as {aside.name}; these are the defaults.")
     saved = config.saved_values(home)
 
-st.write("What the feedback after each answer counts and how it judges pace and pauses. "
-         f"Saved in `{ui.plain(str(path))}`.")
+st.write("How your answers are transcribed, what the feedback after each answer counts, and how it "
+         f"judges pace and pauses. Saved in `{ui.plain(str(path))}`.")
 for key, variable in config.env_overrides().items():
     st.warning(f"{variable} is set in the environment, so it wins over the {key} saved here.")
 
 # A new form generation after "Restore defaults", so the widgets show the restored values.
 generation = st.session_state.setdefault("settings_generation", 0)
+models, current_model = ui.model_options(saved["model"])
 with st.form(f"settings-{generation}"):
+    st.subheader("Transcription")
+    model_name = st.selectbox("Speech model", [name for name, _ in models], format_func=dict(models).get,
+                              index=current_model)
+    live = st.toggle("Transcribe while I speak (live)", value=saved["live_capture"],
+                     help="Streams the microphone to this app (on this machine only) and transcribes as you speak, "
+                          "so the transcript is ready when you stop. Off: the browser's simple recorder, "
+                          "transcribed after you stop.")
     st.subheader("Words")
     st.caption("One word or phrase per line. Matching ignores case, and “I'm” also matches “I am”.")
     fillers = st.text_area("Fillers (always counted)", "\n".join(saved["fillers"]), height=150)
@@ -47,6 +56,7 @@ if submitted:
         "fillers": config.phrases_from_text(fillers), "ambiguous_fillers": config.phrases_from_text(ambiguous),
         "hedges": config.phrases_from_text(hedges), "stock_phrases": config.phrases_from_text(stock),
         "wpm_low": wpm_low, "wpm_high": wpm_high, "long_pause_seconds": long_pause,
+        "model": "" if model_name == "tiny.en" else model_name, "live_capture": live,
     }
     try:
         config.write_settings_file(path, values)

@@ -72,9 +72,9 @@ class Settings:
     # Terminal drill: seconds of silence after speech that end a recording; 0 waits for Enter only.
     stop_silence_seconds: float = 3.0
     # Stream the microphone to the app and transcribe while the user speaks; off means the
-    # browser's simple recorder, transcribed after stop. Off by default: the streamed transcript
-    # is still less accurate than the whole-file one (README, "Live transcription").
-    live_capture: bool = False
+    # browser's simple recorder, transcribed after stop. The streamed transcript is the whole-file
+    # one (README, "Live transcription"), so on unless the user turns it off.
+    live_capture: bool = True
 
     @property
     def db_path(self) -> Path:
@@ -137,6 +137,8 @@ FILE_KEYS: dict[str, str | None] = {
     "wpm_low": "REHEARSE_WPM_LOW",
     "wpm_high": "REHEARSE_WPM_HIGH",
     "long_pause_seconds": "REHEARSE_LONG_PAUSE",
+    "model": "REHEARSE_MODEL",
+    "live_capture": "REHEARSE_LIVE",
 }
 _LIST_KEYS = {"fillers", "ambiguous_fillers", "hedges", "stock_phrases"}
 
@@ -157,6 +159,14 @@ def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any
     for key, value in values.items():
         if key in _LIST_KEYS:
             clean[key] = _phrases(value, f"{where}: {key}")
+        elif key == "model":
+            if not isinstance(value, str):
+                raise ConfigError(f"{where}: model must be text (tiny.en, base, a model directory or a model name), got {value!r}")
+            clean[key] = value.strip()
+        elif key == "live_capture":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: live_capture must be true or false, got {value!r}")
+            clean[key] = value
         elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise ConfigError(f"{where}: {key} must be a number above 0, got {value!r}")
         else:
@@ -192,7 +202,12 @@ def write_settings_file(path: Path, values: Mapping[str, Any]) -> None:
             continue
         value = clean[key]
         # A JSON string without ASCII escaping is a valid TOML basic string.
-        text = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]" if key in _LIST_KEYS else f"{value:g}"
+        if key in _LIST_KEYS:
+            text = "[" + ", ".join(json.dumps(v, ensure_ascii=False) for v in value) + "]"
+        elif isinstance(value, (bool, str)):
+            text = json.dumps(value, ensure_ascii=False)  # true/false and strings are the same in TOML
+        else:
+            text = f"{value:g}"
         lines.append(f"{key} = {text}")
     atomic_write(path, ("\n".join(lines) + "\n").encode("utf-8"))
 

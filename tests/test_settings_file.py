@@ -25,6 +25,18 @@ def test_file_overrides_defaults_and_environment_overrides_the_file(tmp_path):
     assert config.saved_values(tmp_path)["fillers"] == ("um", "you know", "right")
 
 
+def test_model_and_live_capture_are_saved_and_the_environment_still_wins(tmp_path):
+    path = tmp_path / "settings.toml"
+    config.write_settings_file(path, {"model": " base ", "live_capture": False})
+    assert tomllib.loads(path.read_text()) == {"model": "base", "live_capture": False}
+    s = load_settings({"REHEARSE_HOME": str(tmp_path)})
+    assert (s.model, s.live_capture) == ("base", False)
+    env = load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_MODEL": "/models/x", "REHEARSE_LIVE": "1"})
+    assert (env.model, env.live_capture) == ("/models/x", True)
+    assert config.saved_values(tmp_path)["model"] == "base"
+    assert load_settings({"REHEARSE_HOME": str(tmp_path / "none")}).live_capture  # on by default
+
+
 def test_written_file_is_valid_toml_for_any_phrase(tmp_path):
     path = tmp_path / "settings.toml"
     odd = ['say "so"', "back\\slash", "naïve", "emoji 🙂", "tab\there"]
@@ -41,6 +53,8 @@ def test_written_file_is_valid_toml_for_any_phrase(tmp_path):
     ('fillers = "um"', "fillers must be a list of words or phrases"),
     ("wpm_low = -3", "wpm_low must be a number above 0"),
     ("wpm_low = 170", "wpm_low 170 must be below wpm_high 160"),
+    ("model = 3", "model must be text (tiny.en, base, a model directory or a model name)"),
+    ('live_capture = "yes"', "live_capture must be true or false"),
 ])
 def test_broken_file_names_the_file_and_the_key(tmp_path, content, message):
     path = tmp_path / "settings.toml"
