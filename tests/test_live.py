@@ -104,7 +104,8 @@ def test_streamed_answer_is_the_whole_file_transcript_with_nothing_left_at_stop(
 def test_stop_in_mid_sentence_decodes_only_the_open_chunk(model, speech):
     samples = decode_bytes(speech(" ".join(ANSWER[:3]), pad=0.5))
     cut = int(len(samples) * 0.7)  # the speaker is cut off while talking
-    live = stream(model, samples[:cut], every=0.5)
+    live = stream(model, samples[:cut - SAMPLE_RATE // 4], every=0.5)
+    live.feed(samples[cut - SAMPLE_RATE // 4:cut])  # the last words arrive, and then stop is pressed
     final = live.finish()
     assert final.text == transcribe(model, samples[:cut]).text
     stats = live.stats()
