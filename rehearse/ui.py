@@ -110,7 +110,7 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
 @st.cache_resource(show_spinner=False)
 def capture_server(settings: Settings) -> CaptureServer:
     # Its own copy of the model on one thread: on 2 cores shared with the browser, one thread
-    # decodes a tail as fast as two when idle and stays fast when the browser or the page is busy,
+    # decodes a chunk as fast as two when idle and stays fast when the browser or the page is busy,
     # where two threads fight over the cores (see the README's live transcription section).
     return CaptureServer(model(replace(settings, cpu_threads=1)), settings.audio_dir / "live")
 
