@@ -30,8 +30,8 @@ from typing import Callable
 import numpy as np
 
 from .errors import TranscriptionError
-from .transcribe import (SAMPLE_RATE, ChunkText, DecodeOptions, Model, SpeechDetector, Transcript, chunk_key,
-                         decode_chunk, speech_chunks, transcribe_speech)
+from .transcribe import (SAMPLE_RATE, ChunkText, DecodeOptions, Model, SpeechChunk, SpeechDetector, Transcript,
+                         chunk_key, decode_chunk, speech_chunks, transcribe_speech)
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ class LiveTranscriber:
         self._lock = threading.Condition()
         self._detector = SpeechDetector()
         self._known: dict[bytes, ChunkText] = {}     # decoded chunks by their audio
-        self._closed_keys: dict[tuple, bytes] = {}   # closed chunks' spans -> audio key, to skip hashing them again
+        # Closed chunks by their spans: a closed chunk's audio never changes, so it is neither cut out nor hashed again.
+        self._closed: dict[tuple, ChunkText] = {}
         self._committed: list[ChunkText] = []
         self._committed_at = 0                        # end of the last closed chunk, in samples
         self._open: ChunkText | None = None
@@ -139,7 +140,7 @@ class LiveTranscriber:
             )
 
     # --- decoding -------------------------------------------------------------------------
-    def _decoded(self, audio: np.ndarray, chunk, key: bytes) -> ChunkText:
+    def _decoded(self, audio: np.ndarray, chunk: SpeechChunk, key: bytes) -> ChunkText:
         if key not in self._known:
             began = time.perf_counter()
             self._known[key] = decode_chunk(self.model, audio, chunk, self.options)
@@ -160,13 +161,10 @@ class LiveTranscriber:
         chunks = speech_chunks(self._detector.spans())
         committed = []
         for chunk in chunks[:-1]:
-            key = self._closed_keys.get(chunk.spans)
-            if key is None or key not in self._known:
+            if chunk.spans not in self._closed:
                 audio = chunk.audio(samples)
-                key = self._closed_keys[chunk.spans] = chunk_key(audio)
-                committed.append(self._decoded(audio, chunk, key))
-            else:
-                committed.append(self._known[key])
+                self._closed[chunk.spans] = self._decoded(audio, chunk, chunk_key(audio))
+            committed.append(self._closed[chunk.spans])
         open_text, open_key, decoded_at = self._open, self._open_key, self._open_decoded_at
         if chunks:
             chunk = chunks[-1]
