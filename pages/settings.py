@@ -6,6 +6,7 @@ import streamlit as st
 from rehearse import settings as config
 from rehearse import ui
 from rehearse.errors import RehearseError
+from rehearse.transcribe import model_options
 
 st.title("Settings")
 home = config.home_dir()
@@ -28,7 +29,7 @@ for key, variable in config.env_overrides().items():
 
 # A new form generation after "Restore defaults", so the widgets show the restored values.
 generation = st.session_state.setdefault("settings_generation", 0)
-models, current_model = ui.model_options(saved["model"])
+models, current_model = model_options(saved["model"])
 with st.form(f"settings-{generation}"):
     st.subheader("Transcription")
     model_name = st.selectbox("Speech model", [name for name, _ in models], format_func=dict(models).get,

@@ -164,6 +164,16 @@ def model_choices() -> list[ModelChoice]:
     ]
 
 
+def model_options(current: str) -> tuple[list[tuple[str, str]], int]:
+    """(setting value, label) pairs for choosing a model, and the index of `current`: the shipped
+    models installed here, and the current one when it is a directory or a name of the user's own."""
+    options = [(c.name, f"{c.label}: {c.source}") for c in model_choices() if c.present or c.name == "tiny.en"]
+    current = "tiny.en" if current.strip() in ("", "bundled") else current.strip()
+    if current not in {name for name, _ in options}:
+        options.append((current, f"{current} (your own, set in settings.toml or REHEARSE_MODEL)"))
+    return options, [name for name, _ in options].index(current)
+
+
 def resolve_model(settings: Settings) -> tuple[str, str]:
     """(what to pass to WhisperModel, a label for the database): bundled, a directory, or a name."""
     spec = settings.model.strip()

