@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from rehearse import clock, compare, history, ui
+from rehearse import clock
+from rehearse.practice import compare
+from rehearse.practice import history
+from rehearse.web import ui
 
 SHOWN = 10  # takes per tab before "Show all": each one carries its audio
 

@@ -5,7 +5,11 @@ from functools import partial
 
 import streamlit as st
 
-from rehearse import clock, deletion, export, storage, ui
+from rehearse import clock
+from rehearse.store import deletion
+from rehearse.store import export
+from rehearse.store import database
+from rehearse.web import ui
 from rehearse.errors import RehearseError
 
 log = logging.getLogger(__name__)
@@ -19,7 +23,7 @@ db = ui.page_database(settings)
 flash = st.session_state.pop("data_flash", None)
 if flash:
     st.success(flash)
-sessions = {s.id: s for s in storage.list_sessions(db)}
+sessions = {s.id: s for s in database.list_sessions(db)}
 
 
 def session_label(sid: str) -> str:
@@ -31,11 +35,11 @@ def session_label(sid: str) -> str:
 
 def make_export(fmt: str, session_id: str | None) -> str:
     # Runs on Streamlit's download thread when clicked: it opens its own connection.
-    return export.export_text(storage.open_database(settings), fmt, session_id)
+    return export.export_text(database.open_database(settings), fmt, session_id)
 
 
 def make_backup() -> bytes:
-    data, info = export.backup_to_bytes(storage.open_database(settings), settings)
+    data, info = export.backup_to_bytes(database.open_database(settings), settings)
     log.info("backup downloaded: %s", info)
     return data
 

@@ -3,7 +3,11 @@ what was rehearsed against what happened, and the follow-up letter."""
 
 import streamlit as st
 
-from rehearse import bank, debrief, debrief_store, letter, ui
+from rehearse.library import bank
+from rehearse.debrief import checklist
+from rehearse.store import debriefs
+from rehearse.debrief import letter
+from rehearse.web import ui
 from rehearse.errors import RehearseError
 
 settings = ui.settings()
@@ -14,7 +18,7 @@ db = ui.page_database(settings)
 
 
 def new_debrief() -> None:
-    st.session_state.debrief_choice = debrief_store.create_debrief(ui.database(settings)).id
+    st.session_state.debrief_choice = debriefs.create_debrief(ui.database(settings)).id
 
 
 def field_key(debrief_id: str, name: str) -> str:
@@ -23,20 +27,20 @@ def field_key(debrief_id: str, name: str) -> str:
 
 def save_item(debrief_id: str, name: str) -> None:
     key = field_key(debrief_id, name)
-    saved = debrief_store.set_item(ui.database(settings), debrief_id, name, st.session_state.get(key, ""))
+    saved = debriefs.set_item(ui.database(settings), debrief_id, name, st.session_state.get(key, ""))
     # Show the value as stored: a spoken or typed 'yesterday' becomes the date itself.
-    st.session_state[key] = debrief.text_of(saved, name)
+    st.session_state[key] = checklist.text_of(saved, name)
 
 
-def item_widget(d: debrief.Debrief, item: debrief.Item) -> None:
+def item_widget(d: checklist.Debrief, item: checklist.Item) -> None:
     key = field_key(d.id, item.name)
     if key not in st.session_state:
-        st.session_state[key] = debrief.text_of(d, item.name)
+        st.session_state[key] = checklist.text_of(d, item.name)
     widget = st.text_input if item.kind in ("short", "date") else st.text_area
     widget(item.label, key=key, help=item.help or None, on_change=save_item, args=(d.id, item.name))
 
 
-debriefs = debrief_store.list_debriefs(db)
+debriefs = debriefs.list_debriefs(db)
 if not debriefs:
     st.info("No debriefs yet. Start one after your next real interview.")
     st.button("New debrief", type="primary", on_click=new_debrief)
@@ -47,14 +51,14 @@ if st.session_state.get("debrief_choice") not in ids:
     # A reload starts a new browser session: come back to the debrief in the address bar.
     wanted = st.query_params.get("debrief")
     st.session_state.debrief_choice = wanted if wanted in ids else ids[0]
-labels = {x.id: f"{x.title} · {debrief.status(x)}" for x in debriefs}
+labels = {x.id: f"{x.title} · {checklist.status(x)}" for x in debriefs}
 cols = st.columns([4, 1], vertical_alignment="bottom")
 debrief_id = cols[0].selectbox("Debrief", ids, format_func=labels.get, key="debrief_choice")
 cols[1].button("New debrief", on_click=new_debrief)
 st.query_params["debrief"] = debrief_id
-d = debrief_store.get_debrief(db, debrief_id)
+d = debriefs.get_debrief(db, debrief_id)
 
-gaps = debrief.gaps(d)
+gaps = checklist.gaps(d)
 if gaps:
     st.warning(f"Draft: {len(gaps)} checklist item(s) still to fill in.")
     st.markdown("\n".join(f"- **{g.item.label}**: {ui.plain(g.reason)}" for g in gaps))
@@ -67,11 +71,11 @@ if mode == "Speaking":
     index_key = f"speak-index-{d.id}"
     if index_key not in st.session_state:
         # Start at the first item still to fill, so a draft picks up where it stopped.
-        first_gap = gaps[0].item if gaps else debrief.ITEMS[0]
-        st.session_state[index_key] = debrief.ITEMS.index(first_gap)
+        first_gap = gaps[0].item if gaps else checklist.ITEMS[0]
+        st.session_state[index_key] = checklist.ITEMS.index(first_gap)
     index = st.session_state[index_key]
-    item = debrief.ITEMS[index]
-    st.progress(index / len(debrief.ITEMS), text=f"Item {index + 1} of {len(debrief.ITEMS)}: {item.label}")
+    item = checklist.ITEMS[index]
+    st.progress(index / len(checklist.ITEMS), text=f"Item {index + 1} of {len(checklist.ITEMS)}: {item.label}")
     ui.play_prompt(settings, item.prompt)
     st.subheader(item.prompt)
 
@@ -83,14 +87,14 @@ if mode == "Speaking":
         if recording is not None:
             bar = st.progress(0.0, text="Transcribing…")
             try:
-                rec, d = debrief_store.speak_item(db, settings, ui.model(settings), d.id, item.name, recording.getvalue(),
+                rec, d = debriefs.speak_item(db, settings, ui.model(settings), d.id, item.name, recording.getvalue(),
                                                   on_progress=lambda f: bar.progress(f, text="Transcribing…"))
                 st.session_state[done_key] = rec.id
-                st.session_state[field_key(d.id, item.name)] = debrief.text_of(d, item.name)
+                st.session_state[field_key(d.id, item.name)] = checklist.text_of(d, item.name)
             except RehearseError as exc:
                 ui.show_error(exc)
             bar.empty()
-    latest = debrief_store.recordings(db, d.id, item.name)
+    latest = debriefs.recordings(db, d.id, item.name)
     if latest and latest[-1].status == "failed":
         st.error(f"{latest[-1].error} Your recording is kept.")
     elif latest and done_key in st.session_state:
@@ -111,22 +115,22 @@ if mode == "Speaking":
     nav[0].button("Previous item", disabled=index == 0, on_click=move, args=(index - 1,))
     nav[1].button("Record another person" if item.kind == "people" else "Record again",
                   disabled=done_key not in st.session_state, on_click=again)
-    if index == len(debrief.ITEMS) - 1:
+    if index == len(checklist.ITEMS) - 1:
         nav[2].button("Finish", type="primary", on_click=finish)
     else:
         nav[2].button("Next item", type="primary", on_click=move, args=(index + 1,))
     st.stop()
 
-for item in debrief.ITEMS:
+for item in checklist.ITEMS:
     item_widget(d, item)
 
 st.header("Back to practice")
 library = bank.load_library(settings)
-question_ids = [q for q in debrief_store.question_ids(db, d.id) if q in library.questions]
+question_ids = [q for q in debriefs.question_ids(db, d.id) if q in library.questions]
 
 
 def practise(drill: bank.Drill, focus: str) -> None:
-    ui.request_drill(drill, on_start=lambda conn, sid, debrief_id=d.id: debrief_store.link_session(conn, debrief_id, sid, focus))
+    ui.request_drill(drill, on_start=lambda conn, sid, debrief_id=d.id: debriefs.link_session(conn, debrief_id, sid, focus))
 
 
 if d.questions_asked:
@@ -135,14 +139,14 @@ if d.questions_asked:
     left, right = st.columns(2)
     if left.button("Add their questions to my questions"):
         try:
-            result = debrief_store.sync_questions(db, settings, d)
+            result = debriefs.sync_questions(db, settings, d)
             st.success(f"{len(result.added)} added and {len(result.updated)} updated in {result.path}.")
         except RehearseError as exc:
             ui.show_error(exc)
     if right.button("Practise the questions they asked", type="primary"):
         try:
-            result = debrief_store.sync_questions(db, settings, d)
-            practise(debrief.practice_drill(d, result.question_ids, title=f"Their questions: {d.title}",
+            result = debriefs.sync_questions(db, settings, d)
+            practise(checklist.practice_drill(d, result.question_ids, title=f"Their questions: {d.title}",
                                             description="The questions from your debrief, with their concerns as probes.",
                                             key="asked"), "The questions they asked")
         except RehearseError as exc:
@@ -156,12 +160,12 @@ if focuses:
 for n, (kind, focus) in enumerate(focuses):
     if st.button(f"{kind}: {ui.plain(focus)}", key=f"focus-{d.id}-{n}"):
         try:
-            practise(debrief.focus_drill(d, focus, library.questions, question_ids), focus)
+            practise(checklist.focus_drill(d, focus, library.questions, question_ids), focus)
         except RehearseError as exc:
             ui.show_error(exc)
 
-rehearsals = debrief_store.rehearsals(db, d.id)
-linked = debrief_store.linked_sessions(db, d.id)
+rehearsals = debriefs.rehearsals(db, d.id)
+linked = debriefs.linked_sessions(db, d.id)
 if rehearsals or linked:
     st.header("Rehearsed against what happened")
 for r in rehearsals:
@@ -186,13 +190,13 @@ letter_key = f"letter-{d.id}"
 
 
 def save_letter(debrief_id: str) -> None:
-    debrief_store.set_letter(ui.database(settings), debrief_id, st.session_state.get(letter_key, ""))
+    debriefs.set_letter(ui.database(settings), debrief_id, st.session_state.get(letter_key, ""))
 
 
 def redraft(debrief_id: str) -> None:
     conn = ui.database(settings)
-    text = letter.draft(debrief_store.get_debrief(conn, debrief_id))
-    debrief_store.set_letter(conn, debrief_id, text)
+    text = letter.draft(debriefs.get_debrief(conn, debrief_id))
+    debriefs.set_letter(conn, debrief_id, text)
     st.session_state[letter_key] = text
 
 

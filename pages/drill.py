@@ -5,7 +5,10 @@ from dataclasses import asdict
 
 import streamlit as st
 
-from rehearse import bank, pipeline, storage, ui
+from rehearse.library import bank
+from rehearse.practice import pipeline
+from rehearse.store import database
+from rehearse.web import ui
 from rehearse.errors import RehearseError
 
 settings = ui.settings()
@@ -22,7 +25,7 @@ run = st.session_state.get("run")
 
 def start(drill: bank.Drill, on_start=None) -> None:
     steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
-    sid = storage.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
+    sid = database.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
     ui.voice(settings).prefetch(s.prompt for s in steps)
     st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
     if on_start is not None:
@@ -32,7 +35,7 @@ def start(drill: bank.Drill, on_start=None) -> None:
 def advance(run: dict, to: int | None = None) -> None:
     run["index"] = run["index"] + 1 if to is None else to
     if run["index"] >= len(run["steps"]):
-        storage.end_session(db, run["session_id"], "completed")
+        database.end_session(db, run["session_id"], "completed")
         run["finished"] = True
 
 
@@ -40,7 +43,7 @@ def advance(run: dict, to: int | None = None) -> None:
 request = ui.take_drill_request()
 if request is not None:
     if run is not None and not run["finished"]:
-        storage.end_session(db, run["session_id"], "ended")
+        database.end_session(db, run["session_id"], "ended")
     start(request.drill, request.on_start)
     run = st.session_state.run
 
@@ -109,7 +112,7 @@ if done_key not in st.session_state:
     except RehearseError as exc:
         ui.show_error(exc)
 
-takes = storage.step_answers(db, sid, step.question_id, step.probe_index)
+takes = database.step_answers(db, sid, step.question_id, step.probe_index)
 latest = takes[0] if takes else None
 if latest is not None:
     with st.container(border=True):
@@ -142,7 +145,7 @@ try:
             advance(run, following[0] if following else len(steps))
         st.rerun()
     if cols[3].button("End drill", key=f"end-{index}"):
-        storage.end_session(db, sid, "ended")
+        database.end_session(db, sid, "ended")
         run["finished"] = True
         st.rerun()
 except RehearseError as exc:

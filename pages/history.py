@@ -2,7 +2,12 @@
 
 import streamlit as st
 
-from rehearse import bank, clock, deletion, history, storage, ui
+from rehearse.library import bank
+from rehearse import clock
+from rehearse.store import deletion
+from rehearse.practice import history
+from rehearse.store import database
+from rehearse.web import ui
 from rehearse.errors import NotFoundError, RehearseError
 
 settings = ui.settings()
@@ -52,13 +57,13 @@ def open_answer(answer_id: str) -> None:
 
 def show_opened(answer_id: str) -> None:
     try:
-        answer = storage.get_answer(db, answer_id)
+        answer = database.get_answer(db, answer_id)
     except NotFoundError:
         st.session_state.pop("history_open", None)
         return
     with st.container(border=True, key="history_opened"):
         st.subheader(answer.prompt)
-        where = storage.get_session(db, answer.session_id)
+        where = database.get_session(db, answer.session_id)
         st.caption(f"{clock.label(answer.created_at)} · {where.drill_title}"
                    + (f" · follow-up {answer.probe_index} to: {answer.question_text}" if answer.probe_index else ""))
         if answer.audio_path is None:

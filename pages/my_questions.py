@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from rehearse import bank, own_questions, ui
+from rehearse.library import bank
+from rehearse.library import own_questions
+from rehearse.web import ui
 from rehearse.errors import RehearseError
 
 settings = ui.settings()

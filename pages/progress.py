@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from rehearse import clock, history, progress, ui
+from rehearse import clock
+from rehearse.practice import history
+from rehearse.practice import progress
+from rehearse.web import ui
 
 KIND_LABELS = {"main": "Main answers", "probes": "Follow-ups", "all": "Both"}
 VERDICTS = {"better": "better", "worse": "worse", "steady": "about the same", "": "–"}

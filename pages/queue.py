@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from rehearse import bank, clock, schedule, ui
+from rehearse.library import bank
+from rehearse import clock
+from rehearse.practice import schedule
+from rehearse.web import ui
 
 settings = ui.settings()
 st.title("Practice queue")

@@ -2,14 +2,16 @@
 
 import streamlit as st
 
-from rehearse import bank, storage, ui
+from rehearse.library import bank
+from rehearse.store import database
+from rehearse.web import ui
 
 settings = ui.settings()
 st.title("Review")
 
 db = ui.page_database(settings)
 
-sessions = storage.list_sessions(db)
+sessions = database.list_sessions(db)
 if not sessions:
     st.info("No sessions yet. Start a drill, and every answer you record will show up here.")
     st.stop()
@@ -22,12 +24,12 @@ labels = {
     for i, s in enumerate(sessions)
 }
 session_id = st.selectbox("Session", list(labels), format_func=labels.get, key="review_session")
-answers = storage.session_answers(db, session_id)
+answers = database.session_answers(db, session_id)
 if not answers:
     st.info("No answers were recorded in this session.")
 
 questions = bank.load_library(settings).questions
-steps: dict[tuple[str, int], list[storage.Answer]] = {}
+steps: dict[tuple[str, int], list[database.Answer]] = {}
 for answer in answers:
     steps.setdefault((answer.question_id, answer.probe_index), []).append(answer)
 for (question_id, probe_index), takes in steps.items():

@@ -4,9 +4,9 @@ feedback uses, saved in the data folder."""
 import streamlit as st
 
 from rehearse import settings as config
-from rehearse import ui
+from rehearse.web import ui
 from rehearse.errors import RehearseError
-from rehearse.transcribe import model_options
+from rehearse.speech.transcribe import model_options
 
 st.title("Settings")
 home = config.home_dir()

@@ -11,10 +11,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from . import analysis, bank, pipeline, terminal_drill
-from .errors import RehearseError
-from .settings import Settings, load_settings
-from .transcribe import Model
+from rehearse.measure import analysis
+from rehearse.library import bank
+from rehearse.practice import pipeline
+from rehearse.terminal import drill
+from rehearse.errors import RehearseError
+from rehearse.settings import Settings, load_settings
+from rehearse.speech.transcribe import Model
 
 log = logging.getLogger("rehearse")
 
@@ -42,7 +45,7 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"== {name}")
             print(result.text)
             if args.feedback:
-                from . import feedback
+                from rehearse.measure import feedback
 
                 print("\n".join(["", *feedback.text_lines(metrics.to_dict()), feedback.FILLER_NOTE]))
     if args.json:
@@ -59,23 +62,23 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
-    from . import bench
+    from rehearse.bench import asr
 
-    configs = bench.select(args.config)
-    clips = bench.read_manifest(Path(args.clips))
+    configs = asr.select(args.config)
+    clips = asr.read_manifest(Path(args.clips))
     show = (lambda name, clip, text: print(f"[{name}] {clip.path.name}: {text}", file=sys.stderr)) if args.verbose else None
-    print(bench.table(bench.run_asr(Model(settings), clips, configs, on_clip=show)))
+    print(asr.table(asr.run_asr(Model(settings), clips, configs, on_clip=show)))
     return 0
 
 
 def cmd_bench_speak(args: argparse.Namespace, settings: Settings) -> int:
-    from . import bench
-    from .voice import Voice
+    from rehearse.bench import asr
+    from rehearse.speech.voice import Voice
 
-    clips = bench.speak_clips(functools.partial(Voice(settings).synthesize, steady=True), Path(args.folder))
+    clips = asr.speak_clips(functools.partial(Voice(settings).synthesize, steady=True), Path(args.folder))
     print(f"wrote {len(clips)} clips and manifest.tsv to {args.folder}")
 def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
-    from . import live_bench as bench
+    from rehearse.bench import live as bench
 
     folder = bench.speech_dir(Path(args.speech) if args.speech else None)
     if folder is None:
@@ -95,7 +98,7 @@ def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from .transcribe import model_choices
+    from rehearse.speech.transcribe import model_choices
 
     for choice in model_choices():
         state = "installed" if choice.present else "not installed"
@@ -123,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds")
     p.add_argument("--feedback", action="store_true", help="print the feedback under each transcript (without --json)")
     p.set_defaults(func=cmd_transcribe)
-    from . import export  # imported here so this block stands alone
+    from rehearse.store import export  # imported here so this block stands alone
     p = sub.add_parser("export", help="export one session or everything as Markdown, CSV or JSON, or make a backup archive")
     p.add_argument("--format", choices=["markdown", "csv", "json", "backup"], default="markdown",
                    help="markdown (a readable report), csv, json, or backup (a zip of the database and audio)")
@@ -141,12 +144,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("drill", nargs="?", metavar="DRILL", help="the drill id, as `rehearse drill` lists them")
     p.add_argument("--input", metavar="DEVICE", help="microphone: index or name from `rehearse devices` (default: the system default)")
     p.add_argument("--output", metavar="DEVICE", help="speakers or headphones: index or name from `rehearse devices`")
-    p.add_argument("--silence", type=terminal_drill.seconds_arg, metavar="SECONDS",
+    p.add_argument("--silence", type=drill.seconds_arg, metavar="SECONDS",
                    help="stop recording after this many seconds of silence once you have spoken; 0 = Enter only "
                         "(default: REHEARSE_STOP_SILENCE or 3)")
-    p.set_defaults(func=terminal_drill.cmd_drill)
+    p.set_defaults(func=drill.cmd_drill)
     p = sub.add_parser("devices", help="list the audio input and output devices the terminal drill can use")
-    p.set_defaults(func=terminal_drill.cmd_devices)
+    p.set_defaults(func=drill.cmd_devices)
     p = sub.add_parser("models", help="list the speech models that ship as packages and whether each is installed")
     p.set_defaults(func=cmd_models)
     # `rehearse bench live` joins the other `bench` subcommands when a block above declared them.

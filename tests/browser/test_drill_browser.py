@@ -7,9 +7,9 @@ import stat
 import pytest
 
 from appdriver import ANSWER, PROBE, QUESTION, TEST_DRILL_ID, drive_drill
-from rehearse import storage
-from rehearse.ui import WORD_JOINER
-from rehearse.accuracy import normalize, word_error_rate
+from rehearse.store import database
+from rehearse.web.ui import WORD_JOINER
+from rehearse.bench.accuracy import normalize, word_error_rate
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -44,10 +44,10 @@ def test_full_drill_then_review(app, tab, record_seconds, settings_of):
 
     # The SQLite file holds the same: a completed session, two transcribed answers, the rating and note.
     settings = settings_of(app)
-    db = storage.open_database(settings)
-    [session] = storage.list_sessions(db)
+    db = database.open_database(settings)
+    [session] = database.list_sessions(db)
     assert (session.drill_id, session.status, session.answer_count) == (TEST_DRILL_ID, "completed", 2)
-    answers = storage.session_answers(db, session.id)
+    answers = database.session_answers(db, session.id)
     assert [(a.probe_index, a.prompt, a.status) for a in answers] == [
         (0, QUESTION, "transcribed"), (1, PROBE, "transcribed")]
     assert (answers[0].stars, answers[0].note) == (4, NOTE)
@@ -72,13 +72,13 @@ TRICKY = ('# Heading **bold** _em_ <b>tag</b> <img src=x onerror="window.__pwned
 
 def test_markdown_and_html_in_user_text_are_shown_as_text(app, tab, settings_of):
     settings = settings_of(app)
-    db = storage.open_database(settings)
-    sid = storage.create_session(db, TEST_DRILL_ID, "Browser check", [])
-    answer = storage.add_answer(db, answer_id=storage.new_id(), session_id=sid, question_id="lead-cross-org-change",
+    db = database.open_database(settings)
+    sid = database.create_session(db, TEST_DRILL_ID, "Browser check", [])
+    answer = database.add_answer(db, answer_id=database.new_id(), session_id=sid, question_id="lead-cross-org-change",
                                 question_text=QUESTION, probe_index=0, prompt=QUESTION, audio_path=None,
                                 duration=5.0, status="recorded")
-    storage.save_transcript(db, answer.id, text=TRICKY, words=[], model="tiny.en", seconds=0.1, duration=5.0)
-    storage.set_rating(db, answer.id, stars=2, note=TRICKY)
+    database.save_transcript(db, answer.id, text=TRICKY, words=[], model="tiny.en", seconds=0.1, duration=5.0)
+    database.set_rating(db, answer.id, stars=2, note=TRICKY)
 
     app.start()
     page = tab(app)

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from appdriver import ANSWER, QUESTION, TEST_DRILL_TITLE, AppPage, AppServer
-from rehearse import recovery, storage
-from rehearse.accuracy import normalize, word_error_rate
+from rehearse.store import recovery
+from rehearse.store import database
+from rehearse.bench.accuracy import normalize, word_error_rate
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -45,7 +46,7 @@ def test_sigkill_while_saving_and_while_transcribing_loses_nothing(app, tab, rec
     app.kill()
     [saved_audio] = list(settings.audio_dir.glob("*.flac"))
     assert list(recovery.pending_dir(settings).glob("*.json"))  # the note that names the missing row
-    db = storage.open_database(settings)
+    db = database.open_database(settings)
     assert integrity(db) == "ok"
     assert db["answers"].count == 0  # no half-written row
 
@@ -55,7 +56,7 @@ def test_sigkill_while_saving_and_while_transcribing_loses_nothing(app, tab, rec
     wait_for(settings.home / "paused-at-transcribing", app)
     page.shot("paused-while-transcribing")
     app.kill()
-    db = storage.open_database(settings)
+    db = database.open_database(settings)
     assert integrity(db) == "ok"
     answers = db.execute("select id, status, transcript, audio_path from answers order by created_at").fetchall()
     assert [(a[1], a[2]) for a in answers] == [("recorded", None), ("recorded", None)]
@@ -67,7 +68,7 @@ def test_sigkill_while_saving_and_while_transcribing_loses_nothing(app, tab, rec
     # 3. Restart without a pause: the review page offers both for transcription again.
     app.start()
     page.open_page("Review", shot="review-after-crashes")
-    sessions = [s.id for s in storage.list_sessions(db)]
+    sessions = [s.id for s in database.list_sessions(db)]
     assert len(sessions) == 2
     for number in range(len(sessions)):
         if number:
@@ -77,8 +78,8 @@ def test_sigkill_while_saving_and_while_transcribing_loses_nothing(app, tab, rec
         transcript = page.wait_transcript()
         assert word_error_rate(normalize(ANSWER), normalize(transcript)) <= 0.2, transcript
         page.shot(f"transcribed-again-{number + 1}")
-    db = storage.open_database(settings)
-    assert [a.status for s in sessions for a in storage.session_answers(db, s)] == ["transcribed", "transcribed"]
+    db = database.open_database(settings)
+    assert [a.status for s in sessions for a in database.session_answers(db, s)] == ["transcribed", "transcribed"]
     assert integrity(db) == "ok"
     assert app.outbound() == []
 
@@ -109,11 +110,11 @@ def test_two_tabs_drilling_at_once_both_keep_everything(app, tab, record_seconds
         page.expect_text("Drill complete")
         page.shot("complete")
 
-    db = storage.open_database(settings_of(app))
-    sessions = storage.list_sessions(db)
+    db = database.open_database(settings_of(app))
+    sessions = database.list_sessions(db)
     assert len(sessions) == 2 and {s.status for s in sessions} == {"completed"}
     for session in sessions:
-        answers = storage.session_answers(db, session.id)
+        answers = database.session_answers(db, session.id)
         assert [(a.probe_index, a.status) for a in answers] == [(0, "transcribed"), (1, "transcribed")]
         assert all(a.audio_file(settings_of(app)).exists() for a in answers)
-    assert len({a.audio_path for s in sessions for a in storage.session_answers(db, s.id)}) == 4
+    assert len({a.audio_path for s in sessions for a in database.session_answers(db, s.id)}) == 4

@@ -1,20 +1,16 @@
 """A real server and Chromium: search over transcripts and notes finds the words and marks them."""
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from rehearse import storage
+from rehearse.store import database
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/seed.py
-from seed import seed  # noqa: E402
+from seed import seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 
 def test_search_finds_and_highlights_words(app, tab, settings_of):
-    seed(storage.open_database(settings_of(app)), settings_of(app))
+    seed(database.open_database(settings_of(app)), settings_of(app))
     app.start()
     page = tab(app)
     page.open_page("History", shot="opened")

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from rehearse import audio, storage
-from rehearse.accuracy import normalize, word_error_rate
+from rehearse.speech import audio
+from rehearse.store import database
+from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.settings import load_settings
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 GOAL_SECONDS = 1.0
 ANSWER = ("I led the migration of our billing system to a new platform over six months. "
@@ -48,7 +49,7 @@ def live_app(tmp_path):
     env = {**os.environ, "REHEARSE_HOME": str(home), "HF_HUB_OFFLINE": "1", "REHEARSE_LIVE": "1"}
     # Streamlit configures only its own loggers: the app's timings go to streamlit.log through this.
     launcher = ("import logging, sys; logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s: %(message)s'); "
-                "logging.getLogger('rehearse.live').setLevel(logging.DEBUG); "
+                "logging.getLogger('rehearse.speech.live').setLevel(logging.DEBUG); "
                 "from streamlit.web.cli import main; sys.exit(main())")
     proc = subprocess.Popen(
         [sys.executable, "-c", launcher, "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true",
@@ -132,8 +133,8 @@ def test_live_capture_shows_words_and_has_the_transcript_soon_after_stop(live_ap
             expect(page.get_by_text("words/min")).to_be_visible()  # the feedback line is there too
         finally:
             browser.close()
-    db = storage.open_database(settings)
-    [answer] = storage.session_answers(db, storage.list_sessions(db)[0].id)
+    db = database.open_database(settings)
+    [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
     assert answer.status == "transcribed", answer.error
     assert answer.audio_file(settings).suffix == ".flac" and seconds - 0.5 <= answer.duration <= seconds + 3
     assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2, answer.transcript
@@ -163,7 +164,7 @@ def test_simple_recorder_for_comparison(live_app, microphone, capsys, playwright
             latency = time.perf_counter() - stopped
         finally:
             browser.close()
-    db = storage.open_database(settings)
-    [answer] = storage.session_answers(db, storage.list_sessions(db)[0].id)
+    db = database.open_database(settings)
+    [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
     assert answer.status == "transcribed", answer.error
     report(capsys, f"simple recorder: stop to transcript on screen {latency:.2f} s for a {seconds:.1f} s answer")

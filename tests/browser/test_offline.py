@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from appdriver import ANSWER
-from rehearse import storage
-from rehearse.accuracy import normalize, word_error_rate
+from rehearse.store import database
+from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.settings import load_settings
 
 pytestmark = pytest.mark.slow
-SCRIPT = Path(__file__).with_name("offline_drill.py")
+SCRIPT = Path(__file__).parents[1] / "support" / "offline_drill.py"
 
 
 @pytest.mark.browser
@@ -49,10 +49,10 @@ def test_full_drill_with_no_network(tmp_path, fake_mic, record_seconds, shots):
     assert result["outbound_page"] == []
     assert result["outbound_server"] == []  # no lookup or connect to any other host, hub included
 
-    db = storage.open_database(load_settings({"REHEARSE_HOME": str(workdir / "home")}))
-    [session] = storage.list_sessions(db)
+    db = database.open_database(load_settings({"REHEARSE_HOME": str(workdir / "home")}))
+    [session] = database.list_sessions(db)
     assert session.status == "completed"
-    assert [a.status for a in storage.session_answers(db, session.id)] == ["transcribed", "transcribed"]
+    assert [a.status for a in database.session_answers(db, session.id)] == ["transcribed", "transcribed"]
 
 
 @pytest.mark.parametrize("reach", [

