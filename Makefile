@@ -5,7 +5,7 @@ ADDRESS ?= localhost
 PORT ?= 8501
 PYTEST_ARGS ?=
 
-.PHONY: run test install system-deps check clean
+.PHONY: run test lint install system-deps check clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,7 +23,12 @@ run: $(VENV)/.installed
 system-deps:
 	@bash scripts/system-deps.sh
 
-test: $(VENV)/.installed system-deps
+# Ruff first: a formatting slip or an unused import fails in seconds, before the slow tests.
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.installed system-deps lint
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 check: $(VENV)/.installed

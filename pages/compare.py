@@ -3,8 +3,7 @@
 import streamlit as st
 
 from rehearse import clock
-from rehearse.practice import compare
-from rehearse.practice import history
+from rehearse.practice import compare, history
 from rehearse.web import ui
 
 SHOWN = 10  # takes per tab before "Show all": each one carries its audio
@@ -20,12 +19,18 @@ if not questions:
     st.stop()
 if st.session_state.get("compare_question") not in questions:
     st.session_state.compare_question = max(questions.values(), key=lambda q: q.count).id  # most practised first
-question_id = st.selectbox("Question", list(questions), key="compare_question",
-                           format_func=lambda q: f"{questions[q].label} ({questions[q].count} takes)")
+question_id = st.selectbox(
+    "Question",
+    list(questions),
+    key="compare_question",
+    format_func=lambda q: f"{questions[q].label} ({questions[q].count} takes)",
+)
 
 parts = compare.parts(db, question_id)
-names = {p.probe_index: ("Main answer" if p.probe_index == 0 else f"Follow-up {p.probe_index}") + f" ({p.takes})"
-         for p in parts}
+names = {
+    p.probe_index: ("Main answer" if p.probe_index == 0 else f"Follow-up {p.probe_index}") + f" ({p.takes})"
+    for p in parts
+}
 focus = st.session_state.pop("compare_focus", None)
 tabs = st.tabs(list(names.values()), default=names.get(focus))
 for part, tab in zip(parts, tabs):
@@ -37,16 +42,25 @@ for part, tab in zip(parts, tabs):
             labels = {a.id: compare.take_label(a) for a in transcribed}
             ids = list(labels)
             left, right = st.columns(2)
-            older = left.selectbox("From", ids, index=1, format_func=labels.get, key=f"diff-from-{question_id}-{part.probe_index}")
-            newer = right.selectbox("To", ids, index=0, format_func=labels.get, key=f"diff-to-{question_id}-{part.probe_index}")
+            older = left.selectbox(
+                "From", ids, index=1, format_func=labels.get, key=f"diff-from-{question_id}-{part.probe_index}"
+            )
+            newer = right.selectbox(
+                "To", ids, index=0, format_func=labels.get, key=f"diff-to-{question_id}-{part.probe_index}"
+            )
             by_id = {a.id: a for a in transcribed}
             diff = compare.word_diff(by_id[older].transcript or "", by_id[newer].transcript or "")
-            st.caption(f"Word diff: {diff.similarity:.0%} of the words in common · "
-                       f"{diff.removed} word(s) dropped (struck through) · {diff.added} new (bold)")
+            st.caption(
+                f"Word diff: {diff.similarity:.0%} of the words in common · "
+                f"{diff.removed} word(s) dropped (struck through) · {diff.added} new (bold)"
+            )
             with st.container(border=True):
                 st.markdown(ui.diff_markdown(diff.pieces))
-            st.dataframe(compare.side_by_side(by_id[older], by_id[newer]), hide_index=True,
-                         key=f"side-{question_id}-{part.probe_index}")
+            st.dataframe(
+                compare.side_by_side(by_id[older], by_id[newer]),
+                hide_index=True,
+                key=f"side-{question_id}-{part.probe_index}",
+            )
         else:
             st.caption("Record this one again to compare two takes word by word.")
         all_key = f"compare-all-{question_id}-{part.probe_index}"
@@ -58,5 +72,8 @@ for part, tab in zip(parts, tabs):
                     st.caption("The recording was deleted; the transcript is kept.")
                 ui.answer_card(settings, answer, key_prefix=f"compare-{part.probe_index}-")
         if len(takes) > SHOWN and not show_all:
-            st.button(f"Show all {len(takes)} takes", key=f"more-{all_key}",
-                      on_click=lambda k=all_key: st.session_state.update({k: True}))
+            st.button(
+                f"Show all {len(takes)} takes",
+                key=f"more-{all_key}",
+                on_click=lambda k=all_key: st.session_state.update({k: True}),
+            )

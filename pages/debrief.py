@@ -3,12 +3,11 @@ what was rehearsed against what happened, and the follow-up letter."""
 
 import streamlit as st
 
-from rehearse.library import bank
-from rehearse.debrief import checklist
-from rehearse.store import debriefs
-from rehearse.debrief import letter
-from rehearse.web import ui
+from rehearse.debrief import checklist, letter
 from rehearse.errors import RehearseError
+from rehearse.library import bank
+from rehearse.store import debriefs
+from rehearse.web import ui
 
 settings = ui.settings()
 st.title("Debrief")
@@ -87,8 +86,15 @@ if mode == "Speaking":
         if recording is not None:
             bar = st.progress(0.0, text="Transcribing…")
             try:
-                rec, d = debriefs.speak_item(db, settings, ui.model(settings), d.id, item.name, recording.getvalue(),
-                                                  on_progress=lambda f: bar.progress(f, text="Transcribing…"))
+                rec, d = debriefs.speak_item(
+                    db,
+                    settings,
+                    ui.model(settings),
+                    d.id,
+                    item.name,
+                    recording.getvalue(),
+                    on_progress=lambda f: bar.progress(f, text="Transcribing…"),
+                )
                 st.session_state[done_key] = rec.id
                 st.session_state[field_key(d.id, item.name)] = checklist.text_of(d, item.name)
             except RehearseError as exc:
@@ -113,8 +119,11 @@ if mode == "Speaking":
 
     nav = st.columns(3)
     nav[0].button("Previous item", disabled=index == 0, on_click=move, args=(index - 1,))
-    nav[1].button("Record another person" if item.kind == "people" else "Record again",
-                  disabled=done_key not in st.session_state, on_click=again)
+    nav[1].button(
+        "Record another person" if item.kind == "people" else "Record again",
+        disabled=done_key not in st.session_state,
+        on_click=again,
+    )
     if index == len(checklist.ITEMS) - 1:
         nav[2].button("Finish", type="primary", on_click=finish)
     else:
@@ -130,12 +139,16 @@ question_ids = [q for q in debriefs.question_ids(db, d.id) if q in library.quest
 
 
 def practise(drill: bank.Drill, focus: str) -> None:
-    ui.request_drill(drill, on_start=lambda conn, sid, debrief_id=d.id: debriefs.link_session(conn, debrief_id, sid, focus))
+    ui.request_drill(
+        drill, on_start=lambda conn, sid, debrief_id=d.id: debriefs.link_session(conn, debrief_id, sid, focus)
+    )
 
 
 if d.questions_asked:
-    st.write(f"The {len(d.questions_asked)} question(s) they asked become questions in your own bank, "
-             "with each interviewer's concerns as follow-up probes.")
+    st.write(
+        f"The {len(d.questions_asked)} question(s) they asked become questions in your own bank, "
+        "with each interviewer's concerns as follow-up probes."
+    )
     left, right = st.columns(2)
     if left.button("Add their questions to my questions"):
         try:
@@ -146,9 +159,16 @@ if d.questions_asked:
     if right.button("Practise the questions they asked", type="primary"):
         try:
             result = debriefs.sync_questions(db, settings, d)
-            practise(checklist.practice_drill(d, result.question_ids, title=f"Their questions: {d.title}",
-                                            description="The questions from your debrief, with their concerns as probes.",
-                                            key="asked"), "The questions they asked")
+            practise(
+                checklist.practice_drill(
+                    d,
+                    result.question_ids,
+                    title=f"Their questions: {d.title}",
+                    description="The questions from your debrief, with their concerns as probes.",
+                    key="asked",
+                ),
+                "The questions they asked",
+            )
         except RehearseError as exc:
             ui.show_error(exc)
 else:
@@ -180,8 +200,10 @@ for r in rehearsals:
             ui.answer_card(settings, answer, key_prefix="debrief-")
 for link in linked:
     s = link.session
-    st.caption(f"{s.started_at[:16].replace('T', ' ')} · drill '{s.drill_title}' ({ui.plain(link.focus)}) · "
-               f"{s.answer_count} answer(s) · {s.status}")
+    st.caption(
+        f"{s.started_at[:16].replace('T', ' ')} · drill '{s.drill_title}' ({ui.plain(link.focus)}) · "
+        f"{s.answer_count} answer(s) · {s.status}"
+    )
 if linked:
     st.page_link("pages/review.py", label="Review those sessions", icon="📼")
 
@@ -207,8 +229,12 @@ if not d.letter:
 if letter_key not in st.session_state:
     st.session_state[letter_key] = d.letter
 st.text_area("Letter", key=letter_key, height=360, on_change=save_letter, args=(d.id,))
-st.button("Draft again from the debrief", on_click=redraft, args=(d.id,),
-          help="Replaces the letter above with a new draft from the debrief as it is now.")
+st.button(
+    "Draft again from the debrief",
+    on_click=redraft,
+    args=(d.id,),
+    help="Replaces the letter above with a new draft from the debrief as it is now.",
+)
 text = st.session_state[letter_key]
 for c in letter.check(text, d):
     (st.success if c.ok else st.warning)(f"{'✓' if c.ok else '✗'} {c.name}: {ui.plain(c.detail)}")

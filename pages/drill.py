@@ -5,11 +5,11 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from rehearse.errors import RehearseError
 from rehearse.library import bank
 from rehearse.practice import pipeline
 from rehearse.store import database
 from rehearse.web import ui
-from rehearse.errors import RehearseError
 
 settings = ui.settings()
 st.title("Drill")
@@ -27,7 +27,14 @@ def start(drill: bank.Drill, on_start=None) -> None:
     steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
     sid = database.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
     ui.voice(settings).prefetch(s.prompt for s in steps)
-    st.session_state.run = {"session_id": sid, "drill": drill, "steps": steps, "index": 0, "attempt": {}, "finished": False}
+    st.session_state.run = {
+        "session_id": sid,
+        "drill": drill,
+        "steps": steps,
+        "index": 0,
+        "attempt": {},
+        "finished": False,
+    }
     if on_start is not None:
         on_start(db, sid)
 
@@ -54,13 +61,16 @@ if run is None:
     if not library.drills:
         st.error("No drills could be loaded. Fix the files named above, or run `rehearse check`.")
         st.stop()
-    drill_id = st.selectbox("Choose a drill", list(library.drills), key="drill_choice",
-                            format_func=lambda d: library.drills[d].title)
+    drill_id = st.selectbox(
+        "Choose a drill", list(library.drills), key="drill_choice", format_func=lambda d: library.drills[d].title
+    )
     drill = library.drills[drill_id]
     st.write(drill.description)
-    st.caption(f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
-               + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
-               + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else ""))
+    st.caption(
+        f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
+        + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
+        + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else "")
+    )
     st.toggle("Listen only (hide the question text, and your words while you speak)", key="listen_only")
     st.caption(ui.model_caption(settings))
     if st.button("Start drill", type="primary"):
@@ -84,8 +94,11 @@ sid, steps, index = run["session_id"], run["steps"], run["index"]
 step: bank.Step = steps[index]
 question = library.questions.get(step.question_id)
 question_numbers = list(dict.fromkeys(s.question_id for s in steps))
-st.progress(index / len(steps), text=f"Question {question_numbers.index(step.question_id) + 1} of {len(question_numbers)}"
-            + (f" · follow-up {step.probe_index} of {step.probe_count}" if step.is_probe else ""))
+st.progress(
+    index / len(steps),
+    text=f"Question {question_numbers.index(step.question_id) + 1} of {len(question_numbers)}"
+    + (f" · follow-up {step.probe_index} of {step.probe_count}" if step.is_probe else ""),
+)
 
 ui.play_prompt(settings, step.prompt)
 
@@ -107,8 +120,16 @@ category = question.category if question else None
 
 if done_key not in st.session_state:
     try:
-        ui.record_answer(db, settings, sid, step, rec_key, target, show_words=not st.session_state.get("listen_only"),
-                         category=category)
+        ui.record_answer(
+            db,
+            settings,
+            sid,
+            step,
+            rec_key,
+            target,
+            show_words=not st.session_state.get("listen_only"),
+            category=category,
+        )
     except RehearseError as exc:
         ui.show_error(exc)
 
@@ -117,8 +138,10 @@ latest = takes[0] if takes else None
 if latest is not None:
     with st.container(border=True):
         ui.answer_card(settings, latest, target=target, category=category)
-        if (drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds):
-            st.warning(f"That answer ran {latest.duration:.0f} s, over the drill's {drill.time_limit_seconds:g} s limit.")
+        if drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds:
+            st.warning(
+                f"That answer ran {latest.duration:.0f} s, over the drill's {drill.time_limit_seconds:g} s limit."
+            )
     if len(takes) > 1:
         with st.expander(f"Earlier takes ({len(takes) - 1})"):
             for old in takes[1:]:

@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from rehearse.library import bank
 from rehearse import clock
-from rehearse.store import deletion
-from rehearse.practice import history
-from rehearse.store import database
-from rehearse.web import ui
 from rehearse.errors import NotFoundError, RehearseError
+from rehearse.library import bank
+from rehearse.practice import history
+from rehearse.store import database, deletion
+from rehearse.web import ui
 
 settings = ui.settings()
 st.title("History")
@@ -24,26 +23,34 @@ if history.date_bounds(db) is None:
     st.info("No answers yet. Start a drill, and every answer you record will show up here.")
     st.stop()
 
-text = st.text_input("Search transcripts and notes", key="history_text",
-                     placeholder='Words that must all appear, or a "quoted phrase"')
+text = st.text_input(
+    "Search transcripts and notes", key="history_text", placeholder='Words that must all appear, or a "quoted phrase"'
+)
 with st.expander("Filters", expanded=False):
     left, right = st.columns(2)
     drills = {d.id: d for d in history.drill_choices(db)}
-    drill_ids = left.multiselect("Drill", list(drills), key="history_drills",
-                                 format_func=lambda d: f"{drills[d].label} ({drills[d].count})")
+    drill_ids = left.multiselect(
+        "Drill", list(drills), key="history_drills", format_func=lambda d: f"{drills[d].label} ({drills[d].count})"
+    )
     tags = right.multiselect("Tag", history.tag_choices(library.questions), key="history_tags")
     questions = {q.id: q for q in history.question_choices(db)}
-    question_ids = st.multiselect("Question", list(questions), key="history_questions",
-                                  format_func=lambda q: f"{questions[q].label} ({questions[q].count})")
+    question_ids = st.multiselect(
+        "Question",
+        list(questions),
+        key="history_questions",
+        format_func=lambda q: f"{questions[q].label} ({questions[q].count})",
+    )
     c1, c2, c3, c4 = st.columns(4)
     date_from = c1.date_input("From", value=None, key="history_from")
     date_to = c2.date_input("To", value=None, key="history_to")
-    stars = c3.multiselect("Rating", [5, 4, 3, 2, 1, 0], key="history_stars",
-                           format_func=lambda s: "★" * s if s else "Not rated")
+    stars = c3.multiselect(
+        "Rating", [5, 4, 3, 2, 1, 0], key="history_stars", format_func=lambda s: "★" * s if s else "Not rated"
+    )
     kind = c4.selectbox("Answers", list(history.KINDS), key="history_kind", format_func=history.KINDS.get)
 
-filters = history.Filters(tuple(drill_ids), tuple(question_ids), tuple(tags), date_from, date_to,
-                          tuple(stars), kind, text)
+filters = history.Filters(
+    tuple(drill_ids), tuple(question_ids), tuple(tags), date_from, date_to, tuple(stars), kind, text
+)
 # A new search or filter starts again at page 1.
 if st.session_state.get("history_filters") != filters:
     st.session_state.history_filters = filters
@@ -64,8 +71,10 @@ def show_opened(answer_id: str) -> None:
     with st.container(border=True, key="history_opened"):
         st.subheader(answer.prompt)
         where = database.get_session(db, answer.session_id)
-        st.caption(f"{clock.label(answer.created_at)} · {where.drill_title}"
-                   + (f" · follow-up {answer.probe_index} to: {answer.question_text}" if answer.probe_index else ""))
+        st.caption(
+            f"{clock.label(answer.created_at)} · {where.drill_title}"
+            + (f" · follow-up {answer.probe_index} to: {answer.question_text}" if answer.probe_index else "")
+        )
         if answer.audio_path is None:
             st.caption("The recording was deleted; the transcript is kept.")
         ui.answer_card(settings, answer, key_prefix="history-")
@@ -77,9 +86,13 @@ def show_opened(answer_id: str) -> None:
         if cols[1].button("Close", key="history_close"):
             st.session_state.pop("history_open", None)
             st.rerun()
-        if ui.confirmed("history_confirm", "Delete this take",
-                        "Delete this take for good? Its recording, transcript, rating and note are removed; "
-                        "this cannot be undone.", "Yes, delete it", token=answer.id):
+        if ui.confirmed(
+            "history_confirm",
+            "Delete this take",
+            "Delete this take for good? Its recording, transcript, rating and note are removed; this cannot be undone.",
+            "Yes, delete it",
+            token=answer.id,
+        ):
             try:
                 deletion.delete_answer(db, settings, answer.id)
             except RehearseError as exc:
@@ -99,7 +112,9 @@ except RehearseError as exc:
     ui.show_error(exc)
     st.stop()
 
-st.caption(f"{results.total} answer(s)" + (f" · page {results.page + 1} of {results.pages}" if results.pages > 1 else ""))
+st.caption(
+    f"{results.total} answer(s)" + (f" · page {results.page + 1} of {results.pages}" if results.pages > 1 else "")
+)
 if not results.total:
     st.info("Nothing matches. Remove a filter or search for other words.")
 for hit in results.hits:
@@ -108,8 +123,10 @@ for hit in results.hits:
         rating = "★" * answer.stars if answer.stars else "not rated"
         step = f"follow-up {answer.probe_index}" if answer.probe_index else "main answer"
         st.caption(f"{clock.label(answer.created_at)} · {hit.drill_title} · {step} · take {answer.take} · {rating}")
-        st.markdown(f"**{ui.plain(answer.prompt)}**" + (f" (follow-up to: {ui.plain(answer.question_text)})"
-                                                         if answer.probe_index else ""))
+        st.markdown(
+            f"**{ui.plain(answer.prompt)}**"
+            + (f" (follow-up to: {ui.plain(answer.question_text)})" if answer.probe_index else "")
+        )
         if answer.status == "transcribed":
             st.markdown(ui.highlighted(hit.transcript))
         else:

@@ -2,15 +2,16 @@
 
 import streamlit as st
 
-from rehearse.library import bank
-from rehearse.library import own_questions
-from rehearse.web import ui
 from rehearse.errors import RehearseError
+from rehearse.library import bank, own_questions
+from rehearse.web import ui
 
 settings = ui.settings()
 st.title("My questions")
-st.caption(f"Your own questions are kept in {settings.user_questions_dir} and take part in drills like the "
-           "shipped ones: a drill picks them up by their category and tags.")
+st.caption(
+    f"Your own questions are kept in {settings.user_questions_dir} and take part in drills like the "
+    "shipped ones: a drill picks them up by their category and tags."
+)
 
 own = own_questions.load_own(settings)
 for problem in own.problems:
@@ -22,8 +23,14 @@ FIELDS = ("text", "category", "tags", "min", "max", "probes")
 def defaults(q: bank.Question | None) -> dict:
     if q is None:
         return {"text": "", "category": bank.CATEGORIES[0], "tags": "", "min": 60, "max": 120, "probes": ""}
-    return {"text": q.text, "category": q.category, "tags": ", ".join(q.tags), "min": int(q.target_seconds[0]),
-            "max": int(q.target_seconds[1]), "probes": "\n".join(q.probes)}
+    return {
+        "text": q.text,
+        "category": q.category,
+        "tags": ", ".join(q.tags),
+        "min": int(q.target_seconds[0]),
+        "max": int(q.target_seconds[1]),
+        "probes": "\n".join(q.probes),
+    }
 
 
 def question_form(prefix: str, q: bank.Question | None) -> None:
@@ -41,8 +48,13 @@ def question_form(prefix: str, q: bank.Question | None) -> None:
 
 def entered(prefix: str) -> dict:
     get = lambda name: st.session_state[f"{prefix}-{name}"]  # noqa: E731
-    return {"text": get("text"), "category": get("category"), "tags": get("tags").split(","),
-            "target": (get("min"), get("max")), "probes": get("probes").splitlines()}
+    return {
+        "text": get("text"),
+        "category": get("category"),
+        "tags": get("tags").split(","),
+        "target": (get("min"), get("max")),
+        "probes": get("probes").splitlines(),
+    }
 
 
 # Callbacks run before the page is drawn, so a failed save keeps every field as typed and says why.
@@ -52,8 +64,11 @@ def add() -> None:
     except RehearseError as exc:
         st.session_state["own-message"] = ("error", str(exc))
         return
-    st.session_state["own-message"] = ("success", f"Added '{added.id}'. It is in every drill that selects "
-                                       f"{added.category} questions" + (f" or the tags {', '.join(added.tags)}." if added.tags else "."))
+    st.session_state["own-message"] = (
+        "success",
+        f"Added '{added.id}'. It is in every drill that selects "
+        f"{added.category} questions" + (f" or the tags {', '.join(added.tags)}." if added.tags else "."),
+    )
     for name, value in defaults(None).items():
         st.session_state[f"new-{name}"] = value
 

@@ -3,8 +3,7 @@
 import streamlit as st
 
 from rehearse import clock
-from rehearse.practice import history
-from rehearse.practice import progress
+from rehearse.practice import history, progress
 from rehearse.web import ui
 
 KIND_LABELS = {"main": "Main answers", "probes": "Follow-ups", "all": "Both"}
@@ -17,8 +16,12 @@ db = ui.page_database(settings)
 
 questions = {q.id: q for q in history.question_choices(db)}
 left, right = st.columns([3, 2])
-question_id = left.selectbox("Question", ["", *questions], key="progress_question",
-                             format_func=lambda q: questions[q].label if q else "All questions")
+question_id = left.selectbox(
+    "Question",
+    ["", *questions],
+    key="progress_question",
+    format_func=lambda q: questions[q].label if q else "All questions",
+)
 kind = right.radio("Answers", list(KIND_LABELS), format_func=KIND_LABELS.get, horizontal=True, key="progress_kind")
 
 items = progress.samples(db, question_id or None, kind)
@@ -32,11 +35,24 @@ trends = progress.trend(items, settings)
 if all(t.early is None for t in trends):
     st.caption("After six answers this compares your first third of answers with your last third.")
 else:
-    st.caption("Your first third of answers against your last third. Pace is judged by its distance from the "
-               f"{settings.wpm_low:.0f}–{settings.wpm_high:.0f} words/min band, length by its distance from each "
-               "question's target.")
-    st.dataframe([{"Signal": f"{t.label} ({t.unit})", "First answers": t.early, "Latest answers": t.recent,
-                   "Verdict": VERDICTS[t.verdict]} for t in trends], hide_index=True, key="progress_trend")
+    st.caption(
+        "Your first third of answers against your last third. Pace is judged by its distance from the "
+        f"{settings.wpm_low:.0f}–{settings.wpm_high:.0f} words/min band, length by its distance from each "
+        "question's target."
+    )
+    st.dataframe(
+        [
+            {
+                "Signal": f"{t.label} ({t.unit})",
+                "First answers": t.early,
+                "Latest answers": t.recent,
+                "Verdict": VERDICTS[t.verdict],
+            }
+            for t in trends
+        ],
+        hide_index=True,
+        key="progress_trend",
+    )
 
 st.subheader("Over time")
 st.caption("Daily averages.")
@@ -58,18 +74,32 @@ calibration = progress.calibration(items, settings)
 if not calibration.rated:
     st.info("Rate your answers (the stars under each one) to see whether your ratings match the measurements.")
     st.stop()
-st.dataframe([{
-    "Rating": "★" * r.stars, "Answers": r.answers, "Pace (words/min)": r.wpm, "Fillers/min": r.fillers_per_minute,
-    "Long pauses": r.long_pauses,
-    "In pace band": None if r.in_pace_band is None else f"{r.in_pace_band:.0%}",
-    "On target length": None if r.on_target_length is None else f"{r.on_target_length:.0%}",
-} for r in calibration.rows], hide_index=True, key="progress_calibration")
+st.dataframe(
+    [
+        {
+            "Rating": "★" * r.stars,
+            "Answers": r.answers,
+            "Pace (words/min)": r.wpm,
+            "Fillers/min": r.fillers_per_minute,
+            "Long pauses": r.long_pauses,
+            "In pace band": None if r.in_pace_band is None else f"{r.in_pace_band:.0%}",
+            "On target length": None if r.on_target_length is None else f"{r.on_target_length:.0%}",
+        }
+        for r in calibration.rows
+    ],
+    hide_index=True,
+    key="progress_calibration",
+)
 for finding in calibration.findings:
     show = {"overrating": st.warning, "agrees": st.success}.get(finding.verdict, st.info)
     show(finding.message)
 
-signal = st.selectbox("Plot your rating against", list(progress.BADNESS), key="progress_signal",
-                      format_func=lambda k: progress.BADNESS[k][0])
+signal = st.selectbox(
+    "Plot your rating against",
+    list(progress.BADNESS),
+    key="progress_signal",
+    format_func=lambda k: progress.BADNESS[k][0],
+)
 scatter = progress.scatter_columns(items, signal, settings)
 x, y = list(scatter)
 st.scatter_chart(scatter, x=x, y=y, height=260)
@@ -77,5 +107,7 @@ st.scatter_chart(scatter, x=x, y=y, height=260)
 if calibration.overrated:
     st.markdown("**Rated 4–5★ but measured poorly on two or more signals**")
     for sample, found in calibration.overrated[:10]:
-        st.markdown(f"- {clock.label(sample.created_at)} · {ui.plain(sample.question_text)} · "
-                    f"{'★' * sample.stars}: {ui.plain('; '.join(found))}")
+        st.markdown(
+            f"- {clock.label(sample.created_at)} · {ui.plain(sample.question_text)} · "
+            f"{'★' * sample.stars}: {ui.plain('; '.join(found))}"
+        )

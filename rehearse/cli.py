@@ -11,13 +11,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from rehearse.measure import analysis
-from rehearse.library import bank
-from rehearse.practice import pipeline
-from rehearse.terminal import drill
 from rehearse.errors import RehearseError
+from rehearse.library import bank
+from rehearse.measure import analysis
+from rehearse.practice import pipeline
 from rehearse.settings import Settings, load_settings
 from rehearse.speech.transcribe import Model
+from rehearse.terminal import drill
 
 log = logging.getLogger("rehearse")
 
@@ -33,8 +33,14 @@ def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
             failed += 1
             continue
         words = [asdict(w) for w in result.words]
-        metrics = analysis.analyze(result.text, words, result.duration, settings,
-                                   tuple(args.target) if args.target else None, category=args.category)
+        metrics = analysis.analyze(
+            result.text,
+            words,
+            result.duration,
+            settings,
+            tuple(args.target) if args.target else None,
+            category=args.category,
+        )
         sure = analysis.confidence(words)
         if sure is not None and sure < analysis.LOW_CONFIDENCE:
             print(f"rehearse: {name}: {analysis.low_confidence_message(sure)}", file=sys.stderr)
@@ -57,7 +63,9 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     library = bank.load_library(settings)
     for problem in library.problems:
         print(f"error: {problem}", file=sys.stderr)
-    print(f"{len(library.questions)} questions and {len(library.drills)} drills loaded, {len(library.problems)} broken file(s)")
+    print(
+        f"{len(library.questions)} questions and {len(library.drills)} drills loaded, {len(library.problems)} broken file(s)"
+    )
     return 1 if library.problems else 0
 
 
@@ -66,7 +74,11 @@ def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
 
     configs = asr.select(args.config)
     clips = asr.read_manifest(Path(args.clips))
-    show = (lambda name, clip, text: print(f"[{name}] {clip.path.name}: {text}", file=sys.stderr)) if args.verbose else None
+    show = (
+        (lambda name, clip, text: print(f"[{name}] {clip.path.name}: {text}", file=sys.stderr))
+        if args.verbose
+        else None
+    )
     print(asr.table(asr.run_asr(Model(settings), clips, configs, on_clip=show)))
     return 0
 
@@ -77,20 +89,36 @@ def cmd_bench_speak(args: argparse.Namespace, settings: Settings) -> int:
 
     clips = asr.speak_clips(functools.partial(Voice(settings).synthesize, steady=True), Path(args.folder))
     print(f"wrote {len(clips)} clips and manifest.tsv to {args.folder}")
+
+
 def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
     from rehearse.bench import live as bench
 
     folder = bench.speech_dir(Path(args.speech) if args.speech else None)
     if folder is None:
-        print("rehearse: no speech clips found: give --speech DIR (a folder with manifest.tsv), "
-              "or put them in shared/speech beside the checkout", file=sys.stderr)
+        print(
+            "rehearse: no speech clips found: give --speech DIR (a folder with manifest.tsv), "
+            "or put them in shared/speech beside the checkout",
+            file=sys.stderr,
+        )
         return 2
     models = [m.strip() for m in args.models.split(",") if m.strip()]
-    print(f"clips from {folder}, streamed at {args.speed:g}x real time on {os.cpu_count()} core(s), "
-          f"{settings.cpu_threads} thread(s); load average before: {os.getloadavg()[0]:.1f}", flush=True)
+    print(
+        f"clips from {folder}, streamed at {args.speed:g}x real time on {os.cpu_count()} core(s), "
+        f"{settings.cpu_threads} thread(s); load average before: {os.getloadavg()[0]:.1f}",
+        flush=True,
+    )
     for summary in bench.run_live_bench(
-            settings, models, folder, args.speed, args.clips.split(",") if args.clips else None, joined_seconds=args.joined,
-            on_clip=lambda label, r: print(f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True)):
+        settings,
+        models,
+        folder,
+        args.speed,
+        args.clips.split(",") if args.clips else None,
+        joined_seconds=args.joined,
+        on_clip=lambda label, r: print(
+            f"  {label} {r.file}: end->final {r.finish_seconds:.2f} s", file=sys.stderr, flush=True
+        ),
+    ):
         print()
         print(bench.format_table(summary), flush=True)
     print(f"\nload average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
@@ -112,8 +140,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     bench_parser = sub.add_parser("bench", help="measure speech recognition (see README)")
     bench_sub = bench_parser.add_subparsers(dest="bench", required=True)
-    p = bench_sub.add_parser("asr", help="real-time factor, word error rate and filler recall per decoding configuration")
-    p.add_argument("--clips", required=True, metavar="DIR", help="folder with manifest.tsv (columns file, reference_transcript)")
+    p = bench_sub.add_parser(
+        "asr", help="real-time factor, word error rate and filler recall per decoding configuration"
+    )
+    p.add_argument(
+        "--clips", required=True, metavar="DIR", help="folder with manifest.tsv (columns file, reference_transcript)"
+    )
     p.add_argument("--config", action="append", default=[], metavar="NAME", help="only this configuration (repeatable)")
     p.set_defaults(func=cmd_bench_asr)
     p = bench_sub.add_parser("speak", help="write Piper speech of interview answers with fillers, plus manifest.tsv")
@@ -121,32 +153,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bench_speak)
     p = sub.add_parser("transcribe", help="transcribe audio files with the configured model")
     p.add_argument("files", nargs="+", metavar="FILE")
-    p.add_argument("--json", action="store_true", help="print JSON with text, duration, word timings, model, seconds and metrics (an array for several files)")
-    p.add_argument("--category", choices=bank.CATEGORIES, help="the question's category, for the content feedback (failure: owning the mistake)")
-    p.add_argument("--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print JSON with text, duration, word timings, model, seconds and metrics (an array for several files)",
+    )
+    p.add_argument(
+        "--category",
+        choices=bank.CATEGORIES,
+        help="the question's category, for the content feedback (failure: owning the mistake)",
+    )
+    p.add_argument(
+        "--target", nargs=2, type=float, metavar=("MIN", "MAX"), help="the answer length to aim for, in seconds"
+    )
     p.add_argument("--feedback", action="store_true", help="print the feedback under each transcript (without --json)")
     p.set_defaults(func=cmd_transcribe)
     from rehearse.store import export  # imported here so this block stands alone
-    p = sub.add_parser("export", help="export one session or everything as Markdown, CSV or JSON, or make a backup archive")
-    p.add_argument("--format", choices=["markdown", "csv", "json", "backup"], default="markdown",
-                   help="markdown (a readable report), csv, json, or backup (a zip of the database and audio)")
+
+    p = sub.add_parser(
+        "export", help="export one session or everything as Markdown, CSV or JSON, or make a backup archive"
+    )
+    p.add_argument(
+        "--format",
+        choices=["markdown", "csv", "json", "backup"],
+        default="markdown",
+        help="markdown (a readable report), csv, json, or backup (a zip of the database and audio)",
+    )
     p.add_argument("--session", metavar="ID", help="only this session (its id, or enough of its start to be unique)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write here (default: standard output; a backup gets a dated file name)")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write here (default: standard output; a backup gets a dated file name)"
+    )
     p.add_argument("--list", action="store_true", help="list the sessions with their ids and stop")
     p.set_defaults(func=export.cmd_export)
     p = sub.add_parser("restore", help="restore a backup archive into an empty data folder")
     p.add_argument("archive", metavar="ARCHIVE")
-    p.add_argument("--into", metavar="DIR", help="the data folder to restore into (default: REHEARSE_HOME or the user data folder); must be empty")
+    p.add_argument(
+        "--into",
+        metavar="DIR",
+        help="the data folder to restore into (default: REHEARSE_HOME or the user data folder); must be empty",
+    )
     p.set_defaults(func=export.cmd_restore)
     p = sub.add_parser("check", help="validate every question bank and drill file")
     p.set_defaults(func=cmd_check)
-    p = sub.add_parser("drill", help="run a drill in the terminal with the local microphone and speakers (lists the drills without DRILL)")
+    p = sub.add_parser(
+        "drill",
+        help="run a drill in the terminal with the local microphone and speakers (lists the drills without DRILL)",
+    )
     p.add_argument("drill", nargs="?", metavar="DRILL", help="the drill id, as `rehearse drill` lists them")
-    p.add_argument("--input", metavar="DEVICE", help="microphone: index or name from `rehearse devices` (default: the system default)")
+    p.add_argument(
+        "--input",
+        metavar="DEVICE",
+        help="microphone: index or name from `rehearse devices` (default: the system default)",
+    )
     p.add_argument("--output", metavar="DEVICE", help="speakers or headphones: index or name from `rehearse devices`")
-    p.add_argument("--silence", type=drill.seconds_arg, metavar="SECONDS",
-                   help="stop recording after this many seconds of silence once you have spoken; 0 = Enter only "
-                        "(default: REHEARSE_STOP_SILENCE or 3)")
+    p.add_argument(
+        "--silence",
+        type=drill.seconds_arg,
+        metavar="SECONDS",
+        help="stop recording after this many seconds of silence once you have spoken; 0 = Enter only "
+        "(default: REHEARSE_STOP_SILENCE or 3)",
+    )
     p.set_defaults(func=drill.cmd_drill)
     p = sub.add_parser("devices", help="list the audio input and output devices the terminal drill can use")
     p.set_defaults(func=drill.cmd_devices)
@@ -158,19 +224,34 @@ def build_parser() -> argparse.ArgumentParser:
     if bench_commands is None:
         bench_commands = bench.add_subparsers(dest="bench", required=True)
     p = bench_commands.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
-    p.add_argument("--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)")
-    p.add_argument("--speech", metavar="DIR", help="folder with manifest.tsv and the clips (default shared/speech beside the checkout)")
-    p.add_argument("--speed", type=float, default=1.0, help="feed audio this many times faster than real time (default 1)")
+    p.add_argument(
+        "--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)"
+    )
+    p.add_argument(
+        "--speech",
+        metavar="DIR",
+        help="folder with manifest.tsv and the clips (default shared/speech beside the checkout)",
+    )
+    p.add_argument(
+        "--speed", type=float, default=1.0, help="feed audio this many times faster than real time (default 1)"
+    )
     p.add_argument("--clips", help="comma-separated clip file names (default all)")
-    p.add_argument("--joined", type=float, default=180.0, metavar="SECONDS",
-                   help="also the clips joined into one answer this long (default 180, the longest answer aimed at; 0 for none)")
+    p.add_argument(
+        "--joined",
+        type=float,
+        default=180.0,
+        metavar="SECONDS",
+        help="also the clips joined into one answer this long (default 180, the longest answer aimed at; 0 for none)",
+    )
     p.set_defaults(func=cmd_bench_live)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s"
+    )
     try:
         return args.func(args, load_settings())
     except RehearseError as exc:

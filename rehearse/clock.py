@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 
 def parse(stamp: str) -> datetime:
     """A stored ISO time as an aware datetime (a naive one is taken as UTC)."""
     value = datetime.fromisoformat(stamp)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def local(stamp: str) -> datetime:
@@ -27,7 +27,7 @@ def label(stamp: str) -> str:
 def day_start(day: date) -> str:
     """The UTC ISO time at which a local day starts, comparable with stored times as text."""
     start = datetime.combine(day, time.min).astimezone()
-    return start.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return start.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def day_end(day: date) -> str:

@@ -13,9 +13,9 @@ import logging
 import os
 import sqlite3
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from rehearse.errors import StorageError
 from rehearse.settings import Settings
@@ -66,13 +66,19 @@ def is_disk_error(exc: BaseException) -> bool:
 def message(home: Path, action: str, exc: BaseException) -> str:
     kind = _kind(exc, home)
     if kind == "full":
-        return (f"Could not {action}: the disk holding the data folder {home} is full ({exc}). "
-                "Free some space on that disk, then try again. Everything saved before is intact.")
+        return (
+            f"Could not {action}: the disk holding the data folder {home} is full ({exc}). "
+            "Free some space on that disk, then try again. Everything saved before is intact."
+        )
     if kind == "read-only":
-        return (f"Could not {action}: the data folder {home} is read-only ({exc}). Make it writable, "
-                "or set REHEARSE_HOME to a writable folder, then try again. Everything saved before is intact.")
-    return (f"Could not {action}: {exc} (data folder {home}). Check that the folder exists and is writable, "
-            "or set REHEARSE_HOME to another folder, then try again. Everything saved before is intact.")
+        return (
+            f"Could not {action}: the data folder {home} is read-only ({exc}). Make it writable, "
+            "or set REHEARSE_HOME to a writable folder, then try again. Everything saved before is intact."
+        )
+    return (
+        f"Could not {action}: {exc} (data folder {home}). Check that the folder exists and is writable, "
+        "or set REHEARSE_HOME to another folder, then try again. Everything saved before is intact."
+    )
 
 
 @contextmanager

@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import platformdirs
 
@@ -30,24 +31,65 @@ def shipped_data(name: str) -> Path:
             return base / name
     return PROJECT_ROOT / "rehearse" / name
 
+
 DEFAULT_FILLERS = (
-    "um", "uh", "er", "ah", "hmm",
-    "you know", "i mean", "kind of", "sort of", "basically", "actually", "literally",
+    "um",
+    "uh",
+    "er",
+    "ah",
+    "hmm",
+    "you know",
+    "i mean",
+    "kind of",
+    "sort of",
+    "basically",
+    "actually",
+    "literally",
 )
 # Words that are fillers only sometimes ("I like it" against "it was, like, fine"): counted only
 # where they act as fillers, and reported apart.
 DEFAULT_AMBIGUOUS_FILLERS = ("like", "so")
 DEFAULT_HEDGES = (
-    "i think", "maybe", "probably", "i guess", "perhaps", "i believe", "i suppose", "i feel like",
-    "possibly", "hopefully", "somewhat", "i'm not sure", "a little bit", "more or less",
+    "i think",
+    "maybe",
+    "probably",
+    "i guess",
+    "perhaps",
+    "i believe",
+    "i suppose",
+    "i feel like",
+    "possibly",
+    "hopefully",
+    "somewhat",
+    "i'm not sure",
+    "a little bit",
+    "more or less",
 )
 DEFAULT_STOCK_PHRASES = (
-    "i care too much", "i work too hard", "i'm a perfectionist", "i'm always learning",
-    "i just really value trust", "i'm a team player", "i'm a people person", "i'm a hard worker",
-    "i'm a fast learner", "i'm a quick learner", "i'm a problem solver", "i'm a natural leader",
-    "i'm passionate about", "i thrive under pressure", "i wear many hats", "think outside the box",
-    "hit the ground running", "go above and beyond", "give 110 percent", "detail oriented",
-    "results driven", "at the end of the day", "my greatest weakness is", "synergy",
+    "i care too much",
+    "i work too hard",
+    "i'm a perfectionist",
+    "i'm always learning",
+    "i just really value trust",
+    "i'm a team player",
+    "i'm a people person",
+    "i'm a hard worker",
+    "i'm a fast learner",
+    "i'm a quick learner",
+    "i'm a problem solver",
+    "i'm a natural leader",
+    "i'm passionate about",
+    "i thrive under pressure",
+    "i wear many hats",
+    "think outside the box",
+    "hit the ground running",
+    "go above and beyond",
+    "give 110 percent",
+    "detail oriented",
+    "results driven",
+    "at the end of the day",
+    "my greatest weakness is",
+    "synergy",
 )
 
 
@@ -105,7 +147,7 @@ class Settings:
     def user_questions_dir(self) -> Path:
         return self.home / "questions"
 
-    def with_home(self, home: Path) -> "Settings":
+    def with_home(self, home: Path) -> Settings:
         return replace(self, home=Path(home))
 
 
@@ -154,7 +196,7 @@ _LIST_KEYS = {"fillers", "ambiguous_fillers", "hedges", "stock_phrases"}
 
 def _phrases(values: Any, where: str) -> tuple[str, ...]:
     if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
-        raise ConfigError(f"{where} must be a list of words or phrases, like [\"um\", \"you know\"]; got {values!r}")
+        raise ConfigError(f'{where} must be a list of words or phrases, like ["um", "you know"]; got {values!r}')
     # Lowercase, single-spaced, without repeats: these are matched against lowercase transcripts.
     return tuple(dict.fromkeys(" ".join(v.lower().split()) for v in values if v.strip()))
 
@@ -163,14 +205,18 @@ def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any
     """The settings-file keys, checked and cleaned; ConfigError naming `where` and the key otherwise."""
     unknown = set(values) - set(FILE_KEYS)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; valid keys are {', '.join(FILE_KEYS)}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; valid keys are {', '.join(FILE_KEYS)}"
+        )
     clean: dict[str, Any] = {}
     for key, value in values.items():
         if key in _LIST_KEYS:
             clean[key] = _phrases(value, f"{where}: {key}")
         elif key == "model":
             if not isinstance(value, str):
-                raise ConfigError(f"{where}: model must be text (tiny.en, base, a model directory or a model name), got {value!r}")
+                raise ConfigError(
+                    f"{where}: model must be text (tiny.en, base, a model directory or a model name), got {value!r}"
+                )
             clean[key] = value.strip()
         elif key == "live_capture":
             if not isinstance(value, bool):
@@ -194,7 +240,9 @@ def read_settings_file(path: Path) -> dict[str, Any]:
         # No file, or no data folder yet (opening the database reports a home that cannot be one).
         return {}
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix it, or delete the file to go back to the defaults") from None
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc}); fix it, or delete the file to go back to the defaults"
+        ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot be read ({exc})") from None
     return validate_file_values(raw, str(path))
@@ -292,6 +340,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         live_capture=_flag(env, "REHEARSE_LIVE", base.live_capture),
     )
     if settings.wpm_low >= settings.wpm_high:
-        raise ConfigError(f"The pace band is empty: wpm_low {settings.wpm_low:g} must be below wpm_high "
-                          f"{settings.wpm_high:g} (check REHEARSE_WPM_LOW, REHEARSE_WPM_HIGH and {settings.settings_file})")
+        raise ConfigError(
+            f"The pace band is empty: wpm_low {settings.wpm_low:g} must be below wpm_high "
+            f"{settings.wpm_high:g} (check REHEARSE_WPM_LOW, REHEARSE_WPM_HIGH and {settings.settings_file})"
+        )
     return settings

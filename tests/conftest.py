@@ -6,14 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from paths import ROOT, SHARED_SPEECH  # noqa: F401  (re-exported for fixtures and tests)
 
-from rehearse.speech import audio
-from rehearse.store import database
 from rehearse.settings import Settings, load_settings
+from rehearse.speech import audio
 from rehearse.speech.transcribe import Model, decode
 from rehearse.speech.voice import Voice
-
-from paths import ROOT, SHARED_SPEECH  # noqa: F401  (re-exported for fixtures and tests)
+from rehearse.store import database
 
 
 @pytest.fixture

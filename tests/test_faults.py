@@ -14,17 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from rehearse.speech import audio
-from rehearse import files
-from rehearse.practice import pipeline
-from rehearse.store import recovery
-from rehearse.store import database
-from rehearse.bench.accuracy import normalize, word_error_rate
-from rehearse.library.bank import Step
-from rehearse.errors import StorageError
-from rehearse.settings import load_settings
 from apptest_kit import start_drill
+
+from rehearse import files
+from rehearse.bench.accuracy import normalize, word_error_rate
+from rehearse.errors import StorageError
+from rehearse.library.bank import Step
+from rehearse.practice import pipeline
+from rehearse.settings import load_settings
+from rehearse.speech import audio
+from rehearse.store import database, recovery
 
 WORKER = Path(__file__).parent / "support" / "fault_worker.py"
 STEP = Step("q-one", 0, "Tell me about a hard project.", "Tell me about a hard project.", 2)
@@ -38,7 +37,9 @@ def tone(seconds: float = 2.0) -> bytes:
 
 def noise(seconds: float) -> bytes:
     """Incompressible audio: its FLAC is about as large as the WAV."""
-    return audio.wav_bytes((0.3 * np.random.default_rng(0).standard_normal(int(seconds * 16000))).astype(np.float32), 16000)
+    return audio.wav_bytes(
+        (0.3 * np.random.default_rng(0).standard_normal(int(seconds * 16000))).astype(np.float32), 16000
+    )
 
 
 def run_worker(*args: str, pause_at: str = "", kill_on: Path | None = None) -> tuple[int, list[dict]]:
@@ -46,8 +47,14 @@ def run_worker(*args: str, pause_at: str = "", kill_on: Path | None = None) -> t
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
     if pause_at:
         env["REHEARSE_TEST_PAUSE_AT"] = pause_at
-    proc = subprocess.Popen([sys.executable, str(WORKER), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env, cwd=Path(__file__).resolve().parents[1])
+    proc = subprocess.Popen(
+        [sys.executable, str(WORKER), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+    )
     if kill_on is not None:
         deadline = time.monotonic() + 120
         while not kill_on.exists():
@@ -76,8 +83,9 @@ def test_sigkill_while_saving_then_restart_keeps_the_recording(settings, speech,
     wav = tmp_path / "answer.wav"
     wav.write_bytes(speech(ANSWER))
     if how == "between audio and row":
-        code, lines = run_worker("save", str(settings.home), str(wav), pause_at="saving",
-                                 kill_on=settings.home / "paused-at-saving")
+        code, lines = run_worker(
+            "save", str(settings.home), str(wav), pause_at="saving", kill_on=settings.home / "paused-at-saving"
+        )
     else:
         code, lines = run_worker("save", str(settings.home), str(wav), "--kill-at-commit")
     assert code == -signal.SIGKILL and "done" not in lines[-1]
@@ -105,8 +113,13 @@ def test_sigkill_while_transcribing_then_transcribe_again(settings, db, speech, 
     sid = database.create_session(db, "warm-up", "Warm-up", [])
     answer = pipeline.save_answer(db, settings, sid, STEP, speech(ANSWER))
     if how == "mid-transcription":
-        code, _ = run_worker("transcribe", str(settings.home), answer.id, pause_at="transcribing",
-                             kill_on=settings.home / "paused-at-transcribing")
+        code, _ = run_worker(
+            "transcribe",
+            str(settings.home),
+            answer.id,
+            pause_at="transcribing",
+            kill_on=settings.home / "paused-at-transcribing",
+        )
     else:
         code, _ = run_worker("transcribe", str(settings.home), answer.id, "--kill-at-commit")
     assert code == -signal.SIGKILL
@@ -152,6 +165,7 @@ def test_recovery_keeps_what_reached_the_disk_and_drops_the_rest(settings, db):
 
 # Real disks: a small tmpfs as the data folder. Mounting needs root (CI runs as root).
 
+
 @contextmanager
 def tmpfs(path: Path, size: str):
     if os.geteuid() != 0:
@@ -195,7 +209,12 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
         with pytest.raises(StorageError) as info:
             pipeline.save_answer(db, settings, sid, STEP, noise(8.0))
         message = str(info.value)
-        assert "Could not save your recording" in message and "full" in message and str(home) in message and "Free some space" in message
+        assert (
+            "Could not save your recording" in message
+            and "full" in message
+            and str(home) in message
+            and "Free some space" in message
+        )
         assert snapshot(db) == before and sorted(p.name for p in settings.audio_dir.iterdir()) == files
         no_leftovers(settings)
         try:
@@ -207,7 +226,10 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
         again = pipeline.save_answer(db, settings, sid, STEP, noise(8.0))
         assert again.status == "recorded" and again.audio_file(settings).exists()
         reopened = reopen(settings)
-        assert (database.get_answer(reopened, kept.id).stars, database.get_answer(reopened, kept.id).note) == (4, "Keep this.")
+        assert (database.get_answer(reopened, kept.id).stars, database.get_answer(reopened, kept.id).note) == (
+            4,
+            "Keep this.",
+        )
 
 
 def test_read_only_data_folder_gives_a_clear_message_and_loses_nothing(tmp_path):
@@ -271,7 +293,9 @@ def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tm
             at.audio_input[0].set_value(("answer.wav", speech(ANSWER), "audio/wav"))
             at.run()
             assert not at.exception, at.exception
-            assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [e.value for e in at.error]
+            assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [
+                e.value for e in at.error
+            ]
             settings = load_settings({"REHEARSE_HOME": str(home)})
             assert database.open_database(settings)["answers"].count == 0
 

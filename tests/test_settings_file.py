@@ -11,8 +11,15 @@ from rehearse.settings import DEFAULT_FILLERS, DEFAULT_HEDGES, load_settings
 
 def test_file_overrides_defaults_and_environment_overrides_the_file(tmp_path):
     path = tmp_path / "settings.toml"
-    config.write_settings_file(path, {"fillers": ["Um", "  you   KNOW ", "um", "right"], "wpm_low": 120,
-                                      "long_pause_seconds": 3, "hedges": ["I reckon"]})
+    config.write_settings_file(
+        path,
+        {
+            "fillers": ["Um", "  you   KNOW ", "um", "right"],
+            "wpm_low": 120,
+            "long_pause_seconds": 3,
+            "hedges": ["I reckon"],
+        },
+    )
     s = load_settings({"REHEARSE_HOME": str(tmp_path)})
     assert s.fillers == ("um", "you know", "right")  # lowercased, single-spaced, no repeats
     assert (s.wpm_low, s.wpm_high, s.long_pause_seconds, s.hedges) == (120.0, 160.0, 3.0, ("i reckon",))
@@ -20,7 +27,9 @@ def test_file_overrides_defaults_and_environment_overrides_the_file(tmp_path):
     env = load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_FILLERS": "er", "REHEARSE_WPM_LOW": "100"})
     assert (env.fillers, env.wpm_low, env.long_pause_seconds) == (("er",), 100.0, 3.0)
     assert config.env_overrides({"REHEARSE_FILLERS": "er", "REHEARSE_WPM_LOW": "100"}) == {
-        "fillers": "REHEARSE_FILLERS", "wpm_low": "REHEARSE_WPM_LOW"}
+        "fillers": "REHEARSE_FILLERS",
+        "wpm_low": "REHEARSE_WPM_LOW",
+    }
     # The page edits what is saved, never the environment's values.
     assert config.saved_values(tmp_path)["fillers"] == ("um", "you know", "right")
 
@@ -47,15 +56,18 @@ def test_written_file_is_valid_toml_for_any_phrase(tmp_path):
     assert config.saved_values(tmp_path) == {**config.default_values(), "stock_phrases": tuple(data["stock_phrases"])}
 
 
-@pytest.mark.parametrize("content, message", [
-    ("fillers = [", "not valid TOML"),
-    ('colour = "red"', "unknown key(s) colour; valid keys are fillers"),
-    ('fillers = "um"', "fillers must be a list of words or phrases"),
-    ("wpm_low = -3", "wpm_low must be a number above 0"),
-    ("wpm_low = 170", "wpm_low 170 must be below wpm_high 160"),
-    ("model = 3", "model must be text (tiny.en, base, a model directory or a model name)"),
-    ('live_capture = "yes"', "live_capture must be true or false"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("fillers = [", "not valid TOML"),
+        ('colour = "red"', "unknown key(s) colour; valid keys are fillers"),
+        ('fillers = "um"', "fillers must be a list of words or phrases"),
+        ("wpm_low = -3", "wpm_low must be a number above 0"),
+        ("wpm_low = 170", "wpm_low 170 must be below wpm_high 160"),
+        ("model = 3", "model must be text (tiny.en, base, a model directory or a model name)"),
+        ('live_capture = "yes"', "live_capture must be true or false"),
+    ],
+)
 def test_broken_file_names_the_file_and_the_key(tmp_path, content, message):
     path = tmp_path / "settings.toml"
     path.write_text(content)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 
-_UNITS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-          "fifteen sixteen seventeen eighteen nineteen").split()
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen"
+).split()
 _TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
@@ -20,6 +22,7 @@ def number_words(n: int) -> str:
             rest = n % size
             return f"{number_words(n // size)} {name}" + (f" {number_words(rest)}" if rest else "")
     raise AssertionError(n)
+
 
 # Spellings that references and transcripts write differently for the same spoken words.
 _SPELLINGS = {"yknow": "you know", "y'know": "you know", "ya'know": "you know", "okay": "ok"}
@@ -86,8 +89,9 @@ def align(reference: list[str], hypothesis: list[str]) -> list[tuple[str | None,
         cost[0][j] = j
     for i in range(1, n + 1):
         for j in range(1, m + 1):
-            cost[i][j] = min(cost[i - 1][j] + 1, cost[i][j - 1] + 1,
-                             cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]))
+            cost[i][j] = min(
+                cost[i - 1][j] + 1, cost[i][j - 1] + 1, cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1])
+            )
     pairs: list[tuple[str | None, str | None]] = []
     i, j = n, m
     while i or j:

@@ -10,15 +10,15 @@ the same place. `rehearse bench speak DIR` writes such a folder of Piper speech 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 
 from rehearse.bench.accuracy import FILLED_PAUSES, edit_distance, filler_retention, normalize
-from rehearse.speech.audio import atomic_write, wav_bytes
 from rehearse.errors import BenchError
+from rehearse.speech.audio import atomic_write, wav_bytes
 from rehearse.speech.transcribe import DISFLUENT_PROMPT, SAMPLE_RATE, DecodeOptions, Model, decode, transcribe
 
 # The default prompt (transcribe.DISFLUENT_PROMPT) against a longer, chattier one, which made
@@ -35,7 +35,8 @@ CONFIGS: dict[str, DecodeOptions] = {
     "prompt, conditioned": _SEQUENTIAL,
     "prompt, not conditioned": replace(_SEQUENTIAL, condition_on_previous_text=False),
     "prompt as hotwords, not conditioned": replace(
-        _SEQUENTIAL, initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False),
+        _SEQUENTIAL, initial_prompt=None, hotwords=DISFLUENT_PROMPT, condition_on_previous_text=False
+    ),
     "no prompt, VAD chunks": DecodeOptions(initial_prompt=None),
     "prompt, VAD chunks": DecodeOptions(),
 }
@@ -118,8 +119,9 @@ def select(names: Iterable[str]) -> dict[str, DecodeOptions]:
     names = list(names)
     unknown = [n for n in names if n not in CONFIGS]
     if unknown:
-        raise BenchError(f"unknown configuration(s) {', '.join(map(repr, unknown))}; "
-                         f"valid ones are {', '.join(map(repr, CONFIGS))}")
+        raise BenchError(
+            f"unknown configuration(s) {', '.join(map(repr, unknown))}; valid ones are {', '.join(map(repr, CONFIGS))}"
+        )
     return {n: CONFIGS[n] for n in names} if names else dict(CONFIGS)
 
 
@@ -127,27 +129,41 @@ def read_manifest(folder: Path, scored_only: bool = True) -> list[Clip]:
     """The clips listed in folder/manifest.tsv; with `scored_only`, only those with a reference."""
     manifest = folder / "manifest.tsv"
     if not manifest.is_file():
-        raise BenchError(f"{manifest} does not exist; --clips needs a folder with a manifest.tsv "
-                         "(tab-separated, columns file and reference_transcript).")
+        raise BenchError(
+            f"{manifest} does not exist; --clips needs a folder with a manifest.tsv "
+            "(tab-separated, columns file and reference_transcript)."
+        )
     with open(manifest, newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
         missing = {"file", "reference_transcript"} - set(reader.fieldnames or ())
         if missing:
-            raise BenchError(f"{manifest} has no column(s) {', '.join(sorted(missing))}; "
-                             f"its columns are {', '.join(reader.fieldnames or ()) or 'none'}.")
-        clips = [Clip(folder / row["file"], (row["reference_transcript"] or "").strip())
-                 for row in reader if not scored_only or (row["reference_transcript"] or "").strip()]
+            raise BenchError(
+                f"{manifest} has no column(s) {', '.join(sorted(missing))}; "
+                f"its columns are {', '.join(reader.fieldnames or ()) or 'none'}."
+            )
+        clips = [
+            Clip(folder / row["file"], (row["reference_transcript"] or "").strip())
+            for row in reader
+            if not scored_only or (row["reference_transcript"] or "").strip()
+        ]
     absent = [c.path.name for c in clips if not c.path.is_file()]
     if absent:
         raise BenchError(f"{manifest} names file(s) that are not in {folder}: {', '.join(absent)}")
     if not clips:
-        raise BenchError(f"{manifest} has no row with a reference_transcript; nothing to score."
-                         if scored_only else f"{manifest} lists no clips.")
+        raise BenchError(
+            f"{manifest} has no row with a reference_transcript; nothing to score."
+            if scored_only
+            else f"{manifest} lists no clips."
+        )
     return clips
 
 
-def run_asr(model: Model, clips: Iterable[Clip], configs: dict[str, DecodeOptions],
-            on_clip: Callable[[str, Clip, str], None] | None = None) -> list[Result]:
+def run_asr(
+    model: Model,
+    clips: Iterable[Clip],
+    configs: dict[str, DecodeOptions],
+    on_clip: Callable[[str, Clip, str], None] | None = None,
+) -> list[Result]:
     """Every configuration over every clip. Audio is decoded once, outside the timed part, and the
     configurations take turns on each clip, so a machine that gets busier during the run slows
     them all alike and the real-time factors stay comparable."""
@@ -175,8 +191,10 @@ def run_asr(model: Model, clips: Iterable[Clip], configs: dict[str, DecodeOption
 
 def table(results: list[Result]) -> str:
     """A Markdown table, ready for the README. Time is also given relative to the first row."""
-    lines = ["| configuration | real-time factor | time vs first row | WER, fillers left out | filler recall | fillers added |",
-             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    lines = [
+        "| configuration | real-time factor | time vs first row | WER, fillers left out | filler recall | fillers added |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
     first = results[0] if results else None
     for r in results:
         name = f"{r.config} **(default)**" if CONFIGS.get(r.config) == DecodeOptions() else r.config
@@ -185,13 +203,19 @@ def table(results: list[Result]) -> str:
         lines.append(f"| {name} | {r.rtf:.3f} | {relative} | {r.wer:.1%} | {recall} | {r.added_fillers} |")
     if first:
         lines.append("")
-        lines.append(f"{first.clips} clips, {first.audio_seconds:.0f} s of audio, {first.reference_words} "
-                     f"reference words, {first.reference_fillers} filled pauses in the references.")
+        lines.append(
+            f"{first.clips} clips, {first.audio_seconds:.0f} s of audio, {first.reference_words} "
+            f"reference words, {first.reference_fillers} filled pauses in the references."
+        )
     return "\n".join(lines)
 
 
-def speak_clips(synthesize: Callable[[str], tuple[np.ndarray, int]], folder: Path,
-                scripts: Iterable[str] = FILLER_SCRIPTS, pad: float = 0.5) -> list[Clip]:
+def speak_clips(
+    synthesize: Callable[[str], tuple[np.ndarray, int]],
+    folder: Path,
+    scripts: Iterable[str] = FILLER_SCRIPTS,
+    pad: float = 0.5,
+) -> list[Clip]:
     """Write each script as a 16 kHz WAV with `pad` s of silence around it, plus manifest.tsv."""
     folder.mkdir(parents=True, exist_ok=True)
     silence = np.zeros(int(SAMPLE_RATE * pad), dtype=np.float32)

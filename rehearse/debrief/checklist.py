@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Iterable
 
-from rehearse.library.bank import Drill, Question
 from rehearse.errors import DebriefError
+from rehearse.library.bank import Drill, Question
 from rehearse.library.own_questions import slug
 
 
@@ -33,24 +33,41 @@ class Item:
 ITEMS: tuple[Item, ...] = (
     Item("company", "Company", "short", "Which company was the interview with?"),
     Item("role", "Role", "short", "What role was the interview for?"),
-    Item("stage", "Stage", "short", "Which stage was it? For example a phone screen, a second round, or the final round."),
-    Item("interview_date", "Date", "date", "When was the interview? Say today, yesterday, or the date.",
-         "2024-05-03, 'yesterday', 'last Tuesday' or 'March 3' all work."),
+    Item(
+        "stage", "Stage", "short", "Which stage was it? For example a phone screen, a second round, or the final round."
+    ),
+    Item(
+        "interview_date",
+        "Date",
+        "date",
+        "When was the interview? Say today, yesterday, or the date.",
+        "2024-05-03, 'yesterday', 'last Tuesday' or 'March 3' all work.",
+    ),
     Item("format", "Format", "short", "What was the format? Phone, video, on site, a panel, or something else?"),
-    Item("expected_style", "Style you were told to expect", "text",
-         "What style of interview were you told to expect?"),
-    Item("actual_style", "Style you got", "text",
-         "And what style of interview did you actually get?",
-         "A 'friendly values chat' that turned into an interrogation is a lesson in itself."),
-    Item("people", "People you met", "people",
-         "Tell me about one person you met: their name, their role, then what they were concerned about or cared about most. "
-         "Record again for each person.",
-         "One person per line: Name, role: concern; another concern."),
-    Item("questions_asked", "Questions they asked", "lines",
-         "Which questions did they ask you? Say each one as well as you remember it.",
-         "One question per line. Start a line with a name ('Dana: ...') to say who asked it."),
-    Item("observations", "Your observations", "text",
-         "What did you notice about the people, the team or the company?"),
+    Item("expected_style", "Style you were told to expect", "text", "What style of interview were you told to expect?"),
+    Item(
+        "actual_style",
+        "Style you got",
+        "text",
+        "And what style of interview did you actually get?",
+        "A 'friendly values chat' that turned into an interrogation is a lesson in itself.",
+    ),
+    Item(
+        "people",
+        "People you met",
+        "people",
+        "Tell me about one person you met: their name, their role, then what they were concerned about or cared about most. "
+        "Record again for each person.",
+        "One person per line: Name, role: concern; another concern.",
+    ),
+    Item(
+        "questions_asked",
+        "Questions they asked",
+        "lines",
+        "Which questions did they ask you? Say each one as well as you remember it.",
+        "One question per line. Start a line with a name ('Dana: ...') to say who asked it.",
+    ),
+    Item("observations", "Your observations", "text", "What did you notice about the people, the team or the company?"),
     Item("my_questions", "Questions you asked", "lines", "Which questions did you ask them?", "One question per line."),
     Item("weak_areas", "Where you were weak", "lines", "Where were you weak?", "One area per line."),
     Item("strong_areas", "Where you were strong", "lines", "Where were you strong?", "One area per line."),
@@ -58,17 +75,40 @@ ITEMS: tuple[Item, ...] = (
     Item("out_of_control", "Out of your control", "text", "What was out of your control?"),
     Item("mistakes", "Your own mistakes", "text", "What were your own mistakes?"),
     Item("lessons", "Lessons", "text", "What are the lessons?"),
-    Item("takeaways", "Takeaways for the next interview", "lines",
-         "What will you do differently in the next interview? Give at least one productive takeaway.",
-         "Required: at least one thing you will do in the next interview, one per line."),
+    Item(
+        "takeaways",
+        "Takeaways for the next interview",
+        "lines",
+        "What will you do differently in the next interview? Give at least one productive takeaway.",
+        "Required: at least one thing you will do in the next interview, one per line.",
+    ),
 )
 ITEM_BY_NAME = {i.name: i for i in ITEMS}
 
 # Said when there is nothing to take away; they do not count as the required takeaway.
-NON_ANSWERS = frozenset({
-    "none", "nothing", "no", "n/a", "na", "-", "--", "?", "idk", "i don't know", "dont know", "don't know",
-    "not sure", "nothing really", "no idea", "tbd", "todo", "nothing to add", "none really",
-})
+NON_ANSWERS = frozenset(
+    {
+        "none",
+        "nothing",
+        "no",
+        "n/a",
+        "na",
+        "-",
+        "--",
+        "?",
+        "idk",
+        "i don't know",
+        "dont know",
+        "don't know",
+        "not sure",
+        "nothing really",
+        "no idea",
+        "tbd",
+        "todo",
+        "nothing to add",
+        "none really",
+    }
+)
 # Asked after every question made from a debrief: they test memory and ownership, not polish.
 DEFAULT_PROBES = (
     "What exactly did you do yourself, and what did others do?",
@@ -137,6 +177,7 @@ class Recalled:
 
 # ---------------------------------------------------------------- text in, text out
 
+
 def _lines(text: str) -> tuple[str, ...]:
     # Bullets typed or pasted from notes are not part of the entry.
     stripped = (line.strip().lstrip("-•*").strip() for line in text.splitlines())
@@ -197,11 +238,21 @@ def item(name: str) -> Item:
 
 # ---------------------------------------------------------------- dates
 
-_NUMBER_WORDS = {w: n for n, w in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen".split())}
-_ORDINAL_WORDS = {w: n for n, w in enumerate(
-    ("zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
-     "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split())}
+_NUMBER_WORDS = {
+    w: n
+    for n, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen".split()
+    )
+}
+_ORDINAL_WORDS = {
+    w: n
+    for n, w in enumerate(
+        (
+            "zeroth first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+            "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth"
+        ).split()
+    )
+}
 _MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
 _MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
 _WEEKDAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
@@ -241,7 +292,7 @@ def parse_date(text: str, today: date) -> date | None:
         if w in _MONTHS:
             month = _MONTHS[w]
             day = None
-            after = words[i + 1:i + 3]
+            after = words[i + 1 : i + 3]
             if after and _day_number(after[0]):
                 day = _day_number(after[0])
             elif i >= 1 and _day_number(words[i - 1]):
@@ -250,7 +301,7 @@ def parse_date(text: str, today: date) -> date | None:
                 day = _day_number(words[i - 2])
             if not day:
                 continue
-            years = [int(t) for t in words[i + 1:i + 4] if re.fullmatch(r"(19|20)\d\d", t)]
+            years = [int(t) for t in words[i + 1 : i + 4] if re.fullmatch(r"(19|20)\d\d", t)]
             try:
                 if years:
                     return date(years[0], month, day)
@@ -266,6 +317,7 @@ def parse_date(text: str, today: date) -> date | None:
 
 
 # ---------------------------------------------------------------- completeness
+
 
 def _productive(takeaway: str) -> bool:
     plain = re.sub(r"[^a-z' /?-]", "", takeaway.lower()).strip()
@@ -285,17 +337,32 @@ def gaps(debrief: Debrief, today: date | None = None) -> tuple[Gap, ...]:
             if parsed is None:
                 found.append(Gap(it, f"{value!r} is not a date; write it like 2024-05-03, 'yesterday' or 'March 3'"))
             elif parsed > today:
-                found.append(Gap(it, f"{parsed.isoformat()} is in the future; a debrief is about an interview that happened"))
+                found.append(
+                    Gap(it, f"{parsed.isoformat()} is in the future; a debrief is about an interview that happened")
+                )
         elif it.kind == "people":
             for n, person in enumerate(value, 1):
                 who = person.name or f"person {n}"
-                missing = [part for part, ok in (("name", person.name), ("role", person.role),
-                                                 ("concerns and priorities", person.concerns)) if not ok]
+                missing = [
+                    part
+                    for part, ok in (
+                        ("name", person.name),
+                        ("role", person.role),
+                        ("concerns and priorities", person.concerns),
+                    )
+                    if not ok
+                ]
                 if missing:
-                    found.append(Gap(it, f"{who} has no {' and no '.join(missing)}; write 'Name, role: concern; concern'"))
+                    found.append(
+                        Gap(it, f"{who} has no {' and no '.join(missing)}; write 'Name, role: concern; concern'")
+                    )
         elif it.name == "takeaways" and not any(_productive(t) for t in value):
-            found.append(Gap(it, "needs at least one productive takeaway, something you will do next time "
-                                   "('none' does not count)"))
+            found.append(
+                Gap(
+                    it,
+                    "needs at least one productive takeaway, something you will do next time ('none' does not count)",
+                )
+            )
     return tuple(found)
 
 
@@ -308,6 +375,7 @@ def status(debrief: Debrief, today: date | None = None) -> str:
 
 
 # ---------------------------------------------------------------- speaking the checklist
+
 
 def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.?!])\s+", text.strip()) if s.strip()]
@@ -356,9 +424,11 @@ def merge_spoken(debrief: Debrief, name: str, transcript: str, today: date | Non
 
 # ---------------------------------------------------------------- back to practice
 
-_STOP = frozenset("""a an and are as at be been but by can could did do does for from had has have how i if in into is it
+_STOP = frozenset(
+    """a an and are as at be been but by can could did do does for from had has have how i if in into is it
 its me my of on or our so that the their them then there these they this to was we were what when where which who
-why will with would you your about tell time more most some any very just also not no yes""".split())
+why will with would you your about tell time more most some any very just also not no yes""".split()
+)
 
 
 def content_words(text: str) -> set[str]:
@@ -396,7 +466,10 @@ _CATEGORY_HINTS = (
     ("self-inventory", ("strength", "weakness", "describe yourself", "what would your", "feedback")),
     ("values", ("value", "ethic", "disagree with", "integrity", "culture")),
     ("judgement", ("what would you do", "how would you", "what if", "would you handle")),
-    ("behavioral", ("tell me about a time", "give me an example", "describe a time", "describe a situation", "when have you")),
+    (
+        "behavioral",
+        ("tell me about a time", "give me an example", "describe a time", "describe a situation", "when have you"),
+    ),
 )
 
 
@@ -430,18 +503,36 @@ def merge_question(existing: Question, generated: Question) -> Question:
     return replace(existing, probes=probes)
 
 
-def practice_drill(debrief: Debrief, question_ids: Iterable[str], *, title: str, description: str,
-                   key: str, probes_per_question: int = 3) -> Drill:
+def practice_drill(
+    debrief: Debrief,
+    question_ids: Iterable[str],
+    *,
+    title: str,
+    description: str,
+    key: str,
+    probes_per_question: int = 3,
+) -> Drill:
     ids = tuple(dict.fromkeys(question_ids))
     if not ids:
         raise DebriefError(
             f"No questions to practise for '{title}': add the questions they asked to the debrief, "
-            "or write your own on the My questions page.")
-    return Drill(f"debrief-{debrief.id[:8]}-{key}", title, description, count=len(ids), order="fixed",
-                 probes_per_question=probes_per_question, questions=ids, source=f"debrief {debrief.id}")
+            "or write your own on the My questions page."
+        )
+    return Drill(
+        f"debrief-{debrief.id[:8]}-{key}",
+        title,
+        description,
+        count=len(ids),
+        order="fixed",
+        probes_per_question=probes_per_question,
+        questions=ids,
+        source=f"debrief {debrief.id}",
+    )
 
 
-def focus_questions(focus: str, questions: dict[str, Question], preferred: Iterable[str] = (), limit: int = 3) -> list[str]:
+def focus_questions(
+    focus: str, questions: dict[str, Question], preferred: Iterable[str] = (), limit: int = 3
+) -> list[str]:
     """Up to `limit` question ids that best match a weak area or takeaway by shared words in their
     category and tags, text, and probes; the debrief's own questions win ties."""
     wanted = content_words(focus)
@@ -449,8 +540,11 @@ def focus_questions(focus: str, questions: dict[str, Question], preferred: Itera
     scored = []
     for qid, q in questions.items():
         # What a question is about (its category and tags) counts most, its probes least.
-        score = (3 * len(wanted & content_words(" ".join((q.category, *q.tags))))
-                 + 2 * len(wanted & content_words(q.text)) + len(wanted & content_words(" ".join(q.probes))))
+        score = (
+            3 * len(wanted & content_words(" ".join((q.category, *q.tags))))
+            + 2 * len(wanted & content_words(q.text))
+            + len(wanted & content_words(" ".join(q.probes)))
+        )
         if score:
             scored.append((-score, qid not in preferred, qid))
     return [qid for *_, qid in sorted(scored)[:limit]]
@@ -463,6 +557,12 @@ def focus_drill(debrief: Debrief, focus: str, questions: dict[str, Question], ow
     if not chosen:
         raise DebriefError(
             f"No question matches {focus!r}: add the questions they asked to the debrief, or write a question "
-            "about it on the My questions page.")
-    return practice_drill(debrief, chosen, title=f"Focus: {focus}", key="focus-" + (slug(focus, 4) or "area"),
-                          description=f"Practice for '{focus}', from the debrief of {debrief.title}.")
+            "about it on the My questions page."
+        )
+    return practice_drill(
+        debrief,
+        chosen,
+        title=f"Focus: {focus}",
+        key="focus-" + (slug(focus, 4) or "area"),
+        description=f"Practice for '{focus}', from the debrief of {debrief.title}.",
+    )

@@ -19,15 +19,41 @@ PLACEHOLDER = re.compile(r"\[[^\]\n]{1,80}\]")
 
 # Phrases that make a follow-up read like every other one; each is flagged where it appears.
 TEMPLATE_PHRASES = (
-    "thank you for your time and consideration", "thank you for the opportunity", "thanks for the opportunity",
-    "i look forward to hearing from you", "look forward to hearing from you", "i am writing to",
-    "i'm writing to", "please do not hesitate", "please don't hesitate", "feel free to contact me",
-    "great fit", "perfect fit", "perfect candidate", "ideal candidate", "to whom it may concern",
-    "dear hiring manager", "dear hiring team", "at your earliest convenience", "i am excited about the opportunity",
-    "i'm excited about the opportunity", "excited about this opportunity", "i believe i would be",
-    "i am confident that i", "i'm confident that i", "it was a pleasure meeting you", "it was great meeting you",
-    "just wanted to follow up", "just checking in", "touch base", "reach out", "synergy", "team player",
-    "hit the ground running", "value add", "passionate about",
+    "thank you for your time and consideration",
+    "thank you for the opportunity",
+    "thanks for the opportunity",
+    "i look forward to hearing from you",
+    "look forward to hearing from you",
+    "i am writing to",
+    "i'm writing to",
+    "please do not hesitate",
+    "please don't hesitate",
+    "feel free to contact me",
+    "great fit",
+    "perfect fit",
+    "perfect candidate",
+    "ideal candidate",
+    "to whom it may concern",
+    "dear hiring manager",
+    "dear hiring team",
+    "at your earliest convenience",
+    "i am excited about the opportunity",
+    "i'm excited about the opportunity",
+    "excited about this opportunity",
+    "i believe i would be",
+    "i am confident that i",
+    "i'm confident that i",
+    "it was a pleasure meeting you",
+    "it was great meeting you",
+    "just wanted to follow up",
+    "just checking in",
+    "touch base",
+    "reach out",
+    "synergy",
+    "team player",
+    "hit the ground running",
+    "value add",
+    "passionate about",
 )
 
 
@@ -73,21 +99,28 @@ def draft(d: Debrief) -> str:
     if recalled:
         point = recalled[0]
         asker = f" {point.person.first_name}," if point.person else ""
-        opener += (f" I have kept thinking about your question,{asker} \u201c{point.text.rstrip('?.')}?\u201d, "
-                   "and want to add one thing: [the example or number you would add now].")
+        opener += (
+            f" I have kept thinking about your question,{asker} \u201c{point.text.rstrip('?.')}?\u201d, "
+            "and want to add one thing: [the example or number you would add now]."
+        )
     elif d.observations:
         opener += f" I have kept thinking about what I noticed: {_lower_first(d.observations.splitlines()[0])}."
     paragraphs.append(opener)
     for person in d.people:
         for concern in person.concerns:
             strength = _matching_strength(concern, d.strong_areas)
-            answer = (f"my {_lower_first(strength)} speaks to that, for example [one concrete example]."
-                      if strength else "[one or two sentences on how you have handled it, with an example].")
-            paragraphs.append(f"{person.first_name or person.name}, on the point you raised about "
-                              f"{_lower_first(concern)}: {answer}")
+            answer = (
+                f"my {_lower_first(strength)} speaks to that, for example [one concrete example]."
+                if strength
+                else "[one or two sentences on how you have handled it, with an example]."
+            )
+            paragraphs.append(
+                f"{person.first_name or person.name}, on the point you raised about {_lower_first(concern)}: {answer}"
+            )
     if d.strong_areas:
         paragraphs.append(
-            f"For this role, the parts of my background that fit best are {_join([_lower_first(s) for s in d.strong_areas[:3]])}.")
+            f"For this role, the parts of my background that fit best are {_join([_lower_first(s) for s in d.strong_areas[:3]])}."
+        )
     paragraphs.append("If a short example of that work would help your decision, I can send one this week.")
     paragraphs.append("Best regards,\n[your name]")
     return subject + "\n\n" + "\n\n".join(paragraphs)
@@ -137,11 +170,13 @@ def check(text: str, d: Debrief) -> tuple[Check, ...]:
     answered = [c for _, c in concerns if _covers(words, c)]
     open_ = [c for _, c in concerns if c not in answered]
     if not concerns:
-        purpose = Check("Has a specific purpose", False,
-                        "Note the interviewers' concerns in the debrief; a follow-up that answers one has a purpose.")
+        purpose = Check(
+            "Has a specific purpose",
+            False,
+            "Note the interviewers' concerns in the debrief; a follow-up that answers one has a purpose.",
+        )
     elif open_:
-        purpose = Check("Has a specific purpose", False,
-                        "Answer the open concern(s): " + "; ".join(open_) + ".")
+        purpose = Check("Has a specific purpose", False, "Answer the open concern(s): " + "; ".join(open_) + ".")
     else:
         purpose = Check("Has a specific purpose", True, "Answers " + "; ".join(answered) + ".")
 
@@ -158,8 +193,11 @@ def check(text: str, d: Debrief) -> tuple[Check, ...]:
     if found or holes:
         bits = []
         if found:
-            bits.append("Replace the template phrases " + ", ".join(f"\u201c{p}\u201d" for p in found)
-                        + " with something only you could write")
+            bits.append(
+                "Replace the template phrases "
+                + ", ".join(f"\u201c{p}\u201d" for p in found)
+                + " with something only you could write"
+            )
         if holes:
             bits.append("Fill in " + ", ".join(holes))
         generic = Check("Not generic", False, "; ".join(bits) + ".")
@@ -173,11 +211,15 @@ def check(text: str, d: Debrief) -> tuple[Check, ...]:
     if hit:
         follows = Check("Follows up on the discussion", True, f"Refers to: {hit}")
     elif points:
-        follows = Check("Follows up on the discussion", False,
-                        f"Refer to a specific point you discussed, such as: {points[0]}")
+        follows = Check(
+            "Follows up on the discussion", False, f"Refer to a specific point you discussed, such as: {points[0]}"
+        )
     else:
-        follows = Check("Follows up on the discussion", False,
-                        "Fill in the questions they asked in the debrief, then refer to one of them.")
+        follows = Check(
+            "Follows up on the discussion",
+            False,
+            "Fill in the questions they asked in the debrief, then refer to one of them.",
+        )
     return (rapport, purpose, length, generic, follows)
 
 

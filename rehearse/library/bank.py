@@ -10,9 +10,10 @@ import logging
 import random
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from rehearse.errors import BankError, DrillError, RehearseError
 from rehearse.settings import Settings
@@ -20,7 +21,14 @@ from rehearse.settings import Settings
 log = logging.getLogger(__name__)
 
 CATEGORIES = (
-    "behavioral", "failure", "intro", "motivation", "values", "competency", "self-inventory", "judgement",
+    "behavioral",
+    "failure",
+    "intro",
+    "motivation",
+    "values",
+    "competency",
+    "self-inventory",
+    "judgement",
 )
 ORDERS = ("fixed", "shuffled")
 ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -114,11 +122,15 @@ def parse_question(raw: Any, where: str) -> Question:
         raise BankError(f"{where}: each [[questions]] entry must be a table, got {raw!r}")
     qid = raw.get("id")
     if not isinstance(qid, str) or not ID_RE.fullmatch(qid):
-        raise BankError(f"{where}: question id {qid!r} must be lowercase letters, digits and hyphens, like 'lead-buy-in'")
+        raise BankError(
+            f"{where}: question id {qid!r} must be lowercase letters, digits and hyphens, like 'lead-buy-in'"
+        )
     at = f"{where}: question '{qid}'"
     unknown = set(raw) - QUESTION_KEYS
     if unknown:
-        raise BankError(f"{at}: unknown field(s) {', '.join(sorted(unknown))}; valid fields are {', '.join(sorted(QUESTION_KEYS))}")
+        raise BankError(
+            f"{at}: unknown field(s) {', '.join(sorted(unknown))}; valid fields are {', '.join(sorted(QUESTION_KEYS))}"
+        )
     missing = QUESTION_KEYS - set(raw)
     if missing:
         raise BankError(f"{at}: missing field(s) {', '.join(sorted(missing))}")
@@ -130,23 +142,35 @@ def parse_question(raw: Any, where: str) -> Question:
     tags = _str_list(raw["tags"], f"{at}: field 'tags'", BankError)
     target = raw["target_seconds"]
     if (
-        not isinstance(target, list) or len(target) != 2
+        not isinstance(target, list)
+        or len(target) != 2
         or not all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in target)
         or not 0 < target[0] < target[1]
     ):
-        raise BankError(f"{at}: field 'target_seconds' must be [min, max] with 0 < min < max, like [60, 120]; got {target!r}")
+        raise BankError(
+            f"{at}: field 'target_seconds' must be [min, max] with 0 < min < max, like [60, 120]; got {target!r}"
+        )
     probes = _str_list(raw["probes"], f"{at}: field 'probes'", BankError)
     if len(probes) < 2 or not all(p.strip() for p in probes):
         raise BankError(f"{at}: field 'probes' needs at least two non-empty follow-up probes, got {len(probes)}")
-    return Question(qid, text.strip(), raw["category"], tags, (float(target[0]), float(target[1])),
-                    tuple(p.strip() for p in probes), where)
+    return Question(
+        qid,
+        text.strip(),
+        raw["category"],
+        tags,
+        (float(target[0]), float(target[1])),
+        tuple(p.strip() for p in probes),
+        where,
+    )
 
 
 def load_question_file(path: Path) -> list[Question]:
     data = _read_toml(path, BankError)
     unknown = set(data) - BANK_KEYS
     if unknown:
-        raise BankError(f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; valid keys are title and [[questions]]")
+        raise BankError(
+            f"{path}: unknown top-level key(s) {', '.join(sorted(unknown))}; valid keys are title and [[questions]]"
+        )
     if "title" in data and not isinstance(data["title"], str):
         raise BankError(f"{path}: top-level key 'title' must be a string, got {data['title']!r}")
     raw_questions = data.get("questions")
@@ -167,7 +191,9 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
         raise DrillError(f"{at}: must be a TOML table")
     unknown = set(data) - DRILL_REQUIRED - DRILL_OPTIONAL
     if unknown:
-        raise DrillError(f"{at}: unknown field(s) {', '.join(sorted(unknown))}; valid fields are {', '.join(sorted(DRILL_REQUIRED | DRILL_OPTIONAL))}")
+        raise DrillError(
+            f"{at}: unknown field(s) {', '.join(sorted(unknown))}; valid fields are {', '.join(sorted(DRILL_REQUIRED | DRILL_OPTIONAL))}"
+        )
     missing = DRILL_REQUIRED - set(data)
     if missing:
         raise DrillError(f"{at}: missing field(s) {', '.join(sorted(missing))}")
@@ -193,7 +219,9 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
     known_tags = {t for q in questions.values() for t in q.tags}
     for tag in tags:
         if tag not in known_tags:
-            raise DrillError(f"{at}: field 'tags' names tag '{tag}' that no question has; known tags: {', '.join(sorted(known_tags))}")
+            raise DrillError(
+                f"{at}: field 'tags' names tag '{tag}' that no question has; known tags: {', '.join(sorted(known_tags))}"
+            )
     for cat in categories:
         if cat not in CATEGORIES:
             raise DrillError(f"{at}: field 'categories' names {cat!r}; valid categories are {', '.join(CATEGORIES)}")
@@ -203,11 +231,25 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
     limit = data.get("time_limit_seconds")
     if limit is not None:
         limit = _number(limit, f"{at}: field 'time_limit_seconds'", DrillError, minimum=0, strict=True)
-    drill = Drill(drill_id, data["title"].strip(), data["description"].strip(), count, data["order"], probes,
-                  ids, tags, categories, think, limit, where)
+    drill = Drill(
+        drill_id,
+        data["title"].strip(),
+        data["description"].strip(),
+        count,
+        data["order"],
+        probes,
+        ids,
+        tags,
+        categories,
+        think,
+        limit,
+        where,
+    )
     matched = len(select_questions(drill, questions))
     if matched < count:
-        raise DrillError(f"{at}: selects only {matched} question(s) but 'count' is {count}; lower count or widen the selection")
+        raise DrillError(
+            f"{at}: selects only {matched} question(s) but 'count' is {count}; lower count or widen the selection"
+        )
     return drill
 
 
@@ -228,7 +270,9 @@ def load_library(settings: Settings) -> Library:
             loaded = load_question_file(path)
             for q in loaded:
                 if q.id in questions:
-                    raise BankError(f"{path}: question id '{q.id}' is already defined in {questions[q.id].source}; ids must be unique across files")
+                    raise BankError(
+                        f"{path}: question id '{q.id}' is already defined in {questions[q.id].source}; ids must be unique across files"
+                    )
         except BankError as exc:
             log.warning("skipping question file: %s", exc)
             problems.append(str(exc))
@@ -249,7 +293,8 @@ def select_questions(drill: Drill, questions: dict[str, Question]) -> list[Quest
     pinned = [questions[i] for i in drill.questions if i in questions]
     pinned_ids = {q.id for q in pinned}
     rest = [
-        q for q in questions.values()
+        q
+        for q in questions.values()
         if q.id not in pinned_ids and (set(q.tags) & set(drill.tags) or q.category in drill.categories)
     ]
     return pinned + rest
@@ -258,7 +303,7 @@ def select_questions(drill: Drill, questions: dict[str, Question]) -> list[Quest
 def plan_drill(drill: Drill, questions: dict[str, Question], seed: int | None = None) -> tuple[Step, ...]:
     """The ordered steps of one run: each question followed by its first N probes."""
     pool = select_questions(drill, questions)
-    pinned, rest = pool[: len(drill.questions)], pool[len(drill.questions):]
+    pinned, rest = pool[: len(drill.questions)], pool[len(drill.questions) :]
     if drill.order == "shuffled":
         random.Random(seed).shuffle(rest)
     chosen = (pinned + rest)[: drill.count]

@@ -11,15 +11,15 @@ import logging
 import math
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
-from rehearse.library import bank
-from rehearse.speech.audio import atomic_write
-from rehearse.library.bank import Question
 from rehearse.errors import BankError
+from rehearse.library import bank
+from rehearse.library.bank import Question
 from rehearse.settings import Settings
+from rehearse.speech.audio import atomic_write
 
 log = logging.getLogger(__name__)
 
@@ -127,13 +127,24 @@ def new_question_id(text: str, taken: Iterable[str], prefix: str = "my") -> str:
     return candidate
 
 
-def build_question(qid: str, text: str, category: str, tags: Iterable[str], target: tuple[float, float],
-                   probes: Iterable[str], where: str) -> Question:
+def build_question(
+    qid: str,
+    text: str,
+    category: str,
+    tags: Iterable[str],
+    target: tuple[float, float],
+    probes: Iterable[str],
+    where: str,
+) -> Question:
     """A Question from form fields, through the loader's own validation so messages match the files'."""
-    raw = {"id": qid, "text": text, "category": category,
-           "tags": [t.strip() for t in tags if t.strip()],
-           "target_seconds": [target[0], target[1]],
-           "probes": [p.strip() for p in probes if p.strip()]}
+    raw = {
+        "id": qid,
+        "text": text,
+        "category": category,
+        "tags": [t.strip() for t in tags if t.strip()],
+        "target_seconds": [target[0], target[1]],
+        "probes": [p.strip() for p in probes if p.strip()],
+    }
     return bank.parse_question(raw, where)
 
 
@@ -144,12 +155,22 @@ def _shipped_guard(settings: Settings, library: bank.Library, qid: str) -> Quest
     if not is_own(settings, question):
         raise BankError(
             f"Question '{qid}' is a shipped question ({question.source}); only your own questions in "
-            f"{settings.user_questions_dir} can be changed here. Add a new question instead.")
+            f"{settings.user_questions_dir} can be changed here. Add a new question instead."
+        )
     return question
 
 
-def add_question(settings: Settings, library: bank.Library, *, text: str, category: str, tags: Iterable[str],
-                 target: tuple[float, float], probes: Iterable[str], file_name: str = DEFAULT_FILE) -> Question:
+def add_question(
+    settings: Settings,
+    library: bank.Library,
+    *,
+    text: str,
+    category: str,
+    tags: Iterable[str],
+    target: tuple[float, float],
+    probes: Iterable[str],
+    file_name: str = DEFAULT_FILE,
+) -> Question:
     path = settings.user_questions_dir / file_name
     qid = new_question_id(text, library.questions)
     question = build_question(qid, text, category, tags, target, probes, str(path))
@@ -159,8 +180,17 @@ def add_question(settings: Settings, library: bank.Library, *, text: str, catego
     return written[-1]
 
 
-def update_question(settings: Settings, library: bank.Library, qid: str, *, text: str, category: str,
-                    tags: Iterable[str], target: tuple[float, float], probes: Iterable[str]) -> Question:
+def update_question(
+    settings: Settings,
+    library: bank.Library,
+    qid: str,
+    *,
+    text: str,
+    category: str,
+    tags: Iterable[str],
+    target: tuple[float, float],
+    probes: Iterable[str],
+) -> Question:
     old = _shipped_guard(settings, library, qid)
     path = Path(old.source)
     question = build_question(qid, text, category, tags, target, probes, str(path))
@@ -179,6 +209,13 @@ def drill(own: OwnBank, probes_per_question: int = 3) -> bank.Drill:
     """A drill over every one of the user's own questions, in the order they were written."""
     if not own.questions:
         raise BankError("You have no questions of your own yet: add one first.")
-    return bank.Drill("my-questions", "My questions", "Every question you wrote yourself.",
-                      count=len(own.questions), order="fixed", probes_per_question=probes_per_question,
-                      questions=tuple(q.id for q in own.questions), source="own questions")
+    return bank.Drill(
+        "my-questions",
+        "My questions",
+        "Every question you wrote yourself.",
+        count=len(own.questions),
+        order="fixed",
+        probes_per_question=probes_per_question,
+        questions=tuple(q.id for q in own.questions),
+        source="own questions",
+    )

@@ -7,28 +7,34 @@ in content.py. `analyze()` returns both in one frozen Metrics, stored as JSON wi
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Mapping
 
-from rehearse.measure import content
 from rehearse.bench.accuracy import FILLED_PAUSES
-from rehearse.settings import Settings
+from rehearse.measure import content
 from rehearse.measure.tokens import TOKEN, Hit, Match, Stream, Token, counts, hits, phrase_words, tokenize
+from rehearse.settings import Settings
 
 # A silence this long next to an ambiguous word sets it off as much as a comma does.
 SET_OFF_PAUSE = 0.3
 # "kind of" and "sort of" after these are real words ("the kind of team"), not fillers.
-_DETERMINERS = frozenset("the a an this that these those what which any some every same different "
-                         "one other right wrong new each no whatever".split())
+_DETERMINERS = frozenset(
+    "the a an this that these those what which any some every same different "
+    "one other right wrong new each no whatever".split()
+)
 # "you know" after these is a question or a statement ("do you know", "as you know").
 _YOU_KNOW_NOT_AFTER = frozenset("do did does not if whether would could can will should might as what how".split())
 # ... and before these (without a comma) it has an object ("you know the answer").
-_YOU_KNOW_NOT_BEFORE = frozenset("that how what who where when why whether if the a an him her them it this about me us".split())
+_YOU_KNOW_NOT_BEFORE = frozenset(
+    "that how what who where when why whether if the a an him her them it this about me us".split()
+)
 _NOT_AFTER = {"kind of": _DETERMINERS, "sort of": _DETERMINERS, "you know": _YOU_KNOW_NOT_AFTER}
 # "like" after these is a verb or a comparison ("I'd like", "looks like", "something like").
-_LIKE_NOT_AFTER = frozenset("i you we they he she would feel felt feels look looks looked seem seems seemed "
-                            "sound sounds sounded something anything nothing much more less just really "
-                            "not do did does things stuff people".split())
+_LIKE_NOT_AFTER = frozenset(
+    "i you we they he she would feel felt feels look looks looked seem seems seemed "
+    "sound sounds sounded something anything nothing much more less just really "
+    "not do did does things stuff people".split()
+)
 # "so" before these is a conjunction or an intensifier ("so that", "so much").
 _SO_NOT_BEFORE = frozenset("that much many far long well good bad to".split())
 # ... and after these it stands for something ("I think so", "and so on").
@@ -38,7 +44,7 @@ _SO_CLOSERS = frozenset("yeah yes anyway".split())
 
 @dataclass(frozen=True)
 class Pause:
-    at: float        # seconds into the recording where the silence starts
+    at: float  # seconds into the recording where the silence starts
     seconds: float
     after: str = ""  # the word before the silence
     before: str = ""  # the word after it
@@ -149,8 +155,10 @@ def find_ambiguous(toks: list[Token], words: Iterable[str], fillers: Iterable[st
 
 
 def _timed(words: Iterable[Mapping]) -> list[tuple[float, float, str]]:
-    return sorted(((float(w["start"]), float(w["end"]), " ".join(TOKEN.findall(str(w.get("text", ""))))) for w in words),
-                  key=lambda w: w[0])
+    return sorted(
+        ((float(w["start"]), float(w["end"]), " ".join(TOKEN.findall(str(w.get("text", ""))))) for w in words),
+        key=lambda w: w[0],
+    )
 
 
 def long_pauses(timed: list[tuple[float, float, str]], threshold: float) -> tuple[list[float], list[Pause]]:
@@ -169,9 +177,15 @@ def long_pauses(timed: list[tuple[float, float, str]], threshold: float) -> tupl
     return gaps, pauses
 
 
-def analyze(text: str, words: Iterable[Mapping], duration: float, settings: Settings,
-            target: tuple[float, float] | None = None, category: str | None = None,
-            follow_up: bool = False) -> Metrics:
+def analyze(
+    text: str,
+    words: Iterable[Mapping],
+    duration: float,
+    settings: Settings,
+    target: tuple[float, float] | None = None,
+    category: str | None = None,
+    follow_up: bool = False,
+) -> Metrics:
     """Everything measured about one answer. `words` are the decoder's word timings (start, end,
     text); `category` is the question's (the failure check needs it); `follow_up` marks an answer
     to a probe, which is not expected to be a whole story."""
@@ -192,21 +206,44 @@ def analyze(text: str, words: Iterable[Mapping], duration: float, settings: Sett
     found = content.analyze(toks, settings, category=category, skip=[*fillers, *ambiguous])
     fired = [*hits("filler", fillers, toks), *hits("ambiguous", ambiguous, toks), *found.hits]
     return Metrics(
-        duration=round(duration, 2), speaking_seconds=round(speaking, 2), word_count=count, wpm=wpm,
-        filler_count=len(fillers), fillers_per_minute=round(len(fillers) / minutes, 2) if minutes > 0 else 0.0,
-        long_pauses=len(pauses), longest_pause=round(max(gaps, default=0.0), 2),
-        target_min=target[0] if target else None, target_max=target[1] if target else None,
+        duration=round(duration, 2),
+        speaking_seconds=round(speaking, 2),
+        word_count=count,
+        wpm=wpm,
+        filler_count=len(fillers),
+        fillers_per_minute=round(len(fillers) / minutes, 2) if minutes > 0 else 0.0,
+        long_pauses=len(pauses),
+        longest_pause=round(max(gaps, default=0.0), 2),
+        target_min=target[0] if target else None,
+        target_max=target[1] if target else None,
         length_verdict=verdict,
-        wpm_low=settings.wpm_low, wpm_high=settings.wpm_high, pace_verdict=pace,
-        pause_threshold=settings.long_pause_seconds, pauses=tuple(pauses),
+        wpm_low=settings.wpm_low,
+        wpm_high=settings.wpm_high,
+        pace_verdict=pace,
+        pause_threshold=settings.long_pause_seconds,
+        pauses=tuple(pauses),
         first_word_at=round(timed[0][0], 2) if timed else None,
-        fillers=counts(fillers), ambiguous_filler_count=len(ambiguous), ambiguous_fillers=counts(ambiguous),
-        category=category, follow_up=follow_up,
-        i_count=found.i_count, we_count=found.we_count, i_share=found.i_share,
-        hedge_count=sum(found.hedges.values()), hedges=found.hedges, stock_phrases=found.stock_phrases,
-        star_seconds=found.star_seconds, star_sequence=found.star_sequence, star_ends_on=found.star_ends_on,
-        numbers=found.numbers, result_numbers=found.result_numbers, names=found.names, roles=found.roles,
-        owns_mistake=found.owns_mistake, admissions=found.admissions, blame=found.blame,
+        fillers=counts(fillers),
+        ambiguous_filler_count=len(ambiguous),
+        ambiguous_fillers=counts(ambiguous),
+        category=category,
+        follow_up=follow_up,
+        i_count=found.i_count,
+        we_count=found.we_count,
+        i_share=found.i_share,
+        hedge_count=sum(found.hedges.values()),
+        hedges=found.hedges,
+        stock_phrases=found.stock_phrases,
+        star_seconds=found.star_seconds,
+        star_sequence=found.star_sequence,
+        star_ends_on=found.star_ends_on,
+        numbers=found.numbers,
+        result_numbers=found.result_numbers,
+        names=found.names,
+        roles=found.roles,
+        owns_mistake=found.owns_mistake,
+        admissions=found.admissions,
+        blame=found.blame,
         hits=tuple(sorted(fired, key=lambda h: (h.start, -h.end))),
     )
 
@@ -225,5 +262,7 @@ def confidence(words: Iterable[Mapping]) -> float | None:
 
 
 def low_confidence_message(value: float) -> str:
-    return (f"Low confidence ({value:.0%} on average per word): this transcript may be wrong. "
-            "Background noise or a distant microphone does this; record again somewhere quieter.")
+    return (
+        f"Low confidence ({value:.0%} on average per word): this transcript may be wrong. "
+        "Background noise or a distant microphone does this; record again somewhere quieter."
+    )

@@ -7,11 +7,11 @@ are heuristics a coach would use, measured, not understood: the panel says what 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
-from rehearse.settings import Settings
 from rehearse.measure.tokens import Hit, Match, Stream, Token, counts, hits
+from rehearse.settings import Settings
 
 I_WORDS = frozenset({"i", "me", "my", "mine", "myself"})
 WE_WORDS = frozenset({"we", "us", "our", "ours", "ourselves"})
@@ -22,75 +22,251 @@ STAR_PARTS = ("situation", "task", "action", "result", "reflection")
 # Phrases that usually open each part of a STAR story (plus reflection: what was learned).
 STAR_CUES: dict[str, tuple[str, ...]] = {
     "situation": (
-        "at the time", "back in", "a few years ago", "last year", "when i was", "i was working",
-        "i worked at", "i was at", "years ago", "months ago", "at my last", "at my previous", "in my last role", "in my previous role", "in my last job",
-        "in my previous job", "the situation was", "the context was", "the background", "we had a problem",
-        "there was a problem", "the problem was", "our team was", "the company was",
+        "at the time",
+        "back in",
+        "a few years ago",
+        "last year",
+        "when i was",
+        "i was working",
+        "i worked at",
+        "i was at",
+        "years ago",
+        "months ago",
+        "at my last",
+        "at my previous",
+        "in my last role",
+        "in my previous role",
+        "in my last job",
+        "in my previous job",
+        "the situation was",
+        "the context was",
+        "the background",
+        "we had a problem",
+        "there was a problem",
+        "the problem was",
+        "our team was",
+        "the company was",
     ),
     "task": (
-        "my job was", "my role was", "my task was", "i was responsible for", "i was asked to",
-        "i was tasked with", "i needed to", "i had to", "the goal was", "our goal was", "the challenge was",
-        "we needed to", "i was supposed to", "it was my job", "asked me to",
+        "my job was",
+        "my role was",
+        "my task was",
+        "i was responsible for",
+        "i was asked to",
+        "i was tasked with",
+        "i needed to",
+        "i had to",
+        "the goal was",
+        "our goal was",
+        "the challenge was",
+        "we needed to",
+        "i was supposed to",
+        "it was my job",
+        "asked me to",
     ),
     "action": (
-        "so i", "first i", "then i", "i decided", "i started", "i set up", "i built", "i wrote", "i met",
-        "i talked to", "i spoke", "i organized", "i organised", "i proposed", "i led", "i created",
-        "i reached out", "what i did", "i went to", "i asked", "i worked with", "i paired", "i changed",
-        "i sat down", "i called", "i brought", "i put together", "i convinced", "i suggested", "i fixed",
-        "i rewrote", "i ran", "i designed", "i pushed", "i negotiated", "i escalated",
+        "so i",
+        "first i",
+        "then i",
+        "i decided",
+        "i started",
+        "i set up",
+        "i built",
+        "i wrote",
+        "i met",
+        "i talked to",
+        "i spoke",
+        "i organized",
+        "i organised",
+        "i proposed",
+        "i led",
+        "i created",
+        "i reached out",
+        "what i did",
+        "i went to",
+        "i asked",
+        "i worked with",
+        "i paired",
+        "i changed",
+        "i sat down",
+        "i called",
+        "i brought",
+        "i put together",
+        "i convinced",
+        "i suggested",
+        "i fixed",
+        "i rewrote",
+        "i ran",
+        "i designed",
+        "i pushed",
+        "i negotiated",
+        "i escalated",
     ),
     "result": (
-        "as a result", "in the end", "the result was", "the outcome was", "we ended up", "which led to",
-        "that led to", "ultimately", "we reduced", "we increased", "we cut", "we saved", "we delivered",
-        "we shipped", "we launched", "we finished", "we hit", "it worked", "went down", "went up",
-        "dropped", "grew", "we lost no", "we won", "by the end", "we missed", "missed it by", "it cost",
-        "the impact was", "we managed to",
+        "as a result",
+        "in the end",
+        "the result was",
+        "the outcome was",
+        "we ended up",
+        "which led to",
+        "that led to",
+        "ultimately",
+        "we reduced",
+        "we increased",
+        "we cut",
+        "we saved",
+        "we delivered",
+        "we shipped",
+        "we launched",
+        "we finished",
+        "we hit",
+        "it worked",
+        "went down",
+        "went up",
+        "dropped",
+        "grew",
+        "we lost no",
+        "we won",
+        "by the end",
+        "we missed",
+        "missed it by",
+        "it cost",
+        "the impact was",
+        "we managed to",
     ),
     "reflection": (
-        "i learned", "what i learned", "i realized", "i realised", "looking back", "in hindsight",
-        "next time", "if i did it again", "if i had to do it again", "i would have", "the lesson",
-        "taught me", "since then", "now i always", "i now", "i would do", "what i took away",
-        "i would never", "i never give",
+        "i learned",
+        "what i learned",
+        "i realized",
+        "i realised",
+        "looking back",
+        "in hindsight",
+        "next time",
+        "if i did it again",
+        "if i had to do it again",
+        "i would have",
+        "the lesson",
+        "taught me",
+        "since then",
+        "now i always",
+        "i now",
+        "i would do",
+        "what i took away",
+        "i would never",
+        "i never give",
     ),
 }
 # Saying what *you* got wrong, for failure questions.
 ADMISSIONS = (
-    "my mistake", "mistake i made", "i made a mistake", "i made the mistake", "my fault", "i was wrong", "i got it wrong",
-    "i should have", "i should not have", "i failed", "i missed", "i forgot", "i underestimated",
-    "i overestimated", "i overlooked", "i ignored", "i assumed", "i did not", "i messed up",
-    "i dropped the ball", "i take responsibility", "i took responsibility", "i blame myself",
-    "i screwed up", "i got wrong", "i neglected", "i misjudged", "i rushed", "i was too", "i let the", "my error",
-    "i learned the hard way", "i promised",
+    "my mistake",
+    "mistake i made",
+    "i made a mistake",
+    "i made the mistake",
+    "my fault",
+    "i was wrong",
+    "i got it wrong",
+    "i should have",
+    "i should not have",
+    "i failed",
+    "i missed",
+    "i forgot",
+    "i underestimated",
+    "i overestimated",
+    "i overlooked",
+    "i ignored",
+    "i assumed",
+    "i did not",
+    "i messed up",
+    "i dropped the ball",
+    "i take responsibility",
+    "i took responsibility",
+    "i blame myself",
+    "i screwed up",
+    "i got wrong",
+    "i neglected",
+    "i misjudged",
+    "i rushed",
+    "i was too",
+    "i let the",
+    "my error",
+    "i learned the hard way",
+    "i promised",
 )
 # Putting the failure on others or on luck.
 BLAME = (
-    "not my fault", "their fault", "his fault", "her fault", "they did not", "they should have",
-    "out of my control", "nothing i could do", "nothing i could have done", "they failed", "blame them",
-    "because of them", "bad luck",
+    "not my fault",
+    "their fault",
+    "his fault",
+    "her fault",
+    "they did not",
+    "they should have",
+    "out of my control",
+    "nothing i could do",
+    "nothing i could have done",
+    "they failed",
+    "blame them",
+    "because of them",
+    "bad luck",
 )
-_NUMBER_WORDS = frozenset((
-    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
-    "thousand million billion percent half double doubled tripled twice dozen dozens tenth tenths"
-).split())
+_NUMBER_WORDS = frozenset(
+    (
+        "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred "
+        "thousand million billion percent half double doubled tripled twice dozen dozens tenth tenths"
+    ).split()
+)
 # People by role: naming who was involved makes a story concrete even without names.
 _ROLE_NAMES = (
-    "manager", "director", "engineer", "developer", "designer", "analyst", "founder", "cofounder",
-    "customer", "client", "stakeholder", "recruiter", "architect", "scientist", "intern",
-    "consultant", "vendor", "executive", "nurse", "doctor", "teacher", "officer", "lawyer",
-    "accountant", "tester", "team lead", "tech lead", "product owner", "supervisor", "boss",
-    "ceo", "cto", "cfo", "coo", "vp", "head of", "president",
+    "manager",
+    "director",
+    "engineer",
+    "developer",
+    "designer",
+    "analyst",
+    "founder",
+    "cofounder",
+    "customer",
+    "client",
+    "stakeholder",
+    "recruiter",
+    "architect",
+    "scientist",
+    "intern",
+    "consultant",
+    "vendor",
+    "executive",
+    "nurse",
+    "doctor",
+    "teacher",
+    "officer",
+    "lawyer",
+    "accountant",
+    "tester",
+    "team lead",
+    "tech lead",
+    "product owner",
+    "supervisor",
+    "boss",
+    "ceo",
+    "cto",
+    "cfo",
+    "coo",
+    "vp",
+    "head of",
+    "president",
 )
 ROLES = {f"{role}{plural}": role for role in _ROLE_NAMES for plural in ("", "s")}
-_NOT_NAMES = frozenset((
-    "i i'm i've i'd i'll ok okay mr mrs ms dr january february march april may june july august "
-    "september october november december monday tuesday wednesday thursday friday saturday sunday"
-).split())
+_NOT_NAMES = frozenset(
+    (
+        "i i'm i've i'd i'll ok okay mr mrs ms dr january february march april may june july august "
+        "september october november december monday tuesday wednesday thursday friday saturday sunday"
+    ).split()
+)
 
 
 @dataclass(frozen=True)
 class Section:
-    part: str     # one of STAR_PARTS, or "opening" before the first cue
+    part: str  # one of STAR_PARTS, or "opening" before the first cue
     start: float  # seconds into the recording
     end: float
     cue: str = ""
@@ -162,8 +338,10 @@ def star_sections(toks: Sequence[Token], stream: Stream) -> list[Section]:
             cuts.append((start, part, m.phrase))
     if not cuts or cuts[0][0] > times[0]:
         cuts.insert(0, (times[0], "opening", ""))
-    return [Section(part, round(at, 2), round(cuts[i + 1][0] if i + 1 < len(cuts) else finish, 2), cue)
-            for i, (at, part, cue) in enumerate(cuts)]
+    return [
+        Section(part, round(at, 2), round(cuts[i + 1][0] if i + 1 < len(cuts) else finish, 2), cue)
+        for i, (at, part, cue) in enumerate(cuts)
+    ]
 
 
 def _numbers(toks: Sequence[Token], stream: Stream) -> list[tuple[int, str]]:
@@ -175,7 +353,7 @@ def _numbers(toks: Sequence[Token], stream: Stream) -> list[tuple[int, str]]:
                 runs[-1] = (runs[-1][0], i)
             else:
                 runs.append((i, i))
-    return [(a, " ".join(t.text for t in toks[a:b + 1])) for a, b in runs]
+    return [(a, " ".join(t.text for t in toks[a : b + 1])) for a, b in runs]
 
 
 def _names(toks: Sequence[Token]) -> list[str]:
@@ -193,8 +371,9 @@ def _names(toks: Sequence[Token]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def analyze(toks: Sequence[Token], settings: Settings, category: str | None = None,
-            skip: Iterable[Match] = ()) -> Content:
+def analyze(
+    toks: Sequence[Token], settings: Settings, category: str | None = None, skip: Iterable[Match] = ()
+) -> Content:
     """Content signals of one answer. Words inside `skip` (fillers) and inside hedges are not
     counted as ownership: the "I" of "I think" or "I mean" says nothing about who did the work."""
     stream = Stream(toks)
@@ -230,15 +409,27 @@ def analyze(toks: Sequence[Token], settings: Settings, category: str | None = No
         admissions = [m for m in stream.find(ADMISSIONS) if not blamed.intersection(range(m.first, m.last + 1))]
     roles = [ROLES[m.phrase] for m in stream.find(ROLES)]
     return Content(
-        i_count=i_count, we_count=we_count,
+        i_count=i_count,
+        we_count=we_count,
         i_share=round(i_count / (i_count + we_count), 3) if i_count + we_count else None,
-        hedges=counts(hedges), stock_phrases=tuple(m.phrase for m in stock),
-        star_seconds={p: round(v, 2) for p, v in seconds.items()}, star_sequence=tuple(sections),
+        hedges=counts(hedges),
+        stock_phrases=tuple(m.phrase for m in stock),
+        star_seconds={p: round(v, 2) for p, v in seconds.items()},
+        star_sequence=tuple(sections),
         star_ends_on=sections[-1].part if sections else "",
-        numbers=tuple(t for _, t in numbers), result_numbers=tuple(result_numbers),
-        names=tuple(_names(toks)), roles=tuple(dict.fromkeys(roles)),
+        numbers=tuple(t for _, t in numbers),
+        result_numbers=tuple(result_numbers),
+        names=tuple(_names(toks)),
+        roles=tuple(dict.fromkeys(roles)),
         owns_mistake=bool(admissions) if category == "failure" else None,
-        admissions=tuple(dict.fromkeys(m.phrase for m in admissions)), blame=tuple(dict.fromkeys(m.phrase for m in blame)),
-        hits=tuple([*hits("hedge", hedges, toks), *hits("stock", stock, toks),
-                    *hits("admission", admissions, toks), *hits("blame", blame, toks)]),
+        admissions=tuple(dict.fromkeys(m.phrase for m in admissions)),
+        blame=tuple(dict.fromkeys(m.phrase for m in blame)),
+        hits=tuple(
+            [
+                *hits("hedge", hedges, toks),
+                *hits("stock", stock, toks),
+                *hits("admission", admissions, toks),
+                *hits("blame", blame, toks),
+            ]
+        ),
     )

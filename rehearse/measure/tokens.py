@@ -8,9 +8,9 @@ Phrases match a normalised stream: lowercase, contractions spelled out ("I'm" ma
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
-from typing import Iterable, Mapping, Sequence
 
 from rehearse.bench.accuracy import filled_pause
 
@@ -19,25 +19,49 @@ _BREAK = re.compile(r"[,;:.!?…—–]")
 _SENTENCE_END = re.compile(r"[.!?…]")
 
 _CONTRACTIONS = {
-    "i'm": "i am", "i've": "i have", "i'd": "i would", "i'll": "i will",
-    "we're": "we are", "we've": "we have", "we'd": "we would", "we'll": "we will",
-    "you're": "you are", "you've": "you have", "they're": "they are", "they've": "they have",
-    "it's": "it is", "that's": "that is", "there's": "there is", "what's": "what is",
-    "don't": "do not", "doesn't": "does not", "didn't": "did not", "can't": "can not", "cannot": "can not",
-    "won't": "will not", "wasn't": "was not", "weren't": "were not", "isn't": "is not", "aren't": "are not",
-    "shouldn't": "should not", "couldn't": "could not", "wouldn't": "would not",
-    "haven't": "have not", "hasn't": "has not", "hadn't": "had not",
+    "i'm": "i am",
+    "i've": "i have",
+    "i'd": "i would",
+    "i'll": "i will",
+    "we're": "we are",
+    "we've": "we have",
+    "we'd": "we would",
+    "we'll": "we will",
+    "you're": "you are",
+    "you've": "you have",
+    "they're": "they are",
+    "they've": "they have",
+    "it's": "it is",
+    "that's": "that is",
+    "there's": "there is",
+    "what's": "what is",
+    "don't": "do not",
+    "doesn't": "does not",
+    "didn't": "did not",
+    "can't": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "wasn't": "was not",
+    "weren't": "were not",
+    "isn't": "is not",
+    "aren't": "are not",
+    "shouldn't": "should not",
+    "couldn't": "could not",
+    "wouldn't": "would not",
+    "haven't": "have not",
+    "hasn't": "has not",
+    "hadn't": "had not",
 }
 
 
 @dataclass(frozen=True)
 class Token:
-    text: str           # as written, without the punctuation around it: "I'm", "Toronto", "30%"
+    text: str  # as written, without the punctuation around it: "I'm", "Toronto", "30%"
     start_char: int
     end_char: int
     start: float | None  # seconds into the recording, when the word timings place it
     end: float | None
-    break_before: bool   # punctuation (or the start of the answer) right before it
+    break_before: bool  # punctuation (or the start of the answer) right before it
     break_after: bool
     sentence_start: bool
 
@@ -50,9 +74,10 @@ class Token:
 class Match:
     phrase: str
     first: int  # index of the first token of the match
-    last: int   # index of the last token (inclusive)
-    at: int     # index of the first normalised word in the Stream
-    size: int   # how many normalised words
+    last: int  # index of the last token (inclusive)
+    at: int  # index of the first normalised word in the Stream
+    size: int  # how many normalised words
+
 
 def spelled_out(word: str) -> list[str]:
     """One written token as the words it stands for: "i'm" -> ["i", "am"], "umm" -> ["um"]."""
@@ -74,14 +99,19 @@ def tokenize(text: str, words: Iterable[Mapping] = ()) -> list[Token]:
     times = _times([m.group().lower() for m in found], list(words))
     tokens = []
     for i, m in enumerate(found):
-        before = text[found[i - 1].end() if i else 0:m.start()]
-        after = text[m.end():found[i + 1].start() if i + 1 < len(found) else len(text)]
-        tokens.append(Token(
-            m.group(), m.start(), m.end(), *times[i],
-            break_before=i == 0 or bool(_BREAK.search(before)),
-            break_after=i + 1 == len(found) or bool(_BREAK.search(after)),
-            sentence_start=i == 0 or bool(_SENTENCE_END.search(before)),
-        ))
+        before = text[found[i - 1].end() if i else 0 : m.start()]
+        after = text[m.end() : found[i + 1].start() if i + 1 < len(found) else len(text)]
+        tokens.append(
+            Token(
+                m.group(),
+                m.start(),
+                m.end(),
+                *times[i],
+                break_before=i == 0 or bool(_BREAK.search(before)),
+                break_after=i + 1 == len(found) or bool(_BREAK.search(after)),
+                sentence_start=i == 0 or bool(_SENTENCE_END.search(before)),
+            )
+        )
     return tokens
 
 
@@ -93,8 +123,9 @@ def _times(lowered: list[str], words: list[Mapping]) -> list[tuple[float | None,
         if len(words) == len(lowered):
             out = [(float(w["start"]), float(w["end"])) for w in words]
         return out
-    timed = [(t.lower(), float(w["start"]), float(w["end"]))
-             for w in words for t in TOKEN.findall(str(w.get("text", "")))]
+    timed = [
+        (t.lower(), float(w["start"]), float(w["end"])) for w in words for t in TOKEN.findall(str(w.get("text", "")))
+    ]
     matcher = SequenceMatcher(None, lowered, [t for t, _, _ in timed], autojunk=False)
     for a, b, size in matcher.get_matching_blocks():
         for k in range(size):
@@ -106,7 +137,7 @@ def _times(lowered: list[str], words: list[Mapping]) -> list[tuple[float | None,
 class Hit:
     """Where a signal fired: characters [start, end) of the transcript, and the time when known."""
 
-    kind: str    # filler, ambiguous, hedge, stock, admission, blame
+    kind: str  # filler, ambiguous, hedge, stock, admission, blame
     phrase: str  # the list entry that matched
     start: int
     end: int
@@ -114,8 +145,9 @@ class Hit:
 
 
 def hits(kind: str, matches: Iterable[Match], tokens: Sequence[Token]) -> list[Hit]:
-    return [Hit(kind, m.phrase, tokens[m.first].start_char, tokens[m.last].end_char, tokens[m.first].start)
-            for m in matches]
+    return [
+        Hit(kind, m.phrase, tokens[m.first].start_char, tokens[m.last].end_char, tokens[m.first].start) for m in matches
+    ]
 
 
 def counts(matches: Iterable[Match]) -> dict[str, int]:
@@ -140,7 +172,9 @@ class Stream:
 
     def _crosses_sentence(self, at: int, size: int) -> bool:
         first = self.owner[at]
-        return any(self.tokens[self.owner[k]].sentence_start and self.owner[k] != first for k in range(at + 1, at + size))
+        return any(
+            self.tokens[self.owner[k]].sentence_start and self.owner[k] != first for k in range(at + 1, at + size)
+        )
 
     def find(self, phrases: Iterable[str]) -> list[Match]:
         """Every occurrence of every phrase within a sentence, longest phrase first where two overlap."""
@@ -152,8 +186,11 @@ class Stream:
             if not n:
                 continue
             for i in range(len(self.words) - n + 1):
-                if tuple(self.words[i:i + n]) == parts and not taken.intersection(range(i, i + n)) \
-                        and not self._crosses_sentence(i, n):
+                if (
+                    tuple(self.words[i : i + n]) == parts
+                    and not taken.intersection(range(i, i + n))
+                    and not self._crosses_sentence(i, n)
+                ):
                     taken.update(range(i, i + n))
                     matches.append(Match(phrase, self.owner[i], self.owner[i + n - 1], i, n))
         return sorted(matches, key=lambda m: m.first)

@@ -46,15 +46,23 @@ class WordDiff:
 def parts(db: Database, question_id: str) -> list[Part]:
     rows = db.execute(
         "select probe_index, max(prompt), count(*) from answers where question_id = ? and status != 'skipped' "
-        "group by probe_index order by probe_index", [question_id]).fetchall()
+        "group by probe_index order by probe_index",
+        [question_id],
+    ).fetchall()
     return [Part(i, p or "", n) for i, p, n in rows]
 
 
 def takes(db: Database, question_id: str, probe_index: int) -> list[database.Answer]:
     """Every take at one question or probe, over all sessions, newest first."""
-    return [database.answer_from_row(r) for r in database.query(
-        db, database.ANSWER_SELECT + " where question_id = ? and probe_index = ? and status != 'skipped' "
-        "order by answers.created_at desc, answers.rowid desc", [question_id, probe_index])]
+    return [
+        database.answer_from_row(r)
+        for r in database.query(
+            db,
+            database.ANSWER_SELECT + " where question_id = ? and probe_index = ? and status != 'skipped' "
+            "order by answers.created_at desc, answers.rowid desc",
+            [question_id, probe_index],
+        )
+    ]
 
 
 def take_label(answer: database.Answer) -> str:
@@ -63,15 +71,22 @@ def take_label(answer: database.Answer) -> str:
     return f"{clock.label(answer.created_at)} · take {answer.take} · {words} · {stars}"
 
 
-SIDE_BY_SIDE = (("duration", "Length (s)"), ("word_count", "Words"), ("wpm", "Pace (words/min)"),
-                ("fillers_per_minute", "Fillers per minute"), ("long_pauses", "Long pauses"),
-                ("longest_pause", "Longest pause (s)"))
+SIDE_BY_SIDE = (
+    ("duration", "Length (s)"),
+    ("word_count", "Words"),
+    ("wpm", "Pace (words/min)"),
+    ("fillers_per_minute", "Fillers per minute"),
+    ("long_pauses", "Long pauses"),
+    ("longest_pause", "Longest pause (s)"),
+)
 
 
 def side_by_side(older: database.Answer, newer: database.Answer) -> list[dict]:
     """The two takes' measurements and ratings, one row per signal, for a table."""
-    rows = [{"Signal": label, "From": (older.metrics or {}).get(key), "To": (newer.metrics or {}).get(key)}
-            for key, label in SIDE_BY_SIDE]
+    rows = [
+        {"Signal": label, "From": (older.metrics or {}).get(key), "To": (newer.metrics or {}).get(key)}
+        for key, label in SIDE_BY_SIDE
+    ]
     rows.append({"Signal": "Self-rating (stars)", "From": older.stars, "To": newer.stars})
     return rows
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Mapping
+from typing import Any
 
 from sqlite_utils import Database
 
 from rehearse import clock
-from rehearse.store import database
-from rehearse.library.bank import Question
 from rehearse.errors import SearchError
+from rehearse.library.bank import Question
+from rehearse.store import database
 
 # Marks around matched words in FTS output; control characters never typed into a transcript.
 MARK_START, MARK_END = "\x02", "\x03"
@@ -39,12 +40,12 @@ Segments = tuple[tuple[str, bool], ...]
 class Filters:
     drill_ids: tuple[str, ...] = ()
     question_ids: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()          # any of them
-    date_from: date | None = None       # local days, both ends included
+    tags: tuple[str, ...] = ()  # any of them
+    date_from: date | None = None  # local days, both ends included
     date_to: date | None = None
-    stars: tuple[int, ...] = ()         # 1..5; 0 means "not rated"; empty means any
+    stars: tuple[int, ...] = ()  # 1..5; 0 means "not rated"; empty means any
     kind: str = "all"
-    text: str = ""                      # full-text search over transcripts and notes
+    text: str = ""  # full-text search over transcripts and notes
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def fts_query(text: str) -> str:
         if tokens:
             terms.append('"' + " ".join(tokens) + '"')
     if not terms:
-        raise SearchError(f"Nothing to search for in {text!r}: type one or more words, or a \"quoted phrase\".")
+        raise SearchError(f'Nothing to search for in {text!r}: type one or more words, or a "quoted phrase".')
     return " ".join(terms)
 
 
@@ -95,7 +96,7 @@ def segments(marked: str) -> Segments:
     pos = 0
     for m in _MARKED.finditer(marked):
         if m.start() > pos:
-            out.append((marked[pos:m.start()], False))
+            out.append((marked[pos : m.start()], False))
         out.append((m.group(1), True))
         pos = m.end()
     if pos < len(marked):
@@ -131,8 +132,10 @@ def _where(filters: Filters, questions: Mapping[str, Question]) -> tuple[str, li
         clauses.append(f"answers.question_id in ({_placeholders(tagged)})" if tagged else "0")
         params += tagged
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise SearchError(f"The date range starts on {filters.date_from} after it ends on {filters.date_to}; "
-                          "pick a start date on or before the end date.")
+        raise SearchError(
+            f"The date range starts on {filters.date_from} after it ends on {filters.date_to}; "
+            "pick a start date on or before the end date."
+        )
     if filters.date_from:
         clauses.append("answers.created_at >= ?")
         params.append(clock.day_start(filters.date_from))
@@ -153,8 +156,10 @@ def _where(filters: Filters, questions: Mapping[str, Question]) -> tuple[str, li
         clauses.append("(" + " or ".join(either) + ")")
     if filters.text.strip():
         query = fts_query(filters.text)
-        clauses.append("(answers.rowid in (select rowid from answers_fts where answers_fts match ?)"
-                       " or ratings.rowid in (select rowid from ratings_fts where ratings_fts match ?))")
+        clauses.append(
+            "(answers.rowid in (select rowid from answers_fts where answers_fts match ?)"
+            " or ratings.rowid in (select rowid from ratings_fts where ratings_fts match ?))"
+        )
         params += [query, query]
     return " and ".join(clauses), params
 
@@ -166,19 +171,27 @@ left join ratings on ratings.answer_id = answers.id
 """
 
 
-def search(db: Database, filters: Filters, questions: Mapping[str, Question] | None = None, page: int = 0,
-           page_size: int = PAGE_SIZE) -> Results:
+def search(
+    db: Database,
+    filters: Filters,
+    questions: Mapping[str, Question] | None = None,
+    page: int = 0,
+    page_size: int = PAGE_SIZE,
+) -> Results:
     """One page of answers matching every filter, newest first; `questions` resolves tags to question ids."""
     where, params = _where(filters, questions or {})
     try:
         total = db.execute(f"select count(*) {_FROM} where {where}", params).fetchone()[0]
         page = max(0, min(page, max(0, math.ceil(total / page_size) - 1)))
-        rows = database.query(db, f"""
+        rows = database.query(
+            db,
+            f"""
             select answers.*, ratings.stars as stars, ratings.note as note, answers.rowid as answer_rowid,
                    ratings.rowid as rating_rowid, sessions.drill_id as drill_id, sessions.drill_title as drill_title
             {_FROM} where {where}
             order by answers.created_at desc, answers.rowid desc limit ? offset ?""",
-            [*params, page_size, page * page_size])
+            [*params, page_size, page * page_size],
+        )
     except sqlite3.OperationalError as exc:
         raise SearchError(f"Search for {filters.text!r} failed ({exc}); try plain words without punctuation.") from None
     searched = bool(filters.text.strip())
@@ -187,30 +200,42 @@ def search(db: Database, filters: Filters, questions: Mapping[str, Question] | N
     if searched and rows:
         query = fts_query(filters.text)
         ids = [r["answer_rowid"] for r in rows]
-        snippets = dict(db.execute(
-            f"select rowid, snippet(answers_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) from answers_fts "
-            f"where answers_fts match ? and rowid in ({_placeholders(ids)})",
-            [MARK_START, MARK_END, query, *ids]).fetchall())
+        snippets = dict(
+            db.execute(
+                f"select rowid, snippet(answers_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) from answers_fts "
+                f"where answers_fts match ? and rowid in ({_placeholders(ids)})",
+                [MARK_START, MARK_END, query, *ids],
+            ).fetchall()
+        )
         rating_ids = [r["rating_rowid"] for r in rows if r["rating_rowid"] is not None]
         if rating_ids:
-            notes = dict(db.execute(
-                f"select rowid, highlight(ratings_fts, 0, ?, ?) from ratings_fts "
-                f"where ratings_fts match ? and rowid in ({_placeholders(rating_ids)})",
-                [MARK_START, MARK_END, query, *rating_ids]).fetchall())
+            notes = dict(
+                db.execute(
+                    f"select rowid, highlight(ratings_fts, 0, ?, ?) from ratings_fts "
+                    f"where ratings_fts match ? and rowid in ({_placeholders(rating_ids)})",
+                    [MARK_START, MARK_END, query, *rating_ids],
+                ).fetchall()
+            )
     hits = []
     for row in rows:
         marked = snippets.get(row["answer_rowid"])
         note = notes.get(row["rating_rowid"])
-        hits.append(Hit(
-            answer=database.answer_from_row(row), drill_id=row["drill_id"], drill_title=row["drill_title"] or row["drill_id"],
-            transcript=segments(marked) if marked is not None else ((preview(row["transcript"]), False),),
-            note=segments(note) if note is not None else ((row["note"] or "", False),),
-        ))
+        hits.append(
+            Hit(
+                answer=database.answer_from_row(row),
+                drill_id=row["drill_id"],
+                drill_title=row["drill_title"] or row["drill_id"],
+                transcript=segments(marked) if marked is not None else ((preview(row["transcript"]), False),),
+                note=segments(note) if note is not None else ((row["note"] or "", False),),
+            )
+        )
     return Results(tuple(hits), total, page, page_size, searched)
 
 
 def drill_choices(db: Database) -> list[Choice]:
-    rows = db.execute("select drill_id, max(drill_title), count(*) from sessions group by drill_id order by 2").fetchall()
+    rows = db.execute(
+        "select drill_id, max(drill_title), count(*) from sessions group by drill_id order by 2"
+    ).fetchall()
     return [Choice(d, t or d, n) for d, t, n in rows]
 
 
@@ -218,7 +243,8 @@ def question_choices(db: Database) -> list[Choice]:
     """Every question with stored answers, even one since removed from the banks (its text is stored)."""
     rows = db.execute(
         "select question_id, max(question_text), count(*) from answers where status != 'skipped' "
-        "group by question_id order by 2").fetchall()
+        "group by question_id order by 2"
+    ).fetchall()
     return [Choice(q, t or q, n) for q, t, n in rows]
 
 
@@ -227,5 +253,7 @@ def tag_choices(questions: Mapping[str, Question]) -> list[str]:
 
 
 def date_bounds(db: Database) -> tuple[date, date] | None:
-    first, last = db.execute("select min(created_at), max(created_at) from answers where status != 'skipped'").fetchone()
+    first, last = db.execute(
+        "select min(created_at), max(created_at) from answers where status != 'skipped'"
+    ).fetchone()
     return (clock.local_day(first), clock.local_day(last)) if first else None

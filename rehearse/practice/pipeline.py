@@ -7,21 +7,20 @@ and transcribed the same way wherever it was recorded.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 from sqlite_utils import Database
 
-from rehearse.measure import analysis
-from rehearse.speech import audio
 from rehearse import files
-from rehearse.store import recovery
-from rehearse.store import database
-from rehearse.library.bank import Step
 from rehearse.errors import AudioError, RehearseError, TranscriptionError
+from rehearse.library.bank import Step
+from rehearse.measure import analysis
 from rehearse.settings import Settings
+from rehearse.speech import audio
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript, decode, transcribe
+from rehearse.store import database, recovery
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +31,14 @@ def save_answer(db: Database, settings: Settings, session_id: str, step: Step, d
     A pending note written before the audio lets `recovery.recover` rebuild the row if the
     process dies between the two; a full or read-only disk raises StorageError with what to do."""
     answer_id = database.new_id()
-    row = dict(answer_id=answer_id, session_id=session_id, question_id=step.question_id,
-               question_text=step.question_text, probe_index=step.probe_index, prompt=step.prompt)
+    row = dict(
+        answer_id=answer_id,
+        session_id=session_id,
+        question_id=step.question_id,
+        question_text=step.question_text,
+        probe_index=step.probe_index,
+        prompt=step.prompt,
+    )
     with files.guard(settings.home, "save your recording"):
         recovery.write_note(settings, answer_id, row)
         try:
@@ -44,8 +49,14 @@ def save_answer(db: Database, settings: Settings, session_id: str, step: Step, d
     files.checkpoint(settings, "saving")
     rel = str(saved.path.relative_to(settings.home))
     try:
-        answer = database.add_answer(db, **row, audio_path=rel, duration=saved.duration,
-                                    status="failed" if saved.error else "recorded", error=saved.error)
+        answer = database.add_answer(
+            db,
+            **row,
+            audio_path=rel,
+            duration=saved.duration,
+            status="failed" if saved.error else "recorded",
+            error=saved.error,
+        )
     except BaseException:
         # The row never landed: the file must not become an orphan with no row naming it. The
         # recording is still in the page that sent it, so saving again loses nothing.
@@ -58,19 +69,32 @@ def save_answer(db: Database, settings: Settings, session_id: str, step: Step, d
 
 def skip_step(db: Database, session_id: str, step: Step) -> database.Answer:
     return database.add_answer(
-        db, answer_id=database.new_id(), session_id=session_id, question_id=step.question_id,
-        question_text=step.question_text, probe_index=step.probe_index, prompt=step.prompt,
-        audio_path=None, duration=None, status="skipped",
+        db,
+        answer_id=database.new_id(),
+        session_id=session_id,
+        question_id=step.question_id,
+        question_text=step.question_text,
+        probe_index=step.probe_index,
+        prompt=step.prompt,
+        audio_path=None,
+        duration=None,
+        status="skipped",
     )
 
 
 NO_SPEECH_MESSAGE = (
     "No speech was recognised in this recording: it sounds like silence or noise. Check that the right "
-    "microphone is selected, speak closer to it, then record again or press 'Transcribe again'.")
+    "microphone is selected, speak closer to it, then record again or press 'Transcribe again'."
+)
 
 
-def transcribe_checked(settings: Settings, model: Model, path: Path, options: DecodeOptions = DecodeOptions(),
-                       on_progress: Callable[[float], None] | None = None) -> tuple[Transcript, float]:
+def transcribe_checked(
+    settings: Settings,
+    model: Model,
+    path: Path,
+    options: DecodeOptions = DecodeOptions(),
+    on_progress: Callable[[float], None] | None = None,
+) -> tuple[Transcript, float]:
     """The transcript of a recording that passes every check, and its duration; AudioError otherwise.
 
     The app and `rehearse transcribe` both come through here, so a file gets the same verdict
@@ -95,9 +119,14 @@ def transcribe_checked(settings: Settings, model: Model, path: Path, options: De
 
 
 def transcribe_answer(
-    db: Database, settings: Settings, model: Model, answer_id: str,
-    target: tuple[float, float] | None = None, options: DecodeOptions = DecodeOptions(),
-    on_progress: Callable[[float], None] | None = None, category: str | None = None,
+    db: Database,
+    settings: Settings,
+    model: Model,
+    answer_id: str,
+    target: tuple[float, float] | None = None,
+    options: DecodeOptions = DecodeOptions(),
+    on_progress: Callable[[float], None] | None = None,
+    category: str | None = None,
 ) -> database.Answer:
     """Transcribe a stored answer; on bad audio the answer is marked failed with the reason, never lost.
     `target` is the question's answer length and `category` its category (the feedback on a
@@ -114,9 +143,15 @@ def transcribe_answer(
     return _store(db, settings, answer, result, duration, target, category)
 
 
-def attach_transcript(db: Database, settings: Settings, answer_id: str, result: Transcript | None,
-                      target: tuple[float, float] | None = None, error: str | None = None,
-                      category: str | None = None) -> database.Answer:
+def attach_transcript(
+    db: Database,
+    settings: Settings,
+    answer_id: str,
+    result: Transcript | None,
+    target: tuple[float, float] | None = None,
+    error: str | None = None,
+    category: str | None = None,
+) -> database.Answer:
     """Store a transcript made while the answer was recorded (live) on its saved answer."""
     answer = database.get_answer(db, answer_id)
     if answer.status == "failed":
@@ -132,10 +167,26 @@ def attach_transcript(db: Database, settings: Settings, answer_id: str, result: 
     return _store(db, settings, answer, result, duration, target, category)
 
 
-def _store(db: Database, settings: Settings, answer: database.Answer, result: Transcript, duration: float,
-           target: tuple[float, float] | None, category: str | None) -> database.Answer:
+def _store(
+    db: Database,
+    settings: Settings,
+    answer: database.Answer,
+    result: Transcript,
+    duration: float,
+    target: tuple[float, float] | None,
+    category: str | None,
+) -> database.Answer:
     words = [asdict(w) for w in result.words]
-    metrics = analysis.analyze(result.text, words, duration, settings, target, category=category,
-                               follow_up=answer.probe_index > 0).to_dict()
-    return database.save_transcript(db, answer.id, text=result.text, words=words, model=result.model,
-                                   seconds=result.seconds, duration=duration, metrics=metrics)
+    metrics = analysis.analyze(
+        result.text, words, duration, settings, target, category=category, follow_up=answer.probe_index > 0
+    ).to_dict()
+    return database.save_transcript(
+        db,
+        answer.id,
+        text=result.text,
+        words=words,
+        model=result.model,
+        seconds=result.seconds,
+        duration=duration,
+        metrics=metrics,
+    )

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable, Iterable, Sequence
 
 from sqlite_utils import Database
 
@@ -92,7 +92,7 @@ class StarRow:
     wpm: float | None
     fillers_per_minute: float | None
     long_pauses: float | None
-    in_pace_band: float | None   # share 0..1
+    in_pace_band: float | None  # share 0..1
     on_target_length: float | None
 
 
@@ -131,16 +131,32 @@ def samples(db: Database, question_id: str | None = None, kind: str = "main") ->
     rows = db.execute(
         "select answers.id, question_id, question_text, probe_index, created_at, metrics, ratings.stars "
         "from answers left join ratings on ratings.answer_id = answers.id "
-        f"where {' and '.join(where)} order by created_at, answers.rowid", params).fetchall()
+        f"where {' and '.join(where)} order by created_at, answers.rowid",
+        params,
+    ).fetchall()
     out = []
     for aid, qid, qtext, probe, created, raw, stars in rows:
         m = json.loads(raw)
-        out.append(Sample(
-            aid, qid, qtext or qid, probe, created, clock.local_day(created), stars,
-            float(m.get("duration") or 0.0), int(m.get("word_count") or 0), float(m.get("wpm") or 0.0),
-            float(m.get("fillers_per_minute") or 0.0), int(m.get("long_pauses") or 0),
-            float(m.get("longest_pause") or 0.0), m.get("target_min"), m.get("target_max"),
-            m.get("length_verdict") or ""))
+        out.append(
+            Sample(
+                aid,
+                qid,
+                qtext or qid,
+                probe,
+                created,
+                clock.local_day(created),
+                stars,
+                float(m.get("duration") or 0.0),
+                int(m.get("word_count") or 0),
+                float(m.get("wpm") or 0.0),
+                float(m.get("fillers_per_minute") or 0.0),
+                int(m.get("long_pauses") or 0),
+                float(m.get("longest_pause") or 0.0),
+                m.get("target_min"),
+                m.get("target_max"),
+                m.get("length_verdict") or "",
+            )
+        )
     return out
 
 
@@ -159,8 +175,10 @@ def daily(items: Sequence[Sample]) -> list[DayPoint]:
     days: dict[date, list[Sample]] = defaultdict(list)
     for s in items:
         days[s.day].append(s)
-    return [DayPoint(day, len(group), {sig.key: _mean(s.value(sig.key) for s in group) for sig in SIGNALS})
-            for day, group in sorted(days.items())]
+    return [
+        DayPoint(day, len(group), {sig.key: _mean(s.value(sig.key) for s in group) for sig in SIGNALS})
+        for day, group in sorted(days.items())
+    ]
 
 
 def chart_columns(points: Sequence[DayPoint], keys: Sequence[str]) -> dict[str, list]:
@@ -267,7 +285,9 @@ def issues(s: Sample, settings: Settings) -> tuple[str, ...]:
         out.append(f"{s.long_pauses} long pauses")
     off = length_off(s)
     if off:
-        out.append(f"{s.duration:.0f} s, {s.length_verdict or 'off'} for the {s.target_min:.0f}–{s.target_max:.0f} s target")
+        out.append(
+            f"{s.duration:.0f} s, {s.length_verdict or 'off'} for the {s.target_min:.0f}–{s.target_max:.0f} s target"
+        )
     return tuple(out)
 
 
@@ -282,10 +302,17 @@ def calibration(items: Sequence[Sample], settings: Settings) -> Calibration:
     for stars in range(1, 6):
         group = [s for s in rated if s.stars == stars]
         with_target = [s for s in group if length_off(s) is not None]
-        rows.append(StarRow(
-            stars, len(group), _mean(s.wpm for s in group), _mean(s.fillers_per_minute for s in group),
-            _mean(s.long_pauses for s in group), _share([pace_off(s, settings) == 0 for s in group]),
-            _share([length_off(s) == 0 for s in with_target])))
+        rows.append(
+            StarRow(
+                stars,
+                len(group),
+                _mean(s.wpm for s in group),
+                _mean(s.fillers_per_minute for s in group),
+                _mean(s.long_pauses for s in group),
+                _share([pace_off(s, settings) == 0 for s in group]),
+                _share([length_off(s) == 0 for s in with_target]),
+            )
+        )
     findings = []
     for name, (label, unit, fn) in BADNESS.items():
         pairs = [(s.stars, fn(s, settings)) for s in rated]
@@ -296,20 +323,28 @@ def calibration(items: Sequence[Sample], settings: Settings) -> Calibration:
         hm, lm = _mean(high), _mean(low)
         if len(high) < MIN_GROUP or len(low) < MIN_GROUP:
             verdict = "too-few"
-            message = (f"{label}: not enough rated answers to judge yet (need {MIN_GROUP} rated 4–5★ and "
-                       f"{MIN_GROUP} rated 1–2★; have {len(high)} and {len(low)}).")
+            message = (
+                f"{label}: not enough rated answers to judge yet (need {MIN_GROUP} rated 4–5★ and "
+                f"{MIN_GROUP} rated 1–2★; have {len(high)} and {len(low)})."
+            )
         elif hm - lm > _TOLERANCE[name] and (rho is None or rho > 0):
             verdict = "overrating"
-            message = (f"{label}: your 4–5★ answers measure worse ({hm:g} {unit}) than your 1–2★ answers "
-                       f"({lm:g} {unit}). You rate yourself higher on answers that measure worse here.")
+            message = (
+                f"{label}: your 4–5★ answers measure worse ({hm:g} {unit}) than your 1–2★ answers "
+                f"({lm:g} {unit}). You rate yourself higher on answers that measure worse here."
+            )
         elif lm - hm > _TOLERANCE[name]:
             verdict = "agrees"
-            message = (f"{label}: your ratings agree with the measurement: 4–5★ answers {hm:g} {unit}, "
-                       f"1–2★ answers {lm:g} {unit}.")
+            message = (
+                f"{label}: your ratings agree with the measurement: 4–5★ answers {hm:g} {unit}, "
+                f"1–2★ answers {lm:g} {unit}."
+            )
         else:
             verdict = "unclear"
-            message = (f"{label}: no clear link between your rating and this signal "
-                       f"(4–5★ answers {hm:g} {unit}, 1–2★ answers {lm:g} {unit}).")
+            message = (
+                f"{label}: no clear link between your rating and this signal "
+                f"(4–5★ answers {hm:g} {unit}, 1–2★ answers {lm:g} {unit})."
+            )
         findings.append(Finding(name, label, verdict, hm, lm, rho, message))
     overrated = [(s, issues(s, settings)) for s in reversed(rated) if s.stars in HIGH_STARS]
     overrated = [(s, found) for s, found in overrated if len(found) >= 2]

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Iterable, Mapping, Sequence
 
 from sqlite_utils import Database
 
@@ -145,17 +145,22 @@ def unrated(db: Database) -> list[tuple[str, str]]:
         group by question_id order by 2""").fetchall()
 
 
-def due_drill(items: Sequence[Item], questions: Mapping[str, Question],
-              probes_per_question: int = DUE_DRILL_PROBES) -> tuple[Drill | None, list[Item]]:
+def due_drill(
+    items: Sequence[Item], questions: Mapping[str, Question], probes_per_question: int = DUE_DRILL_PROBES
+) -> tuple[Drill | None, list[Item]]:
     """A drill of the due questions in queue order, and the due items whose question is no longer in the banks."""
     present = [i for i in items if i.question_id in questions]
     missing = [i for i in items if i.question_id not in questions]
     if not present:
         return None, missing
     drill = Drill(
-        id=DUE_DRILL_ID, title="Due today",
+        id=DUE_DRILL_ID,
+        title="Due today",
         description=f"{len(present)} question(s) due for another go, most overdue first.",
-        count=len(present), order="fixed", probes_per_question=probes_per_question,
-        questions=tuple(i.question_id for i in present), source="practice queue",
+        count=len(present),
+        order="fixed",
+        probes_per_question=probes_per_question,
+        questions=tuple(i.question_id for i in present),
+        source="practice queue",
     )
     return drill, missing

@@ -62,11 +62,14 @@ def read_audio(source: bytes | Path) -> tuple[np.ndarray, int]:
     if isinstance(source, (bytes, bytearray)) and len(source) == 0:
         raise AudioError("The recording is empty (0 bytes): record again and speak before you press stop.")
     try:
-        data, rate = soundfile.read(io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source,
-                                    dtype="float32", always_2d=True)
+        data, rate = soundfile.read(
+            io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source, dtype="float32", always_2d=True
+        )
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as exc:
         reason = str(exc).rsplit(": ", 1)[-1]
-        raise AudioError(f"{name} cannot be decoded as audio ({reason}). Record again, or use a WAV or FLAC file.") from None
+        raise AudioError(
+            f"{name} cannot be decoded as audio ({reason}). Record again, or use a WAV or FLAC file."
+        ) from None
     return data, rate
 
 
@@ -111,7 +114,8 @@ def check_length(duration: float, settings: Settings) -> None:
         raise AudioError(
             f"The recording is {duration / 60:.1f} minutes long; Rehearse transcribes answers of up to "
             f"{settings.max_answer_seconds / 60:g} minutes (REHEARSE_MAX_ANSWER_SECONDS="
-            f"{settings.max_answer_seconds:g}). The recording is kept: play it back, or record a shorter answer.")
+            f"{settings.max_answer_seconds:g}). The recording is kept: play it back, or record a shorter answer."
+        )
 
 
 def check_samples(samples: np.ndarray, rate: int, settings: Settings) -> float:

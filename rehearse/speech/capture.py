@@ -47,7 +47,7 @@ class Capture:
     """Every sample of one live recording that reached the server."""
 
     samples: np.ndarray
-    dropped: bool                 # the connection ended before the user pressed stop
+    dropped: bool  # the connection ended before the user pressed stop
     expected_samples: int | None  # what the browser said it sent, when it could say
 
     @property
@@ -58,8 +58,8 @@ class Capture:
 @dataclass(frozen=True)
 class Finished:
     transcript: Transcript | None
-    error: str | None             # why there is no transcript
-    seconds: float                # end of recording to final transcript
+    error: str | None  # why there is no transcript
+    seconds: float  # end of recording to final transcript
 
 
 class CaptureSession:
@@ -67,7 +67,7 @@ class CaptureSession:
         self.token = token
         self.part_path = part_path
         self.transcriber = LiveTranscriber(model, options, live, on_update=self._updated)
-        self.state = "waiting"       # waiting, recording, stopped, dropped
+        self.state = "waiting"  # waiting, recording, stopped, dropped
         self.created = time.monotonic()
         self.expected: int | None = None
         self.ended = threading.Event()
@@ -84,8 +84,11 @@ class CaptureSession:
         peer = self._peer
         if peer is not None and self.state == "recording":
             try:
-                peer.send(json.dumps({"committed": state.committed, "tentative": state.tentative,
-                                      "seconds": state.audio_seconds}))
+                peer.send(
+                    json.dumps(
+                        {"committed": state.committed, "tentative": state.tentative, "seconds": state.audio_seconds}
+                    )
+                )
             except (ConnectionClosed, RuntimeError, OSError):
                 pass  # the reader notices the closed connection and ends the recording
 
@@ -128,24 +131,41 @@ class CaptureSession:
             self.error = str(exc)
         self.finish_seconds = time.perf_counter() - self.ended_at
         stats = self.transcriber.stats()
-        log.info("recording %s %s: %.1f s of audio, final tail %.1f s, transcript %.2f s after the end (%d decodes)",
-                 self.token[:6], self.state, stats.audio_seconds, stats.final_tail_seconds, self.finish_seconds, stats.decodes)
+        log.info(
+            "recording %s %s: %.1f s of audio, final tail %.1f s, transcript %.2f s after the end (%d decodes)",
+            self.token[:6],
+            self.state,
+            stats.audio_seconds,
+            stats.final_tail_seconds,
+            self.finish_seconds,
+            stats.decodes,
+        )
         self.finished.set()
 
 
 class CaptureServer:
     """The WebSocket server, one per app process, shared by every browser session."""
 
-    def __init__(self, model: Model, part_dir: Path, options: DecodeOptions = DecodeOptions(),
-                 live: LiveOptions = LiveOptions(), host: str = "127.0.0.1", port: int = 0):
+    def __init__(
+        self,
+        model: Model,
+        part_dir: Path,
+        options: DecodeOptions = DecodeOptions(),
+        live: LiveOptions = LiveOptions(),
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ):
         self.model, self.part_dir, self.options, self.live = model, part_dir, options, live
         self._sessions: dict[str, CaptureSession] = {}
         self._lock = threading.Lock()
         try:
-            self._server = serve(self._handle, host, port, origins=[LOCAL_ORIGIN], max_size=MAX_MESSAGE,
-                                 compression=None)
+            self._server = serve(
+                self._handle, host, port, origins=[LOCAL_ORIGIN], max_size=MAX_MESSAGE, compression=None
+            )
         except OSError as exc:
-            raise AudioError(f"Cannot start live capture on {host}:{port} ({exc}); the simple recorder still works.") from None
+            raise AudioError(
+                f"Cannot start live capture on {host}:{port} ({exc}); the simple recorder still works."
+            ) from None
         self.host = host
         self.port = self._server.socket.getsockname()[1]
         threading.Thread(target=self._server.serve_forever, name="capture-server", daemon=True).start()
@@ -159,12 +179,16 @@ class CaptureServer:
         token = secrets.token_urlsafe(18)
         with self._lock:
             # Recorders shown but never used (the page moved on) are forgotten after a while.
-            stale = [t for t, s in self._sessions.items()
-                     if s.state == "waiting" and time.monotonic() - s.created > UNUSED_TOKEN_SECONDS]
+            stale = [
+                t
+                for t, s in self._sessions.items()
+                if s.state == "waiting" and time.monotonic() - s.created > UNUSED_TOKEN_SECONDS
+            ]
             for t in stale:
                 del self._sessions[t]
-            self._sessions[token] = CaptureSession(token, self.model, self.options, self.live,
-                                                   self.part_dir / f"{token}.pcm")
+            self._sessions[token] = CaptureSession(
+                token, self.model, self.options, self.live, self.part_dir / f"{token}.pcm"
+            )
         return token
 
     def session(self, token: str) -> CaptureSession | None:

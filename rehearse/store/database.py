@@ -12,10 +12,11 @@ import logging
 import os
 import sqlite3
 import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sqlite_utils import Database, Migrations
 
@@ -31,23 +32,50 @@ migrations = Migrations("rehearse")
 @migrations()
 def m001_initial(db: Database) -> None:
     db["sessions"].create(
-        {"id": str, "drill_id": str, "drill_title": str, "source": str, "status": str,
-         "plan": str, "started_at": str, "ended_at": str},
-        pk="id", not_null={"drill_id", "status", "started_at"},
+        {
+            "id": str,
+            "drill_id": str,
+            "drill_title": str,
+            "source": str,
+            "status": str,
+            "plan": str,
+            "started_at": str,
+            "ended_at": str,
+        },
+        pk="id",
+        not_null={"drill_id", "status", "started_at"},
     )
     db["answers"].create(
-        {"id": str, "session_id": str, "question_id": str, "question_text": str, "probe_index": int,
-         "prompt": str, "take": int, "audio_path": str, "duration": float, "transcript": str,
-         "words": str, "model": str, "transcribe_seconds": float, "status": str, "error": str,
-         "metrics": str, "created_at": str, "updated_at": str},
-        pk="id", foreign_keys=[("session_id", "sessions", "id")],
+        {
+            "id": str,
+            "session_id": str,
+            "question_id": str,
+            "question_text": str,
+            "probe_index": int,
+            "prompt": str,
+            "take": int,
+            "audio_path": str,
+            "duration": float,
+            "transcript": str,
+            "words": str,
+            "model": str,
+            "transcribe_seconds": float,
+            "status": str,
+            "error": str,
+            "metrics": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        foreign_keys=[("session_id", "sessions", "id")],
         not_null={"session_id", "question_id", "probe_index", "take", "status", "created_at"},
     )
     db["answers"].create_index(["session_id"])
     db["answers"].create_index(["question_id", "probe_index"])
     db["ratings"].create(
         {"answer_id": str, "stars": int, "note": str, "updated_at": str},
-        pk="answer_id", foreign_keys=[("answer_id", "answers", "id")],
+        pk="answer_id",
+        foreign_keys=[("answer_id", "answers", "id")],
     )
 
 
@@ -55,32 +83,67 @@ def m001_initial(db: Database) -> None:
 def m_issue5_debriefs(db: Database) -> None:
     # List items (questions asked, areas, takeaways) are JSON arrays of strings.
     db["debriefs"].create(
-        {"id": str, "status": str, "company": str, "role": str, "stage": str, "interview_date": str, "format": str,
-         "expected_style": str, "actual_style": str, "questions_asked": str, "observations": str,
-         "my_questions": str, "weak_areas": str, "strong_areas": str, "assessment": str, "out_of_control": str,
-         "mistakes": str, "lessons": str, "takeaways": str, "letter": str, "created_at": str, "updated_at": str},
-        pk="id", not_null={"status", "created_at", "updated_at"},
+        {
+            "id": str,
+            "status": str,
+            "company": str,
+            "role": str,
+            "stage": str,
+            "interview_date": str,
+            "format": str,
+            "expected_style": str,
+            "actual_style": str,
+            "questions_asked": str,
+            "observations": str,
+            "my_questions": str,
+            "weak_areas": str,
+            "strong_areas": str,
+            "assessment": str,
+            "out_of_control": str,
+            "mistakes": str,
+            "lessons": str,
+            "takeaways": str,
+            "letter": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"status", "created_at", "updated_at"},
     )
     db["debrief_people"].create(
         {"debrief_id": str, "position": int, "name": str, "role": str, "concerns": str},
-        pk=("debrief_id", "position"), foreign_keys=[("debrief_id", "debriefs", "id")],
+        pk=("debrief_id", "position"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
     )
     # The questions made from a debrief: answers on them, in any drill, link back to it.
     db["debrief_questions"].create(
         {"debrief_id": str, "question_id": str, "recalled": str, "person": str, "position": int},
-        pk=("debrief_id", "question_id"), foreign_keys=[("debrief_id", "debriefs", "id")],
+        pk=("debrief_id", "question_id"),
+        foreign_keys=[("debrief_id", "debriefs", "id")],
     )
     db["debrief_questions"].create_index(["question_id"])
     # Drills started from a debrief (a weak area, a takeaway, the questions they asked).
     db["debrief_sessions"].create(
         {"session_id": str, "debrief_id": str, "focus": str},
-        pk="session_id", foreign_keys=[("session_id", "sessions", "id"), ("debrief_id", "debriefs", "id")],
+        pk="session_id",
+        foreign_keys=[("session_id", "sessions", "id"), ("debrief_id", "debriefs", "id")],
     )
     # Each spoken checklist answer: the audio is saved before the row, the transcript added after.
     db["debrief_recordings"].create(
-        {"id": str, "debrief_id": str, "item": str, "audio_path": str, "duration": float, "transcript": str,
-         "status": str, "error": str, "created_at": str},
-        pk="id", foreign_keys=[("debrief_id", "debriefs", "id")], not_null={"debrief_id", "item", "status"},
+        {
+            "id": str,
+            "debrief_id": str,
+            "item": str,
+            "audio_path": str,
+            "duration": float,
+            "transcript": str,
+            "status": str,
+            "error": str,
+            "created_at": str,
+        },
+        pk="id",
+        foreign_keys=[("debrief_id", "debriefs", "id")],
+        not_null={"debrief_id", "item", "status"},
     )
 
 
@@ -89,7 +152,7 @@ SESSION_STATUSES = ("active", "completed", "ended")
 
 
 def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def new_id() -> str:
@@ -130,8 +193,7 @@ def open_database(settings: Settings) -> Database:
     with files.guard(settings.home, f"open the Rehearse database {settings.db_path}"):
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         _owner_only(settings.home, 0o700)
-        conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False,
-                               factory=files.GuardedConnection)
+        conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False, factory=files.GuardedConnection)
         conn.home = settings.home
         db = Database(conn)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -187,13 +249,25 @@ class Answer:
 
 def answer_from_row(row: dict[str, Any]) -> Answer:
     return Answer(
-        id=row["id"], session_id=row["session_id"], question_id=row["question_id"],
-        question_text=row["question_text"] or "", probe_index=row["probe_index"], prompt=row["prompt"] or "",
-        take=row["take"], audio_path=row["audio_path"], duration=row["duration"], transcript=row["transcript"],
-        words=tuple(json.loads(row["words"])) if row["words"] else (), model=row["model"],
-        transcribe_seconds=row["transcribe_seconds"], status=row["status"], error=row["error"],
-        metrics=json.loads(row["metrics"]) if row["metrics"] else None, created_at=row["created_at"],
-        stars=row.get("stars"), note=row.get("note"),
+        id=row["id"],
+        session_id=row["session_id"],
+        question_id=row["question_id"],
+        question_text=row["question_text"] or "",
+        probe_index=row["probe_index"],
+        prompt=row["prompt"] or "",
+        take=row["take"],
+        audio_path=row["audio_path"],
+        duration=row["duration"],
+        transcript=row["transcript"],
+        words=tuple(json.loads(row["words"])) if row["words"] else (),
+        model=row["model"],
+        transcribe_seconds=row["transcribe_seconds"],
+        status=row["status"],
+        error=row["error"],
+        metrics=json.loads(row["metrics"]) if row["metrics"] else None,
+        created_at=row["created_at"],
+        stars=row.get("stars"),
+        note=row.get("note"),
     )
 
 
@@ -212,10 +286,18 @@ def query(db: Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, 
 def create_session(db: Database, drill_id: str, drill_title: str, plan: Iterable[dict], source: str = "app") -> str:
     sid = new_id()
     with transaction(db):
-        db["sessions"].insert({
-            "id": sid, "drill_id": drill_id, "drill_title": drill_title, "source": source, "status": "active",
-            "plan": json.dumps(list(plan)), "started_at": now(), "ended_at": None,
-        })
+        db["sessions"].insert(
+            {
+                "id": sid,
+                "drill_id": drill_id,
+                "drill_title": drill_title,
+                "source": source,
+                "status": "active",
+                "plan": json.dumps(list(plan)),
+                "started_at": now(),
+                "ended_at": None,
+            }
+        )
     return sid
 
 
@@ -228,29 +310,53 @@ def end_session(db: Database, session_id: str, status: str = "completed") -> Non
 
 
 def _session(row: dict[str, Any]) -> Session:
-    return Session(row["id"], row["drill_id"], row["drill_title"] or row["drill_id"], row["source"] or "app",
-                   row["status"], row["started_at"], row["ended_at"], row.get("answer_count") or 0,
-                   tuple(json.loads(row["plan"])) if row.get("plan") else ())
+    return Session(
+        row["id"],
+        row["drill_id"],
+        row["drill_title"] or row["drill_id"],
+        row["source"] or "app",
+        row["status"],
+        row["started_at"],
+        row["ended_at"],
+        row.get("answer_count") or 0,
+        tuple(json.loads(row["plan"])) if row.get("plan") else (),
+    )
 
 
 def get_session(db: Database, session_id: str) -> Session:
-    rows = query(db, "select sessions.*, (select count(*) from answers where session_id = sessions.id and status != 'skipped') as answer_count from sessions where id = ?", [session_id])
+    rows = query(
+        db,
+        "select sessions.*, (select count(*) from answers where session_id = sessions.id and status != 'skipped') as answer_count from sessions where id = ?",
+        [session_id],
+    )
     if not rows:
         raise NotFoundError(f"No session with id {session_id!r}; it may have been deleted.")
     return _session(rows[0])
 
 
 def list_sessions(db: Database, limit: int | None = None) -> list[Session]:
-    sql = ("select sessions.*, (select count(*) from answers where session_id = sessions.id and status != 'skipped') "
-           "as answer_count from sessions order by started_at desc, rowid desc")
+    sql = (
+        "select sessions.*, (select count(*) from answers where session_id = sessions.id and status != 'skipped') "
+        "as answer_count from sessions order by started_at desc, rowid desc"
+    )
     if limit:
         sql += f" limit {int(limit)}"
     return [_session(r) for r in query(db, sql)]
 
 
 def add_answer(
-    db: Database, *, answer_id: str, session_id: str, question_id: str, question_text: str, probe_index: int,
-    prompt: str, audio_path: str | None, duration: float | None, status: str, error: str | None = None,
+    db: Database,
+    *,
+    answer_id: str,
+    session_id: str,
+    question_id: str,
+    question_text: str,
+    probe_index: int,
+    prompt: str,
+    audio_path: str | None,
+    duration: float | None,
+    status: str,
+    error: str | None = None,
 ) -> Answer:
     if status not in ANSWER_STATUSES:
         raise ValueError(f"answer status {status!r} not in {ANSWER_STATUSES}")
@@ -266,22 +372,50 @@ def add_answer(
                    (select coalesce(max(take), 0) + 1 from answers
                     where session_id = :session_id and question_id = :question_id and probe_index = :probe_index),
                    :audio_path, :duration, :status, :error, :stamp, :stamp)""",
-            {"id": answer_id, "session_id": session_id, "question_id": question_id, "question_text": question_text,
-             "probe_index": probe_index, "prompt": prompt, "audio_path": audio_path, "duration": duration,
-             "status": status, "error": error, "stamp": stamp},
+            {
+                "id": answer_id,
+                "session_id": session_id,
+                "question_id": question_id,
+                "question_text": question_text,
+                "probe_index": probe_index,
+                "prompt": prompt,
+                "audio_path": audio_path,
+                "duration": duration,
+                "status": status,
+                "error": error,
+                "stamp": stamp,
+            },
         )
     return get_answer(db, answer_id)
 
 
-def save_transcript(db: Database, answer_id: str, *, text: str, words: Iterable[dict], model: str,
-                    seconds: float, duration: float, metrics: dict | None = None) -> Answer:
+def save_transcript(
+    db: Database,
+    answer_id: str,
+    *,
+    text: str,
+    words: Iterable[dict],
+    model: str,
+    seconds: float,
+    duration: float,
+    metrics: dict | None = None,
+) -> Answer:
     get_answer(db, answer_id)
     with transaction(db):
-        db["answers"].update(answer_id, {
-            "transcript": text, "words": json.dumps(list(words)), "model": model, "transcribe_seconds": seconds,
-            "duration": duration, "status": "transcribed", "error": None,
-            "metrics": json.dumps(metrics) if metrics is not None else None, "updated_at": now(),
-        })
+        db["answers"].update(
+            answer_id,
+            {
+                "transcript": text,
+                "words": json.dumps(list(words)),
+                "model": model,
+                "transcribe_seconds": seconds,
+                "duration": duration,
+                "status": "transcribed",
+                "error": None,
+                "metrics": json.dumps(metrics) if metrics is not None else None,
+                "updated_at": now(),
+            },
+        )
     return get_answer(db, answer_id)
 
 
@@ -298,12 +432,15 @@ def set_rating(db: Database, answer_id: str, *, stars: int | None = None, note: 
         raise ValueError(f"stars must be 1 to 5, got {stars}")
     current = get_answer(db, answer_id)
     with transaction(db):
-        db["ratings"].upsert({
-            "answer_id": answer_id,
-            "stars": stars if stars is not None else current.stars,
-            "note": note if note is not None else current.note,
-            "updated_at": now(),
-        }, pk="answer_id")
+        db["ratings"].upsert(
+            {
+                "answer_id": answer_id,
+                "stars": stars if stars is not None else current.stars,
+                "note": note if note is not None else current.note,
+                "updated_at": now(),
+            },
+            pk="answer_id",
+        )
     return get_answer(db, answer_id)
 
 
@@ -316,14 +453,24 @@ def get_answer(db: Database, answer_id: str) -> Answer:
 
 def session_answers(db: Database, session_id: str) -> list[Answer]:
     """Every take of every step, in the order they were recorded."""
-    return [answer_from_row(r) for r in query(db, ANSWER_SELECT + " where session_id = ? order by answers.created_at, answers.rowid", [session_id])]
+    return [
+        answer_from_row(r)
+        for r in query(
+            db, ANSWER_SELECT + " where session_id = ? order by answers.created_at, answers.rowid", [session_id]
+        )
+    ]
 
 
 def step_answers(db: Database, session_id: str, question_id: str, probe_index: int) -> list[Answer]:
     """The takes at one step, newest first."""
-    return [answer_from_row(r) for r in query(
-        db, ANSWER_SELECT + " where session_id = ? and question_id = ? and probe_index = ? order by take desc",
-        [session_id, question_id, probe_index])]
+    return [
+        answer_from_row(r)
+        for r in query(
+            db,
+            ANSWER_SELECT + " where session_id = ? and question_id = ? and probe_index = ? order by take desc",
+            [session_id, question_id, probe_index],
+        )
+    ]
 
 
 @migrations()

@@ -8,24 +8,24 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from sqlite_utils import Database
 
-from rehearse.speech import audio
-from rehearse.library import bank
-from rehearse.debrief import checklist
 from rehearse import files
-from rehearse.library import own_questions
-from rehearse.practice import pipeline
-from rehearse.store import database
+from rehearse.debrief import checklist
 from rehearse.debrief.checklist import Debrief, Person
 from rehearse.errors import AudioError, DebriefError, NotFoundError, TranscriptionError
+from rehearse.library import bank, own_questions
+from rehearse.practice import pipeline
 from rehearse.settings import Settings
+from rehearse.speech import audio
 from rehearse.speech.transcribe import Model
+from rehearse.store import database
 
 log = logging.getLogger(__name__)
 
@@ -113,9 +113,13 @@ def get_debrief(db: Database, debrief_id: str) -> Debrief:
 
 def list_debriefs(db: Database) -> list[Debrief]:
     """Newest interview first; drafts without a date by when they were started."""
-    ids = [r["id"] for r in db.query(
-        "select id from debriefs order by coalesce(nullif(interview_date, ''), substr(created_at, 1, 10)) desc, "
-        "created_at desc, rowid desc")]
+    ids = [
+        r["id"]
+        for r in db.query(
+            "select id from debriefs order by coalesce(nullif(interview_date, ''), substr(created_at, 1, 10)) desc, "
+            "created_at desc, rowid desc"
+        )
+    ]
     return [get_debrief(db, i) for i in ids]
 
 
@@ -125,10 +129,18 @@ def save_debrief(db: Database, d: Debrief) -> Debrief:
     with database.transaction(db):
         db["debriefs"].update(d.id, _row(d))
         db["debrief_people"].delete_where("debrief_id = ?", [d.id])
-        db["debrief_people"].insert_all([
-            {"debrief_id": d.id, "position": n, "name": p.name, "role": p.role, "concerns": json.dumps(list(p.concerns))}
-            for n, p in enumerate(d.people)
-        ])
+        db["debrief_people"].insert_all(
+            [
+                {
+                    "debrief_id": d.id,
+                    "position": n,
+                    "name": p.name,
+                    "role": p.role,
+                    "concerns": json.dumps(list(p.concerns)),
+                }
+                for n, p in enumerate(d.people)
+            ]
+        )
     return d
 
 
@@ -151,9 +163,19 @@ def delete_debrief(db: Database, debrief_id: str) -> None:
 
 # ---------------------------------------------------------------- the spoken debrief
 
+
 def _recording(row: dict[str, Any]) -> Recording:
-    return Recording(row["id"], row["debrief_id"], row["item"], row["audio_path"], row["duration"],
-                     row["transcript"], row["status"], row["error"], row["created_at"])
+    return Recording(
+        row["id"],
+        row["debrief_id"],
+        row["item"],
+        row["audio_path"],
+        row["duration"],
+        row["transcript"],
+        row["status"],
+        row["error"],
+        row["created_at"],
+    )
 
 
 def recordings(db: Database, debrief_id: str, item: str | None = None) -> list[Recording]:
@@ -170,10 +192,17 @@ def save_recording(db: Database, settings: Settings, debrief_id: str, item: str,
     rec_id = database.new_id()
     with files.guard(settings.home, "save your recording"):
         saved = audio.save_recording(data, settings.audio_dir, f"debrief-{rec_id}")
-    row = {"id": rec_id, "debrief_id": debrief_id, "item": item,
-           "audio_path": str(saved.path.relative_to(settings.home)), "duration": saved.duration,
-           "transcript": None, "status": "failed" if saved.error else "recorded", "error": saved.error,
-           "created_at": database.now()}
+    row = {
+        "id": rec_id,
+        "debrief_id": debrief_id,
+        "item": item,
+        "audio_path": str(saved.path.relative_to(settings.home)),
+        "duration": saved.duration,
+        "transcript": None,
+        "status": "failed" if saved.error else "recorded",
+        "error": saved.error,
+        "created_at": database.now(),
+    }
     try:
         with database.transaction(db):
             db["debrief_recordings"].insert(row)
@@ -183,8 +212,9 @@ def save_recording(db: Database, settings: Settings, debrief_id: str, item: str,
     return _recording(row)
 
 
-def transcribe_recording(db: Database, settings: Settings, model: Model, rec_id: str,
-                         on_progress: Callable[[float], None] | None = None) -> Recording:
+def transcribe_recording(
+    db: Database, settings: Settings, model: Model, rec_id: str, on_progress: Callable[[float], None] | None = None
+) -> Recording:
     row = db["debrief_recordings"].get(rec_id)
     path = settings.home / row["audio_path"]
     try:
@@ -199,8 +229,16 @@ def transcribe_recording(db: Database, settings: Settings, model: Model, rec_id:
     return _recording(db["debrief_recordings"].get(rec_id))
 
 
-def speak_item(db: Database, settings: Settings, model: Model, debrief_id: str, item: str, data: bytes,
-               on_progress: Callable[[float], None] | None = None, today: date | None = None) -> tuple[Recording, Debrief]:
+def speak_item(
+    db: Database,
+    settings: Settings,
+    model: Model,
+    debrief_id: str,
+    item: str,
+    data: bytes,
+    on_progress: Callable[[float], None] | None = None,
+    today: date | None = None,
+) -> tuple[Recording, Debrief]:
     """Save a spoken checklist answer, transcribe it, and put the transcript into the item."""
     rec = save_recording(db, settings, debrief_id, item, data)
     if rec.status != "failed":
@@ -212,6 +250,7 @@ def speak_item(db: Database, settings: Settings, model: Model, debrief_id: str, 
 
 
 # ---------------------------------------------------------------- back to practice
+
 
 def question_file(settings: Settings, d: Debrief) -> Path:
     return settings.user_questions_dir / f"debrief-{d.id[:8]}.toml"
@@ -244,11 +283,17 @@ def sync_questions(db: Database, settings: Settings, d: Debrief) -> SyncResult:
             current[qid] = generated
             added.append(qid)
         ids.append(qid)
-        rows.append({"debrief_id": d.id, "question_id": qid, "recalled": recalled.text,
-                     "person": recalled.person.name if recalled.person else "", "position": n})
+        rows.append(
+            {
+                "debrief_id": d.id,
+                "question_id": qid,
+                "recalled": recalled.text,
+                "person": recalled.person.name if recalled.person else "",
+                "position": n,
+            }
+        )
     if not ids:
-        raise DebriefError(
-            "This debrief has no recalled questions yet: fill in 'Questions they asked', one per line.")
+        raise DebriefError("This debrief has no recalled questions yet: fill in 'Questions they asked', one per line.")
     own_questions.write_bank(path, f"From the debrief: {d.title}", current.values())
     with database.transaction(db):
         db["debrief_questions"].upsert_all(rows, pk=("debrief_id", "question_id"))
@@ -256,15 +301,18 @@ def sync_questions(db: Database, settings: Settings, d: Debrief) -> SyncResult:
 
 
 def question_ids(db: Database, debrief_id: str) -> list[str]:
-    return [r["question_id"] for r in db["debrief_questions"].rows_where(
-        "debrief_id = ?", [debrief_id], order_by="position")]
+    return [
+        r["question_id"]
+        for r in db["debrief_questions"].rows_where("debrief_id = ?", [debrief_id], order_by="position")
+    ]
 
 
 def link_session(db: Database, debrief_id: str, session_id: str, focus: str = "") -> None:
     get_debrief(db, debrief_id)
     with database.transaction(db):
-        db["debrief_sessions"].upsert({"session_id": session_id, "debrief_id": debrief_id, "focus": focus},
-                                      pk="session_id")
+        db["debrief_sessions"].upsert(
+            {"session_id": session_id, "debrief_id": debrief_id, "focus": focus}, pk="session_id"
+        )
 
 
 def linked_sessions(db: Database, debrief_id: str) -> list[LinkedSession]:
@@ -277,9 +325,16 @@ def rehearsals(db: Database, debrief_id: str) -> list[Rehearsal]:
     """For each question they asked: every take the user has recorded on it since, in any drill."""
     out = []
     for r in db["debrief_questions"].rows_where("debrief_id = ?", [debrief_id], order_by="position"):
-        ids = [row["id"] for row in db.query(
-            "select id from answers where question_id = ? and status != 'skipped' order by created_at, rowid",
-            [r["question_id"]])]
-        out.append(Rehearsal(r["question_id"], r["recalled"], r["person"] or "",
-                             tuple(database.get_answer(db, i) for i in ids)))
+        ids = [
+            row["id"]
+            for row in db.query(
+                "select id from answers where question_id = ? and status != 'skipped' order by created_at, rowid",
+                [r["question_id"]],
+            )
+        ]
+        out.append(
+            Rehearsal(
+                r["question_id"], r["recalled"], r["person"] or "", tuple(database.get_answer(db, i) for i in ids)
+            )
+        )
     return out

@@ -10,18 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator, Sequence
 
 from sqlite_utils import Database
 
 from rehearse import clock
-from rehearse.store import database
 from rehearse.errors import StorageError
 from rehearse.settings import Settings
+from rehearse.store import database
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +65,10 @@ def _files_aside(settings: Settings, rel_paths: Sequence[str]) -> Iterator[int]:
     except OSError as exc:
         for path, aside in reversed(moved):
             os.replace(aside, path)
-        raise StorageError(f"Cannot delete {exc.filename}: {exc.strerror}. Nothing was deleted; "
-                           "check the permissions of the audio folder.") from None
+        raise StorageError(
+            f"Cannot delete {exc.filename}: {exc.strerror}. Nothing was deleted; "
+            "check the permissions of the audio folder."
+        ) from None
     try:
         yield size
     except BaseException:
@@ -86,7 +88,7 @@ def recover(db: Database, settings: Settings) -> int:
     for aside in settings.audio_dir.glob(f".*{ASIDE_SUFFIX}"):
         if not aside.is_file():
             continue
-        original = aside.with_name(aside.name[1:-len(ASIDE_SUFFIX)])
+        original = aside.with_name(aside.name[1 : -len(ASIDE_SUFFIX)])
         if str(original.relative_to(settings.home)) in named:
             os.replace(aside, original)
         else:
@@ -97,7 +99,7 @@ def recover(db: Database, settings: Settings) -> int:
 
 def _delete_rows(db: Database, answer_ids: Sequence[str]) -> None:
     for start in range(0, len(answer_ids), 500):
-        chunk = list(answer_ids[start:start + 500])
+        chunk = list(answer_ids[start : start + 500])
         marks = ", ".join("?" for _ in chunk)
         db.execute(f"delete from ratings where answer_id in ({marks})", chunk)
         db.execute(f"delete from answers where id in ({marks})", chunk)
@@ -127,8 +129,13 @@ def delete_session(db: Database, settings: Settings, session_id: str) -> Deleted
     return Deleted(len(rows), len(paths), size, sessions=1)
 
 
-def prune_plan(db: Database, settings: Settings, older_than_days: int, include_untranscribed: bool = False,
-               today: date | None = None) -> PrunePlan:
+def prune_plan(
+    db: Database,
+    settings: Settings,
+    older_than_days: int,
+    include_untranscribed: bool = False,
+    today: date | None = None,
+) -> PrunePlan:
     """Which recordings `prune_audio` would delete: those made before the local day N days ago."""
     if older_than_days < 0:
         raise ValueError(f"older_than_days must be 0 or more, got {older_than_days}")
@@ -136,10 +143,11 @@ def prune_plan(db: Database, settings: Settings, older_than_days: int, include_u
     status = "" if include_untranscribed else "and status = 'transcribed'"
     rows = db.execute(
         f"select id, audio_path, status from answers where audio_path is not null and created_at < ? {status} "
-        "order by created_at", [clock.day_start(cutoff)]).fetchall()
+        "order by created_at",
+        [clock.day_start(cutoff)],
+    ).fetchall()
     size = sum((settings.home / p).stat().st_size for _, p, _ in rows if (settings.home / p).exists())
-    return PrunePlan(cutoff, tuple(aid for aid, _, _ in rows), size,
-                     sum(1 for _, _, st in rows if st != "transcribed"))
+    return PrunePlan(cutoff, tuple(aid for aid, _, _ in rows), size, sum(1 for _, _, st in rows if st != "transcribed"))
 
 
 def prune_audio(db: Database, settings: Settings, plan: PrunePlan) -> Deleted:
@@ -148,11 +156,14 @@ def prune_audio(db: Database, settings: Settings, plan: PrunePlan) -> Deleted:
     if not plan.answers:
         return Deleted(0, 0, 0)
     marks = ", ".join("?" for _ in plan.answers)
-    rows = db.execute(f"select id, audio_path from answers where audio_path is not null and id in ({marks})",
-                      list(plan.answers)).fetchall()
+    rows = db.execute(
+        f"select id, audio_path from answers where audio_path is not null and id in ({marks})", list(plan.answers)
+    ).fetchall()
     with _files_aside(settings, [p for _, p in rows]) as size, database.transaction(db):
         stamp = database.now()
-        db.conn.executemany("update answers set audio_path = null, updated_at = ? where id = ?", [(stamp, aid) for aid, _ in rows])
+        db.conn.executemany(
+            "update answers set audio_path = null, updated_at = ? where id = ?", [(stamp, aid) for aid, _ in rows]
+        )
     log.info("pruned audio of %d answers (%d bytes)", len(rows), size)
     return Deleted(len(rows), len(rows), size)
 

@@ -27,18 +27,28 @@ from typing import BinaryIO
 
 from sqlite_utils import Database
 
-from rehearse import __version__
-from rehearse import clock
-from rehearse.measure import feedback
-from rehearse.store import database
+from rehearse import __version__, clock
 from rehearse.errors import BackupError, NotFoundError
+from rehearse.measure import feedback
 from rehearse.settings import Settings
+from rehearse.store import database
 
 log = logging.getLogger(__name__)
 
 FORMATS = {"markdown": ("md", "text/markdown"), "csv": ("csv", "text/csv"), "json": ("json", "application/json")}
-METRIC_KEYS = ("duration", "speaking_seconds", "word_count", "wpm", "filler_count", "fillers_per_minute",
-               "long_pauses", "longest_pause", "target_min", "target_max", "length_verdict")
+METRIC_KEYS = (
+    "duration",
+    "speaking_seconds",
+    "word_count",
+    "wpm",
+    "filler_count",
+    "fillers_per_minute",
+    "long_pauses",
+    "longest_pause",
+    "target_min",
+    "target_max",
+    "length_verdict",
+)
 BACKUP_FORMAT = "rehearse-backup"
 BACKUP_VERSION = 1
 TABLES = ("sessions", "answers", "ratings")
@@ -69,14 +79,18 @@ def find_session(db: Database, ref: str) -> database.Session:
     if not ref or not rows:
         raise NotFoundError(f"No session with id {ref!r}; `rehearse export --list` shows every session's id.")
     if len(rows) > 1 and rows[0][0] != ref:
-        raise NotFoundError(f"Session id {ref!r} is ambiguous: it starts {len(rows)} sessions ({', '.join(r[0][:12] for r in rows[:5])}); give more of it.")
+        raise NotFoundError(
+            f"Session id {ref!r} is ambiguous: it starts {len(rows)} sessions ({', '.join(r[0][:12] for r in rows[:5])}); give more of it."
+        )
     return database.get_session(db, rows[0][0])
 
 
 def session_lines(db: Database) -> list[str]:
     """One line per session, newest first, for `rehearse export --list`."""
-    return [f"{s.id}  {clock.label(s.started_at)}  {s.answer_count:>3} answer(s)  {s.status:<9}  {s.drill_title}"
-            for s in database.list_sessions(db)]
+    return [
+        f"{s.id}  {clock.label(s.started_at)}  {s.answer_count:>3} answer(s)  {s.status:<9}  {s.drill_title}"
+        for s in database.list_sessions(db)
+    ]
 
 
 def collect(db: Database, session_id: str | None = None) -> list[tuple[database.Session, list[database.Answer]]]:
@@ -106,18 +120,29 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
     data = collect(db, session_id)
     answers = sum(1 for _, items in data for a in items if a.status != "skipped")
     title = f"{data[0][0].drill_title}, {clock.label(data[0][0].started_at)}" if session_id else "all sessions"
-    out = [f"# Rehearse report: {title}", "",
-           f"Exported {clock.label(database.now())} · {len(data)} session(s) · {answers} answer(s)", ""]
+    out = [
+        f"# Rehearse report: {title}",
+        "",
+        f"Exported {clock.label(database.now())} · {len(data)} session(s) · {answers} answer(s)",
+        "",
+    ]
     for session, items in data:
-        out += [f"## {clock.label(session.started_at)} · {session.drill_title}", "",
-                f"Drill `{session.drill_id}` · {session.status} · {session.answer_count} answer(s) · session `{session.id}`", ""]
+        out += [
+            f"## {clock.label(session.started_at)} · {session.drill_title}",
+            "",
+            f"Drill `{session.drill_id}` · {session.status} · {session.answer_count} answer(s) · session `{session.id}`",
+            "",
+        ]
         seen: set[tuple[str, int]] = set()
         for answer in sorted(items, key=lambda a: (a.created_at, a.take)):
             step = (answer.question_id, answer.probe_index)
             if step not in seen:
                 seen.add(step)
-                heading = (f"### {answer.prompt}" if answer.probe_index == 0
-                           else f"#### Follow-up {answer.probe_index}: {answer.prompt}")
+                heading = (
+                    f"### {answer.prompt}"
+                    if answer.probe_index == 0
+                    else f"#### Follow-up {answer.probe_index}: {answer.prompt}"
+                )
                 out += [heading, ""]
             if answer.status == "skipped":
                 out += ["Skipped.", ""]
@@ -125,7 +150,9 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
             bits = [f"**Take {answer.take}**", clock.label(answer.created_at)[11:]]
             if answer.duration:
                 bits.append(f"{answer.duration:.1f} s")
-            bits.append(f"{'★' * answer.stars}{'☆' * (5 - answer.stars)} ({answer.stars}/5)" if answer.stars else "not rated")
+            bits.append(
+                f"{'★' * answer.stars}{'☆' * (5 - answer.stars)} ({answer.stars}/5)" if answer.stars else "not rated"
+            )
             out += [" · ".join(bits), ""]
             if answer.status == "transcribed":
                 out += [_quote(answer.transcript or ""), ""]
@@ -151,13 +178,37 @@ def to_json(db: Database, session_id: str | None = None) -> str:
         record["plan"] = list(session.plan)
         record["answers"] = [_answer_record(a) for a in items]
         sessions.append(record)
-    return json.dumps({"format": "rehearse-export", "version": 1, "exported_at": database.now(),
-                       "sessions": sessions}, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(
+            {"format": "rehearse-export", "version": 1, "exported_at": database.now(), "sessions": sessions},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
 
 
-CSV_COLUMNS = ("session_id", "session_started_at", "drill_id", "drill_title", "answer_id", "created_at",
-               "question_id", "question_text", "probe_index", "prompt", "take", "status", "duration",
-               "transcript", "stars", "note", "audio_path", "model", "error") + tuple(k for k in METRIC_KEYS if k != "duration")
+CSV_COLUMNS = (
+    "session_id",
+    "session_started_at",
+    "drill_id",
+    "drill_title",
+    "answer_id",
+    "created_at",
+    "question_id",
+    "question_text",
+    "probe_index",
+    "prompt",
+    "take",
+    "status",
+    "duration",
+    "transcript",
+    "stars",
+    "note",
+    "audio_path",
+    "model",
+    "error",
+) + tuple(k for k in METRIC_KEYS if k != "duration")
 
 
 def to_csv(db: Database, session_id: str | None = None) -> str:
@@ -167,12 +218,27 @@ def to_csv(db: Database, session_id: str | None = None) -> str:
     writer.writeheader()
     for session, items in collect(db, session_id):
         for a in items:
-            row = {"session_id": session.id, "session_started_at": session.started_at, "drill_id": session.drill_id,
-                   "drill_title": session.drill_title, "answer_id": a.id, "created_at": a.created_at,
-                   "question_id": a.question_id, "question_text": a.question_text, "probe_index": a.probe_index,
-                   "prompt": a.prompt, "take": a.take, "status": a.status, "duration": a.duration,
-                   "transcript": a.transcript, "stars": a.stars, "note": a.note, "audio_path": a.audio_path,
-                   "model": a.model, "error": a.error}
+            row = {
+                "session_id": session.id,
+                "session_started_at": session.started_at,
+                "drill_id": session.drill_id,
+                "drill_title": session.drill_title,
+                "answer_id": a.id,
+                "created_at": a.created_at,
+                "question_id": a.question_id,
+                "question_text": a.question_text,
+                "probe_index": a.probe_index,
+                "prompt": a.prompt,
+                "take": a.take,
+                "status": a.status,
+                "duration": a.duration,
+                "transcript": a.transcript,
+                "stars": a.stars,
+                "note": a.note,
+                "audio_path": a.audio_path,
+                "model": a.model,
+                "error": a.error,
+            }
             row.update({k: (a.metrics or {}).get(k) for k in METRIC_KEYS if k != "duration"})
             writer.writerow(row)
     return buf.getvalue()
@@ -209,7 +275,10 @@ def write_backup(db: Database, settings: Settings, dest: Path | BinaryIO) -> Bac
         snap = Database(snapshot)
         counts = _counts(snap)
         migrations = [m.name for m in database.migrations.applied(snap)]
-        paths = [r[0] for r in snap.execute("select audio_path from answers where audio_path is not null order by audio_path")]
+        paths = [
+            r[0]
+            for r in snap.execute("select audio_path from answers where audio_path is not null order by audio_path")
+        ]
         snap.close()
         files, missing = [], []
         for rel in paths:
@@ -221,11 +290,18 @@ def write_backup(db: Database, settings: Settings, dest: Path | BinaryIO) -> Bac
                 missing.append(rel)
         if settings.user_questions_dir.is_dir():
             files += [str(p.relative_to(settings.home)) for p in sorted(settings.user_questions_dir.glob("*.toml"))]
-        entries = [{"path": rel, "size": (settings.home / rel).stat().st_size, "sha256": sha256_file(settings.home / rel)}
-                   for rel in files]
+        entries = [
+            {"path": rel, "size": (settings.home / rel).stat().st_size, "sha256": sha256_file(settings.home / rel)}
+            for rel in files
+        ]
         manifest = {
-            "format": BACKUP_FORMAT, "version": BACKUP_VERSION, "created_at": database.now(), "rehearse": __version__,
-            "migrations": migrations, "counts": counts, "missing_audio": missing,
+            "format": BACKUP_FORMAT,
+            "version": BACKUP_VERSION,
+            "created_at": database.now(),
+            "rehearse": __version__,
+            "migrations": migrations,
+            "counts": counts,
+            "missing_audio": missing,
             "database": {"path": "rehearse.db", "size": snapshot.stat().st_size, "sha256": sha256_file(snapshot)},
             "files": entries,
         }
@@ -243,8 +319,10 @@ def write_backup(db: Database, settings: Settings, dest: Path | BinaryIO) -> Bac
         except OSError as exc:
             if partial:
                 partial.unlink(missing_ok=True)
-            raise BackupError(f"Cannot write the backup to {dest}: {exc.strerror or exc}. Check the folder exists, "
-                              "is writable and has room.") from None
+            raise BackupError(
+                f"Cannot write the backup to {dest}: {exc.strerror or exc}. Check the folder exists, "
+                "is writable and has room."
+            ) from None
     return BackupInfo(counts, len(entries), sum(e["size"] for e in entries), tuple(missing))
 
 
@@ -252,23 +330,31 @@ def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
     try:
         manifest = json.loads(zf.read("manifest.json"))
     except KeyError:
-        raise BackupError(f"{name} has no manifest.json: it is not a Rehearse backup (make one with `rehearse export --format backup`).") from None
+        raise BackupError(
+            f"{name} has no manifest.json: it is not a Rehearse backup (make one with `rehearse export --format backup`)."
+        ) from None
     except ValueError as exc:
         raise BackupError(f"{name}: manifest.json is not valid JSON ({exc}); the archive is damaged.") from None
     if manifest.get("format") != BACKUP_FORMAT:
         raise BackupError(f"{name} is not a Rehearse backup (manifest format {manifest.get('format')!r}).")
     if manifest.get("version") != BACKUP_VERSION:
-        raise BackupError(f"{name} is backup version {manifest.get('version')!r}; this Rehearse reads version {BACKUP_VERSION}. "
-                          "Use the Rehearse version that made it.")
+        raise BackupError(
+            f"{name} is backup version {manifest.get('version')!r}; this Rehearse reads version {BACKUP_VERSION}. "
+            "Use the Rehearse version that made it."
+        )
     known = {m.name for m in database.migrations.pending(Database(memory=True))}
     unknown = [m for m in manifest.get("migrations", []) if m not in known]
     if unknown:
-        raise BackupError(f"{name} was made by a newer Rehearse (its database has migration(s) {', '.join(unknown)}); "
-                          "update Rehearse, then restore.")
+        raise BackupError(
+            f"{name} was made by a newer Rehearse (its database has migration(s) {', '.join(unknown)}); "
+            "update Rehearse, then restore."
+        )
     for entry in manifest.get("files", []):
         rel = entry.get("path", "")
         if not _MEMBER.fullmatch(rel) or Path(rel).name.startswith("."):
-            raise BackupError(f"{name}: unexpected file {rel!r} in the manifest; only audio/ and questions/ files are restored.")
+            raise BackupError(
+                f"{name}: unexpected file {rel!r} in the manifest; only audio/ and questions/ files are restored."
+            )
     return manifest
 
 
@@ -291,8 +377,10 @@ def ensure_empty(settings: Settings) -> None:
         if any(counts.values()):
             found.append(f"rehearse.db with {counts['sessions']} session(s) and {counts['answers']} answer(s)")
     if found:
-        raise BackupError(f"{home} is not empty (it holds {', '.join(found[:5])}): restore only into an empty data "
-                          "folder. Set REHEARSE_HOME to a new folder, or move the current data away first.")
+        raise BackupError(
+            f"{home} is not empty (it holds {', '.join(found[:5])}): restore only into an empty data "
+            "folder. Set REHEARSE_HOME to a new folder, or move the current data away first."
+        )
 
 
 def _extract(zf: zipfile.ZipFile, member: str, dest: Path, sha256: str, name: str) -> int:
@@ -313,7 +401,9 @@ def _extract(zf: zipfile.ZipFile, member: str, dest: Path, sha256: str, name: st
         raise BackupError(f"Cannot restore {member} from {name}: {exc}.") from None
     if digest.hexdigest() != sha256:
         tmp.unlink(missing_ok=True)
-        raise BackupError(f"{member} in {name} does not match its checksum; the archive is damaged. Nothing was restored.")
+        raise BackupError(
+            f"{member} in {name} does not match its checksum; the archive is damaged. Nothing was restored."
+        )
     os.replace(tmp, dest)
     return size
 
@@ -324,9 +414,13 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
     try:
         zf = zipfile.ZipFile(archive)
     except FileNotFoundError:
-        raise BackupError(f"{name} does not exist; give the path of a backup made with `rehearse export --format backup`.") from None
+        raise BackupError(
+            f"{name} does not exist; give the path of a backup made with `rehearse export --format backup`."
+        ) from None
     except (zipfile.BadZipFile, OSError) as exc:
-        raise BackupError(f"{name} is not a zip archive ({exc}); give a backup made with `rehearse export --format backup`.") from None
+        raise BackupError(
+            f"{name} is not a zip archive ({exc}); give a backup made with `rehearse export --format backup`."
+        ) from None
     with zf:
         manifest = _read_manifest(zf, name)
         ensure_empty(settings)
@@ -354,12 +448,16 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
             db["ratings"].rebuild_fts()
             counts = _counts(db)
             if counts != manifest["counts"]:
-                raise BackupError(f"{name}: the restored database holds {counts} rows but the manifest says "
-                                  f"{manifest['counts']}; the archive is damaged.")
+                raise BackupError(
+                    f"{name}: the restored database holds {counts} rows but the manifest says "
+                    f"{manifest['counts']}; the archive is damaged."
+                )
             missing = set(manifest.get("missing_audio", []))
             for (rel,) in db.execute("select audio_path from answers where audio_path is not null"):
                 if rel not in missing and not (settings.home / rel).is_file():
-                    raise BackupError(f"{name}: the database names {rel} but the archive does not hold it; the archive is damaged.")
+                    raise BackupError(
+                        f"{name}: the database names {rel} but the archive does not hold it; the archive is damaged."
+                    )
         except BaseException:
             for path in written:
                 path.unlink(missing_ok=True)
@@ -382,6 +480,7 @@ def backup_to_bytes(db: Database, settings: Settings) -> tuple[bytes, BackupInfo
 
 # The command line (`rehearse export`, `rehearse restore`); cli.py only declares the arguments.
 
+
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     """`rehearse export`: a report, CSV or JSON to standard output or a file, or a backup archive."""
     db = database.open_database(settings)
@@ -395,8 +494,11 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         dest = Path(args.output or file_name("backup"))
         info = write_backup(db, settings, dest)
-        print(f"Backed up {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and "
-              f"{info.files} file(s) to {dest}", file=sys.stderr)
+        print(
+            f"Backed up {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and "
+            f"{info.files} file(s) to {dest}",
+            file=sys.stderr,
+        )
         for rel in info.missing:
             print(f"warning: {rel} is named by an answer but missing from {settings.home}", file=sys.stderr)
         return 0
@@ -414,6 +516,8 @@ def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
     if args.into:
         settings = settings.with_home(Path(args.into).expanduser())
     info = restore_backup(Path(args.archive), settings)
-    print(f"Restored {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and {info.files} "
-          f"file(s) into {info.home}")
+    print(
+        f"Restored {info.counts['sessions']} session(s), {info.counts['answers']} answer(s) and {info.files} "
+        f"file(s) into {info.home}"
+    )
     return 0

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from rehearse.speech import audio
-from rehearse.store import database
 from rehearse.errors import NotFoundError
 from rehearse.settings import Settings
+from rehearse.speech import audio
+from rehearse.store import database
 
 log = logging.getLogger(__name__)
 
@@ -94,12 +94,19 @@ def recover(db: Database, settings: Settings) -> list[str]:
         try:
             database.get_session(db, note["session_id"])
         except NotFoundError:
-            log.warning("answer %s: its session %s is gone; keeping %s without a row", answer_id, note["session_id"], found)
+            log.warning(
+                "answer %s: its session %s is gone; keeping %s without a row", answer_id, note["session_id"], found
+            )
             continue
         saved = audio.inspect_saved(found)
         database.add_answer(
-            db, **{k: note[k] for k in ROW_FIELDS}, audio_path=str(found.relative_to(settings.home)),
-            duration=saved.duration, status="failed" if saved.error else "recorded", error=saved.error)
+            db,
+            **{k: note[k] for k in ROW_FIELDS},
+            audio_path=str(found.relative_to(settings.home)),
+            duration=saved.duration,
+            status="failed" if saved.error else "recorded",
+            error=saved.error,
+        )
         path.unlink(missing_ok=True)
         log.warning("answer %s: recovered the recording %s after a crash", answer_id, found)
         restored.append(answer_id)

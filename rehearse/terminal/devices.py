@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rehearse.speech.audio import read_audio
 from rehearse.errors import AudioDeviceError
+from rehearse.speech.audio import read_audio
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +34,10 @@ WHAT_TO_PLUG = {"input": "a microphone or a headset", "output": "speakers, headp
 
 def plug_hint(kind: str | None = None) -> str:
     what = WHAT_TO_PLUG.get(kind, "a headset, or a microphone and speakers")
-    return (f"Plug in {what} and check it is not muted or used by another program; `rehearse devices` lists "
-            "what PortAudio finds, and on Linux `arecord -l` and `aplay -l` list what ALSA sees.")
+    return (
+        f"Plug in {what} and check it is not muted or used by another program; `rehearse devices` lists "
+        "what PortAudio finds, and on Linux `arecord -l` and `aplay -l` list what ALSA sees."
+    )
 
 
 @dataclass(frozen=True)
@@ -60,9 +62,13 @@ def _sounddevice():
     try:
         import sounddevice
     except OSError as exc:
-        raise AudioDeviceError(f"The terminal drill needs the PortAudio library, and it cannot be loaded ({exc}). {INSTALL_HINT}") from None
+        raise AudioDeviceError(
+            f"The terminal drill needs the PortAudio library, and it cannot be loaded ({exc}). {INSTALL_HINT}"
+        ) from None
     except ImportError as exc:
-        raise AudioDeviceError(f"The Python package sounddevice is missing ({exc}): run `make install` or `pip install sounddevice`.") from None
+        raise AudioDeviceError(
+            f"The Python package sounddevice is missing ({exc}): run `make install` or `pip install sounddevice`."
+        ) from None
     return sounddevice
 
 
@@ -76,9 +82,16 @@ def list_devices() -> tuple[Device, ...]:
     except sd.PortAudioError as exc:
         raise AudioDeviceError(f"PortAudio cannot list the audio devices ({exc}). {plug_hint()}") from None
     return tuple(
-        Device(int(d["index"]), d["name"], hostapis[d["hostapi"]] if d["hostapi"] < len(hostapis) else "?",
-               int(d["max_input_channels"]), int(d["max_output_channels"]), float(d["default_samplerate"]),
-               int(d["index"]) == default_in, int(d["index"]) == default_out)
+        Device(
+            int(d["index"]),
+            d["name"],
+            hostapis[d["hostapi"]] if d["hostapi"] < len(hostapis) else "?",
+            int(d["max_input_channels"]),
+            int(d["max_output_channels"]),
+            float(d["default_samplerate"]),
+            int(d["index"]) == default_in,
+            int(d["index"]) == default_out,
+        )
         for d in raw
     )
 
@@ -109,8 +122,10 @@ def choose_device(devices: tuple[Device, ...], spec: str | None, kind: str) -> D
     if len(partial) == 1:
         return partial[0]
     if partial:
-        raise AudioDeviceError(f"{option} {spec!r} matches several {kind} devices: "
-                               f"{', '.join(d.label() for d in partial)}; give the index or more of the name.")
+        raise AudioDeviceError(
+            f"{option} {spec!r} matches several {kind} devices: "
+            f"{', '.join(d.label() for d in partial)}; give the index or more of the name."
+        )
     raise AudioDeviceError(f"{option} {spec!r}: no {kind} device has that name. Choose one of: {choices}.")
 
 
@@ -125,13 +140,16 @@ def play(path: Path, device: Device) -> None:
             # A raw hardware device may not take the voice's 22.05 kHz: resample to its own rate.
             target = int(device.default_samplerate)
             positions = np.linspace(0, len(samples) - 1, int(len(samples) * target / rate))
-            samples = np.stack([np.interp(positions, np.arange(len(samples)), samples[:, c])
-                                for c in range(samples.shape[1])], axis=1).astype(np.float32)
+            samples = np.stack(
+                [np.interp(positions, np.arange(len(samples)), samples[:, c]) for c in range(samples.shape[1])], axis=1
+            ).astype(np.float32)
             rate = target
         sd.play(samples, rate, device=device.index)
         sd.wait()
     except sd.PortAudioError as exc:
-        raise AudioDeviceError(f"Cannot play sound on {device.label()} ({exc}). Choose another with --output, or: {plug_hint('output')}") from None
+        raise AudioDeviceError(
+            f"Cannot play sound on {device.label()} ({exc}). Choose another with --output, or: {plug_hint('output')}"
+        ) from None
 
 
 class Microphone:
@@ -153,7 +171,9 @@ class Microphone:
         rate = int(self.device.default_samplerate) or 16000
         for candidate in ((16000, 1), (rate, 1), (rate, min(2, self.device.inputs))):
             try:
-                sd.check_input_settings(self.device.index, channels=candidate[1], dtype=SAMPLE_FORMAT, samplerate=candidate[0])
+                sd.check_input_settings(
+                    self.device.index, channels=candidate[1], dtype=SAMPLE_FORMAT, samplerate=candidate[0]
+                )
                 return candidate
             except (sd.PortAudioError, ValueError) as exc:
                 log.info("input %s refuses %s Hz x %s: %s", self.device.label(), *candidate, exc)
@@ -164,17 +184,24 @@ class Microphone:
             self.overflows += 1
         self._blocks.put(indata.mean(axis=1, dtype=np.float32) / 32768.0)
 
-    def __enter__(self) -> "Microphone":
+    def __enter__(self) -> Microphone:
         sd = _sounddevice()
         try:
             self.sample_rate, channels = self._format(sd)
-            self._stream = sd.InputStream(device=self.device.index, samplerate=self.sample_rate, channels=channels,
-                                          dtype=SAMPLE_FORMAT, blocksize=int(self.sample_rate * BLOCK_SECONDS),
-                                          callback=self._callback)
+            self._stream = sd.InputStream(
+                device=self.device.index,
+                samplerate=self.sample_rate,
+                channels=channels,
+                dtype=SAMPLE_FORMAT,
+                blocksize=int(self.sample_rate * BLOCK_SECONDS),
+                callback=self._callback,
+            )
             self._stream.start()
         except sd.PortAudioError as exc:
-            raise AudioDeviceError(f"Cannot record from {self.device.label()} ({exc}). Choose another with --input, "
-                                   f"or: {plug_hint('input')}") from None
+            raise AudioDeviceError(
+                f"Cannot record from {self.device.label()} ({exc}). Choose another with --input, "
+                f"or: {plug_hint('input')}"
+            ) from None
         return self
 
     def read(self, timeout: float) -> np.ndarray | None:

@@ -15,22 +15,23 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Mapping, Protocol, TextIO
+from typing import Protocol, TextIO
 
 from sqlite_utils import Database
 
-from rehearse.speech import audio
+from rehearse.errors import AudioDeviceError, DrillError, RehearseError
 from rehearse.library import bank
-from rehearse.terminal import devices
 from rehearse.measure import feedback
 from rehearse.practice import pipeline
-from rehearse.store import database
-from rehearse.errors import AudioDeviceError, DrillError, RehearseError
-from rehearse.terminal.recorder import Recorder, Recording, RecordingOptions, clock, record
 from rehearse.settings import Settings
+from rehearse.speech import audio
 from rehearse.speech.transcribe import Model
 from rehearse.speech.voice import Voice
+from rehearse.store import database
+from rehearse.terminal import devices
+from rehearse.terminal.recorder import Recorder, Recording, RecordingOptions, clock, record
 
 STOP_MESSAGES = {
     "enter": "Stopped.",
@@ -40,6 +41,7 @@ STOP_MESSAGES = {
     "interrupted": "Interrupted.",
 }
 # ---------------------------------------------------------------- terminal input and output
+
 
 class LineReader:
     """Lines typed (or piped) on stdin, read by a daemon thread so recording can poll for Enter.
@@ -137,6 +139,7 @@ class Console:
 
 # ---------------------------------------------------------------- the drill loop
 
+
 class AudioIO(Protocol):
     def play(self, path) -> None: ...
 
@@ -161,8 +164,16 @@ def _wrapped(text: str, indent: str = "  ") -> str:
 class TerminalDrill:
     """One run of a drill: speaks, records, transcribes, rates, and saves every take as it goes."""
 
-    def __init__(self, settings: Settings, db: Database, model: Model, voice: Voice, audio_io: AudioIO,
-                 console: Console, options: DrillOptions = DrillOptions()):
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        model: Model,
+        voice: Voice,
+        audio_io: AudioIO,
+        console: Console,
+        options: DrillOptions = DrillOptions(),
+    ):
         self.settings, self.db, self.model, self.voice = settings, db, model, voice
         self.audio_io, self.console, self.options = audio_io, console, options
         self.interrupted = False  # Ctrl+C, as opposed to q or the end of input
@@ -170,7 +181,9 @@ class TerminalDrill:
     def run(self, drill: bank.Drill, steps: tuple[bank.Step, ...], questions: Mapping[str, bank.Question]) -> str:
         """Returns the session id; the session is `completed`, or `ended` when stopped early."""
         say = self.console.say
-        session_id = database.create_session(self.db, drill.id, drill.title, [asdict(s) for s in steps], source="terminal")
+        session_id = database.create_session(
+            self.db, drill.id, drill.title, [asdict(s) for s in steps], source="terminal"
+        )
         status = "ended"
         try:
             index = 0
@@ -192,12 +205,20 @@ class TerminalDrill:
             database.end_session(self.db, session_id, status)
         saved = database.get_session(self.db, session_id).answer_count
         say("")
-        say(f"Drill {'complete' if status == 'completed' else 'ended'}: {drill.title}. {saved} answer(s) saved; "
-            "they are on the app's Review page (`make run`).")
+        say(
+            f"Drill {'complete' if status == 'completed' else 'ended'}: {drill.title}. {saved} answer(s) saved; "
+            "they are on the app's Review page (`make run`)."
+        )
         return session_id
 
-    def _step(self, drill: bank.Drill, step: bank.Step, steps: tuple[bank.Step, ...],
-              question: bank.Question | None, session_id: str) -> bool:
+    def _step(
+        self,
+        drill: bank.Drill,
+        step: bank.Step,
+        steps: tuple[bank.Step, ...],
+        question: bank.Question | None,
+        session_id: str,
+    ) -> bool:
         """Plays, records and rates one step; True when the user skipped it."""
         say = self.console.say
         numbers = list(dict.fromkeys(s.question_id for s in steps))
@@ -220,8 +241,10 @@ class TerminalDrill:
         target = question.target_seconds if question and not step.is_probe else None
         category = question.category if question else None
         while True:
-            choice = self._ask("Press Enter to start recording (p = play the question again, s = skip, q = end the drill): ",
-                               ("", "p", "s", "q"))
+            choice = self._ask(
+                "Press Enter to start recording (p = play the question again, s = skip, q = end the drill): ",
+                ("", "p", "s", "q"),
+            )
             if choice == "p":
                 self._play(step.prompt)
                 continue
@@ -230,8 +253,10 @@ class TerminalDrill:
                 say("Skipped.")
                 return True
             answer = self._take(drill, step, target, category, session_id)
-            choice = self._ask("Rate this answer 1-5 (Enter = no rating, r = record again, q = end the drill): ",
-                               ("", "r", "q", "1", "2", "3", "4", "5"))
+            choice = self._ask(
+                "Rate this answer 1-5 (Enter = no rating, r = record again, q = end the drill): ",
+                ("", "r", "q", "1", "2", "3", "4", "5"),
+            )
             if choice == "r":
                 continue
             note = self._ask("Note (Enter for none): ", None)
@@ -246,7 +271,9 @@ class TerminalDrill:
                 raise _Quit
             if valid is None or line.lower() in valid:
                 return line if valid is None else line.lower()
-            self.console.say(f"{line!r} is not one of the choices: type {', '.join(repr(v) for v in valid if v)} or just press Enter.")
+            self.console.say(
+                f"{line!r} is not one of the choices: type {', '.join(repr(v) for v in valid if v)} or just press Enter."
+            )
 
     def _play(self, text: str) -> None:
         # The text is on screen, so a voice or speaker problem is reported and the drill goes on.
@@ -255,27 +282,39 @@ class TerminalDrill:
         except RehearseError as exc:
             self.console.say(f"(The question cannot be played: {exc})")
 
-    def _take(self, drill: bank.Drill, step: bank.Step, target, category: str | None,
-              session_id: str) -> database.Answer:
+    def _take(
+        self, drill: bank.Drill, step: bank.Step, target, category: str | None, session_id: str
+    ) -> database.Answer:
         """Records one take, saves it before anything else, then transcribes it and shows the feedback."""
         say = self.console.say
-        options = RecordingOptions(stop_silence=self.options.stop_silence, silence_dbfs=self.settings.silence_dbfs,
-                                   max_seconds=self.options.max_seconds, time_limit=drill.time_limit_seconds)
+        options = RecordingOptions(
+            stop_silence=self.options.stop_silence,
+            silence_dbfs=self.settings.silence_dbfs,
+            max_seconds=self.options.max_seconds,
+            time_limit=drill.time_limit_seconds,
+        )
         say("Recording: answer now.")
         with self.audio_io.microphone() as mic:
             recording = record(mic, options, enter_pressed=self.console.lines.poll, show=self.console.meter)
         self.console.end_status()
         say(self._stop_message(recording))
-        answer = pipeline.save_answer(self.db, self.settings, session_id, step,
-                                      audio.wav_bytes(recording.samples, recording.sample_rate))
+        answer = pipeline.save_answer(
+            self.db, self.settings, session_id, step, audio.wav_bytes(recording.samples, recording.sample_rate)
+        )
         if recording.reason == "interrupted":
             say(f"Your recording ({recording.duration:.1f} s) is saved.")
             raise KeyboardInterrupt
         if answer.status != "failed":
             self.console.status("Transcribing…", piped=True)
             answer = pipeline.transcribe_answer(
-                self.db, self.settings, self.model, answer.id, target,
-                on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"), category=category)
+                self.db,
+                self.settings,
+                self.model,
+                answer.id,
+                target,
+                on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"),
+                category=category,
+            )
             self.console.end_status()
         self._show(answer, drill)
         return answer
@@ -302,11 +341,14 @@ class TerminalDrill:
 
 # ---------------------------------------------------------------- commands
 
+
 def drill_list_text(library: bank.Library) -> str:
     lines = ["Drills (run one with `rehearse drill ID`):"]
     for drill_id, drill in library.drills.items():
-        lines.append(f"  {drill_id:<24} {drill.title}: {drill.count} question(s), "
-                     f"up to {drill.probes_per_question} follow-up(s) each")
+        lines.append(
+            f"  {drill_id:<24} {drill.title}: {drill.count} question(s), "
+            f"up to {drill.probes_per_question} follow-up(s) each"
+        )
         lines.append(_wrapped(drill.description, " " * 27))
     if not library.drills:
         lines.append("  (none could be loaded; run `rehearse check`)")
@@ -320,8 +362,10 @@ def devices_text(found: tuple[devices.Device, ...]) -> str:
         usable = [d for d in found if d.channels(kind) > 0]
         for d in usable:
             default = d.default_input if kind == "input" else d.default_output
-            lines.append(f"  {'*' if default else ' '} {d.label()}, {d.channels(kind)} channel(s), "
-                         f"{d.default_samplerate:g} Hz{'  (default)' if default else ''}")
+            lines.append(
+                f"  {'*' if default else ' '} {d.label()}, {d.channels(kind)} channel(s), "
+                f"{d.default_samplerate:g} Hz{'  (default)' if default else ''}"
+            )
         if not usable:
             lines.append("    none found")
     return "\n".join(lines)
@@ -344,8 +388,10 @@ def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     drill = library.drills.get(args.drill)
     if drill is None:
-        raise DrillError(f"No drill {args.drill!r}; choose one of: {', '.join(library.drills) or '(none loaded)'}. "
-                         "`rehearse drill` lists them.")
+        raise DrillError(
+            f"No drill {args.drill!r}; choose one of: {', '.join(library.drills) or '(none loaded)'}. "
+            "`rehearse drill` lists them."
+        )
     # Devices first: a missing PortAudio or microphone is reported before anything loads or is stored.
     audio_io = devices.AudioDevices(args.input, args.output)
     print(f"Microphone: {audio_io.input.label()} · sound out: {audio_io.output.label()}")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -64,8 +65,16 @@ def clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def meter_text(elapsed: float, level: float, *, width: int = 20, time_limit: float | None = None,
-               heard_speech: bool = False, silent_for: float = 0.0, stop_silence: float = 0.0) -> str:
+def meter_text(
+    elapsed: float,
+    level: float,
+    *,
+    width: int = 20,
+    time_limit: float | None = None,
+    heard_speech: bool = False,
+    silent_for: float = 0.0,
+    stop_silence: float = 0.0,
+) -> str:
     """One line: elapsed time, a level bar from -60 to 0 dBFS, the level, and what ends the recording."""
     fraction = 0.0 if level == float("-inf") else min(1.0, max(0.0, 1 - level / METER_FLOOR_DBFS))
     filled = round(width * fraction)
@@ -139,9 +148,15 @@ class Recorder:
             self.reason = reason
 
     def meter(self, width: int = 20) -> str:
-        return meter_text(self.elapsed, self.level, width=width, time_limit=self.options.time_limit,
-                          heard_speech=self.heard_speech, silent_for=self.silent_for,
-                          stop_silence=self.options.stop_silence)
+        return meter_text(
+            self.elapsed,
+            self.level,
+            width=width,
+            time_limit=self.options.time_limit,
+            heard_speech=self.heard_speech,
+            silent_for=self.silent_for,
+            stop_silence=self.options.stop_silence,
+        )
 
     def result(self) -> Recording:
         samples = np.concatenate(self.blocks) if self.blocks else np.zeros(0, dtype=np.float32)
@@ -156,8 +171,14 @@ class BlockSource(Protocol):
     def read(self, timeout: float) -> np.ndarray | None: ...
 
 
-def record(source: BlockSource, options: RecordingOptions, *, enter_pressed: Callable[[], bool],
-           show: Callable[[Recorder], None], clock_now: Callable[[], float] = time.monotonic) -> Recording:
+def record(
+    source: BlockSource,
+    options: RecordingOptions,
+    *,
+    enter_pressed: Callable[[], bool],
+    show: Callable[[Recorder], None],
+    clock_now: Callable[[], float] = time.monotonic,
+) -> Recording:
     """Read blocks until Enter, silence, the length limit, a stalled device or Ctrl+C; never raises
     KeyboardInterrupt, so the caller can save what was recorded."""
     rec = Recorder(source.sample_rate, options)

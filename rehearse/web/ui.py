@@ -9,26 +9,25 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 import streamlit as st
 import streamlit.components.v1 as components
 from sqlite_utils import Database
 
-from rehearse.measure import analysis
-from rehearse.speech import audio
-from rehearse.measure import feedback
-from rehearse.practice import pipeline
-from rehearse.store import recovery
-from rehearse.store import database as storage
-from rehearse.library.bank import Drill, Step
-from rehearse.speech.capture import CaptureServer
 from rehearse.errors import ConfigError, RehearseError
+from rehearse.library.bank import Drill, Step
+from rehearse.measure import analysis, feedback
+from rehearse.practice import pipeline
 from rehearse.settings import Settings, load_settings
+from rehearse.speech import audio
+from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import SAMPLE_RATE, Model, model_choices
 from rehearse.speech.voice import Voice
+from rehearse.store import database as storage
+from rehearse.store import recovery
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +60,9 @@ settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset 
 # Cached on only what the model and the voice depend on, so saving the feedback settings on the
 # Settings page does not load them again.
 def model(settings: Settings) -> Model:
-    return _model(Settings(home=settings.home, model=settings.model, cpu_threads=settings.cpu_threads,
-                           language=settings.language))
+    return _model(
+        Settings(home=settings.home, model=settings.model, cpu_threads=settings.cpu_threads, language=settings.language)
+    )
 
 
 def voice(settings: Settings) -> Voice:
@@ -81,8 +81,9 @@ def _voice(settings: Settings) -> Voice:
 
 def highlighted(segments: tuple[tuple[str, bool], ...]) -> str:
     """Search results as inert Markdown, the matched words highlighted (the pieces come from history.segments)."""
-    return "".join(f":orange-background[{plain(text)}]" if hit and text.strip() else plain(text)
-                   for text, hit in segments)
+    return "".join(
+        f":orange-background[{plain(text)}]" if hit and text.strip() else plain(text) for text, hit in segments
+    )
 
 
 def diff_markdown(pieces: tuple) -> str:
@@ -157,8 +158,10 @@ _HIGHLIGHT_COLOURS = {"stock phrase": "red", "hedge": "blue", "filler": "orange"
 
 def transcript_markdown(text: str, hits) -> str:
     """The transcript as inert Markdown with coloured backgrounds where a signal fired."""
-    return "".join(plain(piece) if label is None else f":{_HIGHLIGHT_COLOURS[label]}-background[{plain(piece)}]"
-                   for piece, label in feedback.segments(text, hits))
+    return "".join(
+        plain(piece) if label is None else f":{_HIGHLIGHT_COLOURS[label]}-background[{plain(piece)}]"
+        for piece, label in feedback.segments(text, hits)
+    )
 
 
 def feedback_panel(metrics: dict) -> None:
@@ -167,8 +170,10 @@ def feedback_panel(metrics: dict) -> None:
     st.caption(f"{legend} · {feedback.FILLER_NOTE}")
     with st.expander(f"Feedback: {feedback.summary_line(metrics)}", expanded=True):
         columns = st.columns(2)
-        for column, title, signals in ((columns[0], "Delivery", feedback.delivery(metrics)),
-                                       (columns[1], "Content", feedback.content(metrics))):
+        for column, title, signals in (
+            (columns[0], "Delivery", feedback.delivery(metrics)),
+            (columns[1], "Content", feedback.content(metrics)),
+        ):
             with column:
                 st.markdown(f"**{title}**")
                 for s in signals:
@@ -190,8 +195,13 @@ def _save_rating(db_settings: Settings, answer_id: str, key: str, what: str) -> 
         st.session_state[f"rating-error-{answer_id}"] = str(exc)
 
 
-def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = "",
-                target: tuple[float, float] | None = None, category: str | None = None) -> None:
+def answer_card(
+    settings: Settings,
+    answer: storage.Answer,
+    key_prefix: str = "",
+    target: tuple[float, float] | None = None,
+    category: str | None = None,
+) -> None:
     """Audio, transcript, measurements, rating and note of one take; rating and note save on change.
 
     A take with no transcript (the app stopped while transcribing, or it failed) gets a
@@ -210,7 +220,8 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
         # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
         hits = (answer.metrics or {}).get("hits") or []
         st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(
-            transcript_markdown(answer.transcript or "", hits))
+            transcript_markdown(answer.transcript or "", hits)
+        )
         if answer.metrics:
             feedback_panel(answer.metrics)
         sure = analysis.confidence(answer.words)
@@ -223,26 +234,49 @@ def answer_card(settings: Settings, answer: storage.Answer, key_prefix: str = ""
     if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
         transcribe_again(settings, answer, key_prefix, target, category)
     stars_key = f"{key_prefix}stars-{answer.id}"
-    st.feedback("stars", key=stars_key, default=answer.stars - 1 if answer.stars else None,
-                on_change=_save_rating, args=(settings, answer.id, stars_key, "stars"))
+    st.feedback(
+        "stars",
+        key=stars_key,
+        default=answer.stars - 1 if answer.stars else None,
+        on_change=_save_rating,
+        args=(settings, answer.id, stars_key, "stars"),
+    )
     note_key = f"{key_prefix}note-{answer.id}"
-    st.text_area("Note", value=answer.note or "", key=note_key, placeholder="What would you say differently?",
-                 on_change=_save_rating, args=(settings, answer.id, note_key, "note"), height=68)
+    st.text_area(
+        "Note",
+        value=answer.note or "",
+        key=note_key,
+        placeholder="What would you say differently?",
+        on_change=_save_rating,
+        args=(settings, answer.id, note_key, "note"),
+        height=68,
+    )
     problem = st.session_state.pop(f"rating-error-{answer.id}", None)
     if problem:
         st.error(problem)
 
 
-def transcribe_again(settings: Settings, answer: storage.Answer, key_prefix: str = "",
-                     target: tuple[float, float] | None = None, category: str | None = None) -> None:
+def transcribe_again(
+    settings: Settings,
+    answer: storage.Answer,
+    key_prefix: str = "",
+    target: tuple[float, float] | None = None,
+    category: str | None = None,
+) -> None:
     """The button that transcribes a saved answer again, with a progress bar, then reruns the page."""
     if not st.button("Transcribe again", key=f"{key_prefix}retry-{answer.id}"):
         return
     bar = st.progress(0.0, text="Transcribing your answer…")
     try:
-        pipeline.transcribe_answer(database(settings), settings, model(settings), answer.id, target,
-                                   on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
-                                   category=category)
+        pipeline.transcribe_answer(
+            database(settings),
+            settings,
+            model(settings),
+            answer.id,
+            target,
+            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
+            category=category,
+        )
     except RehearseError as exc:
         bar.empty()
         show_error(exc)
@@ -278,8 +312,10 @@ def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: 
     if not think_seconds and not limit_seconds:
         return
     element_id = "timer-" + re.sub(r"[^a-zA-Z0-9-]", "-", key)
-    st.html(_TIMER_JS.format(id=element_id, think=float(think_seconds or 0), limit=float(limit_seconds or 0)),
-            unsafe_allow_javascript=True)
+    st.html(
+        _TIMER_JS.format(id=element_id, think=float(think_seconds or 0), limit=float(limit_seconds or 0)),
+        unsafe_allow_javascript=True,
+    )
 
 
 def model_caption(settings: Settings) -> str:
@@ -327,9 +363,16 @@ def take_drill_request() -> DrillRequest | None:
     return st.session_state.pop(_DRILL_REQUEST, None)
 
 
-def record_answer(db: Database, settings: Settings, session_id: str, step: Step, key: str,
-                  target: tuple[float, float] | None, show_words: bool,
-                  category: str | None = None) -> storage.Answer | None:
+def record_answer(
+    db: Database,
+    settings: Settings,
+    session_id: str,
+    step: Step,
+    key: str,
+    target: tuple[float, float] | None,
+    show_words: bool,
+    category: str | None = None,
+) -> storage.Answer | None:
     """The answer recorder: live capture with the words as they come, or the browser's simple
     recorder where live capture cannot start. The new answer once one is recorded and stored;
     its id is in st.session_state[f"done-{key}"] from the moment the audio is saved."""
@@ -352,8 +395,15 @@ def record_answer(db: Database, settings: Settings, session_id: str, step: Step,
     return _simple_recorder(db, settings, session_id, step, key, target, category)
 
 
-def _simple_recorder(db: Database, settings: Settings, session_id: str, step: Step, key: str,
-                     target: tuple[float, float] | None, category: str | None) -> storage.Answer | None:
+def _simple_recorder(
+    db: Database,
+    settings: Settings,
+    session_id: str,
+    step: Step,
+    key: str,
+    target: tuple[float, float] | None,
+    category: str | None,
+) -> storage.Answer | None:
     recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
     if recording is None:
         return None
@@ -369,15 +419,29 @@ def _simple_recorder(db: Database, settings: Settings, session_id: str, step: St
         return answer
     bar = st.progress(0.0, text="Transcribing your answer…")
     try:
-        answer = pipeline.transcribe_answer(db, settings, model(settings), answer.id, target, category=category,
-                                            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"))
+        answer = pipeline.transcribe_answer(
+            db,
+            settings,
+            model(settings),
+            answer.id,
+            target,
+            category=category,
+            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
+        )
     finally:
         bar.empty()
     return answer
 
 
-def _store_live(db: Database, settings: Settings, session_id: str, step: Step, key: str,
-                target: tuple[float, float] | None, category: str | None) -> storage.Answer:
+def _store_live(
+    db: Database,
+    settings: Settings,
+    session_id: str,
+    step: Step,
+    key: str,
+    target: tuple[float, float] | None,
+    category: str | None,
+) -> storage.Answer:
     server = capture_server(settings)
     token = st.session_state[f"{key}-token"]
     began = time.perf_counter()
@@ -389,11 +453,20 @@ def _store_live(db: Database, settings: Settings, session_id: str, step: Step, k
         server.discard_part(token)
         saved = time.perf_counter()
         finished = server.transcript(token)
-        answer = pipeline.attach_transcript(db, settings, answer.id, finished.transcript, target, finished.error,
-                                            category)
-    log.info("live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
-             "stored %.2f s after saving", answer.id, saved - began, finished.seconds, time.perf_counter() - saved)
+        answer = pipeline.attach_transcript(
+            db, settings, answer.id, finished.transcript, target, finished.error, category
+        )
+    log.info(
+        "live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
+        "stored %.2f s after saving",
+        answer.id,
+        saved - began,
+        finished.seconds,
+        time.perf_counter() - saved,
+    )
     if capture.dropped:
-        st.warning(f"The connection dropped during the answer: the {capture.seconds:.1f} s that arrived "
-                   "were saved and transcribed; anything said after that was lost. Record again if it matters.")
+        st.warning(
+            f"The connection dropped during the answer: the {capture.seconds:.1f} s that arrived "
+            "were saved and transcribed; anything said after that was lost. Record again if it matters."
+        )
     return answer

@@ -6,21 +6,46 @@ import subprocess
 import sys
 
 import pytest
+from paths import SHARED_SPEECH
 
 from rehearse.bench import asr
 from rehearse.bench.accuracy import align, filled_pause, filler_retention, normalize, word_error_rate
 from rehearse.errors import BenchError
 from rehearse.speech.transcribe import DecodeOptions
 
-from paths import SHARED_SPEECH
-
 
 def test_normalize_spells_fillers_and_numbers_one_way():
     assert normalize("Umm, uhh... Hmm, erm, mm-hmm, y'know, 2% of 1,250 and 30 OK") == [
-        "um", "uh", "hmm", "er", "hmm", "hmm", "you", "know", "two", "percent", "of", "one", "thousand",
-        "two", "hundred", "fifty", "and", "thirty", "ok"]
+        "um",
+        "uh",
+        "hmm",
+        "er",
+        "hmm",
+        "hmm",
+        "you",
+        "know",
+        "two",
+        "percent",
+        "of",
+        "one",
+        "thousand",
+        "two",
+        "hundred",
+        "fifty",
+        "and",
+        "thirty",
+        "ok",
+    ]
     assert [filled_pause(w) for w in ("um", "uhm", "uhhh", "ah", "hmmm", "umbrella", "her", "a")] == [
-        "um", "um", "uh", "ah", "hmm", None, None, None]
+        "um",
+        "um",
+        "uh",
+        "ah",
+        "hmm",
+        None,
+        None,
+        None,
+    ]
     assert word_error_rate([], []) == 0.0 and word_error_rate([], ["x"]) == 1.0
 
 
@@ -52,8 +77,10 @@ def test_manifest_problems_are_named(tmp_path):
 
 
 def test_table_marks_the_default_and_gives_time_relative_to_the_first_row():
-    rows = [asr.Result("no prompt, conditioned (before)", 2, 100.0, 10.0, 200, 10, 8, 0, 0),
-            asr.Result("prompt, VAD chunks", 2, 100.0, 12.0, 200, 12, 8, 6, 1)]
+    rows = [
+        asr.Result("no prompt, conditioned (before)", 2, 100.0, 10.0, 200, 10, 8, 0, 0),
+        asr.Result("prompt, VAD chunks", 2, 100.0, 12.0, 200, 12, 8, 6, 1),
+    ]
     text = asr.table(rows)
     assert "| no prompt, conditioned (before) | 0.100 | 1.00× | 5.0% | 0% (0/8) | 0 |" in text
     assert "| prompt, VAD chunks **(default)** | 0.120 | 1.20× | 6.0% | 75% (6/8) | 1 |" in text
@@ -69,8 +96,9 @@ def filler_clips(voice, tmp_path_factory):
 
 @pytest.mark.slow
 def test_default_decoding_keeps_fillers_piper_says_without_losing_words(model, filler_clips):
-    before, default = asr.run_asr(model, filler_clips, {"before": asr.CONFIGS["no prompt, conditioned (before)"],
-                                                          "default": DecodeOptions()})
+    before, default = asr.run_asr(
+        model, filler_clips, {"before": asr.CONFIGS["no prompt, conditioned (before)"], "default": DecodeOptions()}
+    )
     assert default.reference_fillers == 42
     assert before.filler_recall <= 0.1  # without the prompt tiny.en writes (almost) none of them
     assert default.filler_recall >= 0.7 and default.added_fillers <= 2, default  # 86 to 90 % measured
@@ -94,14 +122,21 @@ def test_default_decoding_on_the_shared_real_speech(model):
 def test_bench_command_prints_the_table(filler_clips, tmp_path):
     folder = filler_clips[0].path.parent
     (folder / "manifest.tsv").write_text(
-        "file\treference_transcript\n" + "".join(f"{c.path.name}\t{c.reference}\n" for c in filler_clips[:2]))
+        "file\treference_transcript\n" + "".join(f"{c.path.name}\t{c.reference}\n" for c in filler_clips[:2])
+    )
     run = lambda *args: subprocess.run(  # noqa: E731
-        [sys.executable, "-m", "rehearse", "bench", "asr", *args], capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"})
+        [sys.executable, "-m", "rehearse", "bench", "asr", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"},
+    )
     done = run("--clips", str(folder), "--config", "prompt, VAD chunks")
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("| prompt"))
-    assert re.fullmatch(r"\| prompt, VAD chunks \*\*\(default\)\*\* \| 0\.\d{3} \| 1\.00× \| \d+\.\d% \| \d+% \(\d/3\) \| \d \|", row), row
+    assert re.fullmatch(
+        r"\| prompt, VAD chunks \*\*\(default\)\*\* \| 0\.\d{3} \| 1\.00× \| \d+\.\d% \| \d+% \(\d/3\) \| \d \|", row
+    ), row
     assert "2 clips" in done.stdout
     bad = run("--clips", str(tmp_path / "nowhere"))
     assert bad.returncode == 2 and "manifest.tsv does not exist" in bad.stderr

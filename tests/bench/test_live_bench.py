@@ -14,9 +14,12 @@ def result(file, duration, words, whole, live, finish, busy):
 
 
 def test_summary_weights_by_reference_words_and_judges_keeping_up_on_long_clips():
-    results = [result("a.wav", 30.0, 100, 0.10, 0.05, 0.4, 0.5), result("b.wav", 3.0, 10, 0.0, 1.0, 0.9, 2.0),
-               result("c.wav", 60.0, 0, None, None, 0.2, 0.95),
-               bench.ClipResult("[joined]", 33.0, 110, 0.9, 0.9, 1.0, 0.3, 3.0, 5, 0.5, joined=True)]
+    results = [
+        result("a.wav", 30.0, 100, 0.10, 0.05, 0.4, 0.5),
+        result("b.wav", 3.0, 10, 0.0, 1.0, 0.9, 2.0),
+        result("c.wav", 60.0, 0, None, None, 0.2, 0.95),
+        bench.ClipResult("[joined]", 33.0, 110, 0.9, 0.9, 1.0, 0.3, 3.0, 5, 0.5, joined=True),
+    ]
     s = bench.summarize("tiny", results)
     assert s.whole_wer == pytest.approx(10 / 110) and s.live_wer == pytest.approx(15 / 110)
     assert (s.finish_median, s.finish_max) == (pytest.approx(0.35), 0.9)  # the joined answer's wait counts
@@ -44,10 +47,25 @@ def test_bench_live_command_prints_both_error_rates_and_the_wait(speech, tmp_pat
     text = "The finance team pushed back because they were worried about the end of the quarter."
     (tmp_path / "answer.wav").write_bytes(speech(text))
     (tmp_path / "manifest.tsv").write_text(f"file\treference_transcript\nanswer.wav\t{text}\n")
-    done = subprocess.run([sys.executable, "-m", "rehearse", "bench", "live", "--speech", str(tmp_path), "--speed", "4",
-                           "--joined", "15"],
-                          capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "rehearse",
+            "bench",
+            "live",
+            "--speech",
+            str(tmp_path),
+            "--speed",
+            "4",
+            "--joined",
+            "15",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"},
+    )
     assert done.returncode == 0, done.stderr
     row = next(line for line in done.stdout.splitlines() if line.startswith("answer.wav"))
     whole, live = [float(f.rstrip("%")) for f in row.split()[3:5]]

@@ -18,11 +18,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-from rehearse.speech import audio
-from rehearse.settings import load_settings
-
 from appdriver import ANSWER, CHROMIUM, ROOT, AppPage, AppServer, launch_chromium, write_test_drill
+
+from rehearse.settings import load_settings
+from rehearse.speech import audio
 
 ARTIFACTS = ROOT / "test-artifacts"
 _folders: list[Path] = []
@@ -100,8 +99,9 @@ def app(tmp_path, shots):
     drills = write_test_drill(tmp_path / "drills")
     # These tests drive st.audio_input, the recorder everyone has; test_live_browser.py drives
     # live capture, which shows that recorder only as a fallback.
-    server = AppServer(home=tmp_path / "home", workdir=tmp_path / "server",
-                       env={"REHEARSE_DRILLS": str(drills), "REHEARSE_LIVE": "0"})
+    server = AppServer(
+        home=tmp_path / "home", workdir=tmp_path / "server", env={"REHEARSE_DRILLS": str(drills), "REHEARSE_LIVE": "0"}
+    )
     yield server
     server.stop()
     for log in server.workdir.glob("*.log"):

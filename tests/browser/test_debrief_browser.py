@@ -4,8 +4,7 @@ reload of the page comes back to the same draft with it filled in."""
 import pytest
 from playwright.sync_api import expect
 
-from rehearse.store import debriefs
-from rehearse.store import database
+from rehearse.store import database, debriefs
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

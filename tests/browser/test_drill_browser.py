@@ -5,11 +5,11 @@ shows the session, and the SQLite file holds all of it. Nothing leaves the machi
 import stat
 
 import pytest
-
 from appdriver import ANSWER, PROBE, QUESTION, TEST_DRILL_ID, drive_drill
+
+from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.store import database
 from rehearse.web.ui import WORD_JOINER
-from rehearse.bench.accuracy import normalize, word_error_rate
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -49,7 +49,9 @@ def test_full_drill_then_review(app, tab, record_seconds, settings_of):
     assert (session.drill_id, session.status, session.answer_count) == (TEST_DRILL_ID, "completed", 2)
     answers = database.session_answers(db, session.id)
     assert [(a.probe_index, a.prompt, a.status) for a in answers] == [
-        (0, QUESTION, "transcribed"), (1, PROBE, "transcribed")]
+        (0, QUESTION, "transcribed"),
+        (1, PROBE, "transcribed"),
+    ]
     assert (answers[0].stars, answers[0].note) == (4, NOTE)
     for a in answers:
         assert word_error_rate(normalize(ANSWER), normalize(a.transcript)) <= 0.2
@@ -65,18 +67,29 @@ def test_full_drill_then_review(app, tab, record_seconds, settings_of):
     assert app.outbound() == []
 
 
-TRICKY = ('# Heading **bold** _em_ <b>tag</b> <img src=x onerror="window.__pwned=1"> '
-          '<script>window.__pwned=2</script> [link](http://example.com) www.example.org me@example.com '
-          '`code` :smile: :red[red] $x^2$ &amp; &#42; 1. item | a | b | ~~gone~~ \\*star\\*')
+TRICKY = (
+    '# Heading **bold** _em_ <b>tag</b> <img src=x onerror="window.__pwned=1"> '
+    "<script>window.__pwned=2</script> [link](http://example.com) www.example.org me@example.com "
+    "`code` :smile: :red[red] $x^2$ &amp; &#42; 1. item | a | b | ~~gone~~ \\*star\\*"
+)
 
 
 def test_markdown_and_html_in_user_text_are_shown_as_text(app, tab, settings_of):
     settings = settings_of(app)
     db = database.open_database(settings)
     sid = database.create_session(db, TEST_DRILL_ID, "Browser check", [])
-    answer = database.add_answer(db, answer_id=database.new_id(), session_id=sid, question_id="lead-cross-org-change",
-                                question_text=QUESTION, probe_index=0, prompt=QUESTION, audio_path=None,
-                                duration=5.0, status="recorded")
+    answer = database.add_answer(
+        db,
+        answer_id=database.new_id(),
+        session_id=sid,
+        question_id="lead-cross-org-change",
+        question_text=QUESTION,
+        probe_index=0,
+        prompt=QUESTION,
+        audio_path=None,
+        duration=5.0,
+        status="recorded",
+    )
     database.save_transcript(db, answer.id, text=TRICKY, words=[], model="tiny.en", seconds=0.1, duration=5.0)
     database.set_rating(db, answer.id, stars=2, note=TRICKY)
 

@@ -5,11 +5,10 @@ import time
 from pathlib import Path
 
 import pytest
-
 from appdriver import ANSWER, QUESTION, TEST_DRILL_TITLE, AppPage, AppServer
-from rehearse.store import recovery
-from rehearse.store import database
+
 from rehearse.bench.accuracy import normalize, word_error_rate
+from rehearse.store import database, recovery
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

@@ -1,10 +1,9 @@
 """A real server and Chromium: search over transcripts and notes finds the words and marks them."""
 
 import pytest
+from seed import seed
 
 from rehearse.store import database
-
-from seed import seed
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 

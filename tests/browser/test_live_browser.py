@@ -18,18 +18,20 @@ from pathlib import Path
 
 import pytest
 
-from rehearse.speech import audio
-from rehearse.store import database
 from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.settings import load_settings
+from rehearse.speech import audio
+from rehearse.store import database
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 GOAL_SECONDS = 1.0
-ANSWER = ("I led the migration of our billing system to a new platform over six months. "
-          "The finance team pushed back because they were worried about the end of the quarter. "
-          "I met with their director every week and we agreed on a rollback plan together.")
+ANSWER = (
+    "I led the migration of our billing system to a new platform over six months. "
+    "The finance team pushed back because they were worried about the end of the quarter. "
+    "I met with their director every week and we agreed on a rollback plan together."
+)
 
 if not CHROMIUM.exists():
     pytest.skip("Chromium is not installed at /usr/bin/chromium (make system-deps)", allow_module_level=True)
@@ -48,13 +50,32 @@ def live_app(tmp_path):
     port = free_port()
     env = {**os.environ, "REHEARSE_HOME": str(home), "HF_HUB_OFFLINE": "1", "REHEARSE_LIVE": "1"}
     # Streamlit configures only its own loggers: the app's timings go to streamlit.log through this.
-    launcher = ("import logging, sys; logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s: %(message)s'); "
-                "logging.getLogger('rehearse.speech.live').setLevel(logging.DEBUG); "
-                "from streamlit.web.cli import main; sys.exit(main())")
+    launcher = (
+        "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s: %(message)s'); "
+        "logging.getLogger('rehearse.speech.live').setLevel(logging.DEBUG); "
+        "from streamlit.web.cli import main; sys.exit(main())"
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-c", launcher, "run", str(ROOT / "streamlit_app.py"), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=open(tmp_path / "streamlit.log", "wb"))
+        [
+            sys.executable,
+            "-c",
+            launcher,
+            "run",
+            str(ROOT / "streamlit_app.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp_path / "streamlit.log", "wb"),
+    )
     deadline = time.time() + 60
     while time.time() < deadline:
         try:
@@ -86,10 +107,19 @@ def shared(playwright_instance):
 
 
 def browser_page(playwright, mic: Path):
-    browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=[
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
-        f"--use-file-for-fake-audio-capture={mic}%noloop", "--autoplay-policy=no-user-gesture-required",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"])
+    browser = playwright.chromium.launch(
+        executable_path=str(CHROMIUM),
+        args=[
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-audio-capture={mic}%noloop",
+            "--autoplay-policy=no-user-gesture-required",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    )
     context = browser.new_context(permissions=["microphone"])
     return browser, context.new_page()
 
@@ -104,8 +134,9 @@ def report(capsys, text: str) -> None:
         print(f"\n[live browser] {text}")
 
 
-def test_live_capture_shows_words_and_has_the_transcript_soon_after_stop(live_app, microphone, capsys,
-                                                                         playwright_instance):
+def test_live_capture_shows_words_and_has_the_transcript_soon_after_stop(
+    live_app, microphone, capsys, playwright_instance
+):
     from playwright.sync_api import expect
 
     url, settings = live_app
@@ -123,9 +154,13 @@ def test_live_capture_shows_words_and_has_the_transcript_soon_after_stop(live_ap
             first_audio = time.perf_counter() - began  # microphone and socket set up, audio on disk
             # Words appear while the fake microphone is still speaking.
             # (a generous limit: a busy machine decodes late, which is a figure, not a failure)
-            expect(recorder.locator("#committed, #tentative").filter(has_text="migration")).to_have_count(1, timeout=90_000)
+            expect(recorder.locator("#committed, #tentative").filter(has_text="migration")).to_have_count(
+                1, timeout=90_000
+            )
             shown_at = time.perf_counter() - began
-            page.wait_for_timeout(1000 * max(0.0, seconds + 0.3 - (time.perf_counter() - began)))  # until the file has played
+            page.wait_for_timeout(
+                1000 * max(0.0, seconds + 0.3 - (time.perf_counter() - began))
+            )  # until the file has played
             recorder.get_by_role("button", name="Stop").click()
             stopped = time.perf_counter()
             expect(page.get_by_text("rollback plan", exact=False).last).to_be_visible(timeout=60_000)
@@ -139,9 +174,12 @@ def test_live_capture_shows_words_and_has_the_transcript_soon_after_stop(live_ap
     assert answer.audio_file(settings).suffix == ".flac" and seconds - 0.5 <= answer.duration <= seconds + 3
     assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2, answer.transcript
     assert not list((settings.audio_dir / "live").glob("*.pcm"))  # the part file was replaced by the FLAC
-    report(capsys, f"live: first audio on the server {first_audio:.2f} s after start; first words on screen {shown_at:.1f} s into the answer; "
-                   f"stop to transcript on screen {latency:.2f} s for a {seconds:.1f} s answer "
-                   f"(goal {GOAL_SECONDS:g} s: {'met' if latency <= GOAL_SECONDS else 'missed'})")
+    report(
+        capsys,
+        f"live: first audio on the server {first_audio:.2f} s after start; first words on screen {shown_at:.1f} s into the answer; "
+        f"stop to transcript on screen {latency:.2f} s for a {seconds:.1f} s answer "
+        f"(goal {GOAL_SECONDS:g} s: {'met' if latency <= GOAL_SECONDS else 'missed'})",
+    )
 
 
 def test_simple_recorder_for_comparison(live_app, microphone, capsys, playwright_instance):

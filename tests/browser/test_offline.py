@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from appdriver import ANSWER
-from rehearse.store import database
+
 from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.settings import load_settings
+from rehearse.store import database
 
 pytestmark = pytest.mark.slow
 SCRIPT = Path(__file__).parents[1] / "support" / "offline_drill.py"
@@ -28,9 +28,23 @@ def test_full_drill_with_no_network(tmp_path, fake_mic, record_seconds, shots):
     workdir.mkdir()
     # Loopback only, and up; the server and Chromium both run in here, talking over 127.0.0.1.
     done = subprocess.run(
-        [unshare, "-n", "sh", "-c", f'{ip} link set lo up && exec "$0" "$@"',
-         sys.executable, str(SCRIPT), str(workdir), str(fake_mic), str(shots), str(record_seconds)],
-        capture_output=True, text=True, timeout=600)
+        [
+            unshare,
+            "-n",
+            "sh",
+            "-c",
+            f'{ip} link set lo up && exec "$0" "$@"',
+            sys.executable,
+            str(SCRIPT),
+            str(workdir),
+            str(fake_mic),
+            str(shots),
+            str(record_seconds),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     result_file = workdir / "result.json"
     assert result_file.exists(), done.stderr[-4000:]
     result = json.loads(result_file.read_text())
@@ -55,22 +69,33 @@ def test_full_drill_with_no_network(tmp_path, fake_mic, record_seconds, shots):
     assert [a.status for a in database.session_answers(db, session.id)] == ["transcribed", "transcribed"]
 
 
-@pytest.mark.parametrize("reach", [
-    "import urllib.request; urllib.request.urlopen('http://example.invalid/x', timeout=2)",
-    # What REHEARSE_MODEL=base.en would do: faster-whisper asks the Hugging Face hub.
-    "from faster_whisper import WhisperModel; WhisperModel('base.en', device='cpu', compute_type='int8')",
-], ids=["urllib", "model-hub"])
+@pytest.mark.parametrize(
+    "reach",
+    [
+        "import urllib.request; urllib.request.urlopen('http://example.invalid/x', timeout=2)",
+        # What REHEARSE_MODEL=base.en would do: faster-whisper asks the Hugging Face hub.
+        "from faster_whisper import WhisperModel; WhisperModel('base.en', device='cpu', compute_type='int8')",
+    ],
+    ids=["urllib", "model-hub"],
+)
 def test_netguard_sees_attempts_to_reach_other_hosts(tmp_path, reach):
     """The guard the app servers run under is not blind: a hub download attempt is logged even
     when it fails (here it runs without a network namespace, so it may also really fail)."""
     log = tmp_path / "net.log"
-    code = (f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import netguard; netguard.install({str(log)!r})\n"
-            f"try:\n    {reach}\nexcept Exception as exc:\n    print(type(exc).__name__)")
+    code = (
+        f"import sys; sys.path.insert(0, {str(SCRIPT.parent)!r}); import netguard; netguard.install({str(log)!r})\n"
+        f"try:\n    {reach}\nexcept Exception as exc:\n    print(type(exc).__name__)"
+    )
     unshare = shutil.which("unshare")
     cmd = [sys.executable, "-c", code]
     if unshare and subprocess.run([unshare, "-n", "true"], capture_output=True).returncode == 0:
         cmd = [unshare, "-n", *cmd]  # never really download anything
-    subprocess.run(cmd, capture_output=True, text=True, timeout=120,
-                   env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf")})
+    subprocess.run(
+        cmd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "HF_HOME": str(tmp_path / "hf")},
+    )
     logged = log.read_text() if log.exists() else ""
     assert ("example.invalid" in logged) or ("huggingface.co" in logged), logged

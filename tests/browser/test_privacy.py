@@ -12,12 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from appdriver import ROOT
-from rehearse.practice import pipeline
-from rehearse.store import database
+
 from rehearse.library.bank import Step
+from rehearse.practice import pipeline
 from rehearse.speech.voice import Voice
+from rehearse.store import database
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def listening(port: int) -> set[str]:
                 continue
             raw = bytes.fromhex(hex_ip)
             # /proc prints each 32-bit word in host (little-endian) order.
-            raw = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+            raw = b"".join(raw[i : i + 4][::-1] for i in range(0, len(raw), 4))
             found.add(socket.inet_ntop(family, raw))
     return found
 
@@ -43,8 +43,12 @@ def other_addresses() -> list[str]:
     done = subprocess.run(["ip", "-j", "-4", "addr"], capture_output=True, text=True)
     if done.returncode != 0:
         return []
-    return [a["local"] for link in json.loads(done.stdout) for a in link.get("addr_info", [])
-            if not ipaddress.ip_address(a["local"]).is_loopback]
+    return [
+        a["local"]
+        for link in json.loads(done.stdout)
+        for a in link.get("addr_info", [])
+        if not ipaddress.ip_address(a["local"]).is_loopback
+    ]
 
 
 def test_server_listens_on_loopback_only(app):
@@ -60,11 +64,19 @@ def test_server_listens_on_loopback_only(app):
 
 def test_shipped_config_turns_usage_statistics_off_and_binds_localhost(tmp_path):
     """As Streamlit itself reads the config when started from the project folder."""
-    code = ("from streamlit import config; config.get_config_options(force_reparse=True); "
-            "print(config.get_option('browser.gatherUsageStats'), config.get_option('server.address'), "
-            "config.get_option('server.headless'))")
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)})
+    code = (
+        "from streamlit import config; config.get_config_options(force_reparse=True); "
+        "print(config.get_option('browser.gatherUsageStats'), config.get_option('server.address'), "
+        "config.get_option('server.headless'))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+    )
     assert done.stdout.split() == ["False", "localhost", "True"], done.stderr
 
 

@@ -4,17 +4,14 @@ import sqlite3
 from dataclasses import replace
 
 import pytest
+from examples import FULL, TODAY
 
-from rehearse.library import bank
 from rehearse.debrief import checklist
-from rehearse.store import debriefs
-from rehearse.library import own_questions
-from rehearse.practice import pipeline
-from rehearse.store import database
 from rehearse.debrief.checklist import Debrief, Person
 from rehearse.errors import DebriefError, NotFoundError
-
-from examples import FULL, TODAY
+from rehearse.library import bank, own_questions
+from rehearse.practice import pipeline
+from rehearse.store import database, debriefs
 
 
 def test_full_debrief_is_complete_and_empty_one_lists_every_item():
@@ -25,28 +22,40 @@ def test_full_debrief_is_complete_and_empty_one_lists_every_item():
     assert all(g.reason == "empty" for g in found) and checklist.status(empty, TODAY) == "draft"
 
 
-@pytest.mark.parametrize("change, item, reason", [
-    ({"company": ""}, "company", "empty"),
-    ({"takeaways": ()}, "takeaways", "empty"),
-    ({"takeaways": ("none",)}, "takeaways", "productive takeaway"),
-    ({"takeaways": ("N/A", "nothing")}, "takeaways", "productive takeaway"),
-    ({"people": (Person("Dana Smith", "", ("cost",)),)}, "people", "Dana Smith has no role"),
-    ({"people": (Person("Dana Smith", "manager"),)}, "people", "no concerns and priorities"),
-    ({"interview_date": "sometime"}, "interview_date", "not a date"),
-    ({"interview_date": "2024-06-01"}, "interview_date", "in the future"),
-])
+@pytest.mark.parametrize(
+    "change, item, reason",
+    [
+        ({"company": ""}, "company", "empty"),
+        ({"takeaways": ()}, "takeaways", "empty"),
+        ({"takeaways": ("none",)}, "takeaways", "productive takeaway"),
+        ({"takeaways": ("N/A", "nothing")}, "takeaways", "productive takeaway"),
+        ({"people": (Person("Dana Smith", "", ("cost",)),)}, "people", "Dana Smith has no role"),
+        ({"people": (Person("Dana Smith", "manager"),)}, "people", "no concerns and priorities"),
+        ({"interview_date": "sometime"}, "interview_date", "not a date"),
+        ({"interview_date": "2024-06-01"}, "interview_date", "in the future"),
+    ],
+)
 def test_one_missing_item_keeps_it_a_draft(change, item, reason):
     found = checklist.gaps(replace(FULL, **change), TODAY)
     assert len(found) == 1 and found[0].item.name == item and reason in found[0].reason
     assert not checklist.is_complete(replace(FULL, **change), TODAY)
 
 
-@pytest.mark.parametrize("spoken, expected", [
-    ("It was yesterday.", "2024-05-07"), ("today", "2024-05-08"), ("Three days ago.", "2024-05-05"),
-    ("Last Monday", "2024-05-06"), ("On March 3rd.", "2024-03-03"), ("the 3rd of March", "2024-03-03"),
-    ("3 March 2023", "2023-03-03"), ("December 12th", "2023-12-12"), ("2024-04-30", "2024-04-30"),
-    ("on the fifth of May", "2024-05-05"),
-])
+@pytest.mark.parametrize(
+    "spoken, expected",
+    [
+        ("It was yesterday.", "2024-05-07"),
+        ("today", "2024-05-08"),
+        ("Three days ago.", "2024-05-05"),
+        ("Last Monday", "2024-05-06"),
+        ("On March 3rd.", "2024-03-03"),
+        ("the 3rd of March", "2024-03-03"),
+        ("3 March 2023", "2023-03-03"),
+        ("December 12th", "2023-12-12"),
+        ("2024-04-30", "2024-04-30"),
+        ("on the fifth of May", "2024-05-05"),
+    ],
+)
 def test_spoken_and_typed_dates(spoken, expected):
     assert checklist.parse_date(spoken, TODAY).isoformat() == expected
 
@@ -77,10 +86,14 @@ def test_spoken_answers_merge_into_items():
     d = checklist.merge_spoken(d, "questions_asked", "Why this role? Tell me about a failure.", TODAY)
     d = checklist.merge_spoken(d, "questions_asked", "What is your biggest weakness?", TODAY)
     assert d.questions_asked == ("Why this role?", "Tell me about a failure.", "What is your biggest weakness?")
-    d = checklist.merge_spoken(d, "people", "Dana Smith, the engineering manager. She was worried about my Kubernetes experience.", TODAY)
+    d = checklist.merge_spoken(
+        d, "people", "Dana Smith, the engineering manager. She was worried about my Kubernetes experience.", TODAY
+    )
     d = checklist.merge_spoken(d, "people", "Sam Lee is a staff engineer. He cared about on-call load.", TODAY)
-    assert d.people == (Person("Dana Smith", "engineering manager", ("She was worried about my Kubernetes experience",)),
-                        Person("Sam Lee", "staff engineer", ("He cared about on-call load",)))
+    assert d.people == (
+        Person("Dana Smith", "engineering manager", ("She was worried about my Kubernetes experience",)),
+        Person("Sam Lee", "staff engineer", ("He cared about on-call load",)),
+    )
     run_on = checklist.person_from_speech("Kim Ode, the director, she cared about stakeholder trust")
     assert run_on == "Kim Ode, director: she cared about stakeholder trust"
     d = checklist.merge_spoken(d, "lessons", "Lead with the result.", TODAY)
@@ -96,7 +109,8 @@ def test_questions_made_from_a_debrief_carry_concerns_as_probes():
     assert dana.text.endswith("deadline?") and dana.category == "failure"
     assert dana.probes[:2] == (
         "Dana Smith (engineering manager) was concerned about this: no Kubernetes experience. What do you say to that?",
-        "Dana Smith (engineering manager) was concerned about this: team size I have led. What do you say to that?")
+        "Dana Smith (engineering manager) was concerned about this: team size I have led. What do you say to that?",
+    )
     assert dana.probes[2:] == checklist.DEFAULT_PROBES
     anyone = checklist.question_from_recalled(recalled[1], FULL, "acme-q2")
     assert anyone.category == "judgement" and len(anyone.probes) == 3 + len(checklist.DEFAULT_PROBES)
@@ -104,8 +118,14 @@ def test_questions_made_from_a_debrief_carry_concerns_as_probes():
     assert set(anyone.tags) == {"debrief", "acme-robotics"}
     # Both validate exactly as a hand-written bank entry would.
     for q in (dana, anyone):
-        raw = {"id": q.id, "text": q.text, "category": q.category, "tags": list(q.tags),
-               "target_seconds": list(q.target_seconds), "probes": list(q.probes)}
+        raw = {
+            "id": q.id,
+            "text": q.text,
+            "category": q.category,
+            "tags": list(q.tags),
+            "target_seconds": list(q.target_seconds),
+            "probes": list(q.probes),
+        }
         assert bank.parse_question(raw, "x") == replace(q, source="x")
 
 
@@ -160,8 +180,16 @@ def test_sync_questions_into_own_bank_and_link_answers_back(settings, db):
     assert result.question_ids[0].startswith("acme-robotics-tell-me-about")
 
     # A concern learned later becomes a new probe; the user's own edit to the question is kept.
-    own_questions.update_question(settings, library, made[0].id, text="Tell me about the deadline you missed.",
-                                  category="failure", tags=["debrief"], target=(60, 90), probes=list(made[0].probes))
+    own_questions.update_question(
+        settings,
+        library,
+        made[0].id,
+        text="Tell me about the deadline you missed.",
+        category="failure",
+        tags=["debrief"],
+        target=(60, 90),
+        probes=list(made[0].probes),
+    )
     people = FULL.people + (Person("Kim Ode", "director", ("stakeholder trust",)),)
     d = debriefs.save_debrief(db, replace(d, people=people))
     again = debriefs.sync_questions(db, settings, d)

@@ -3,10 +3,10 @@
 import re
 from dataclasses import replace
 
+from examples import FULL
+
 from rehearse.debrief import letter
 from rehearse.debrief.checklist import Debrief, Person
-
-from examples import FULL
 
 STRONG = """Subject: The telemetry question from Tuesday
 
@@ -49,8 +49,13 @@ def test_draft_speaks_to_people_points_and_concerns():
 
 def test_strong_letter_passes_every_mark():
     checks = letter.check(STRONG, FULL)
-    assert [c.name for c in checks] == ["Builds rapport", "Has a specific purpose", "Succinct", "Not generic",
-                                        "Follows up on the discussion"]
+    assert [c.name for c in checks] == [
+        "Builds rapport",
+        "Has a specific purpose",
+        "Succinct",
+        "Not generic",
+        "Follows up on the discussion",
+    ]
     assert all(c.ok for c in checks), checks
     assert "Dana and Sam" in checks[0].detail
 
@@ -66,20 +71,33 @@ Best regards,
 Alex"""
     checks = by_name(letter.check(generic, FULL))
     assert not checks["Builds rapport"].ok and "Dana and Sam" in checks["Builds rapport"].detail
-    assert not checks["Has a specific purpose"].ok and "no Kubernetes experience" in checks["Has a specific purpose"].detail
+    assert (
+        not checks["Has a specific purpose"].ok
+        and "no Kubernetes experience" in checks["Has a specific purpose"].detail
+    )
     assert not checks["Succinct"].ok and "Only" in checks["Succinct"].detail
-    for phrase in ("i am writing to", "great fit", "please do not hesitate", "look forward to hearing from you",
-                   "at your earliest convenience", "dear hiring manager"):
+    for phrase in (
+        "i am writing to",
+        "great fit",
+        "please do not hesitate",
+        "look forward to hearing from you",
+        "at your earliest convenience",
+        "dear hiring manager",
+    ):
         assert phrase in checks["Not generic"].detail
     assert not checks["Follows up on the discussion"].ok
     assert "Tell me about a time you missed a deadline" in checks["Follows up on the discussion"].detail
 
 
 def test_long_letter_and_one_open_concern_are_flagged():
-    long = STRONG.replace("Best regards", " ".join(["We also covered the roadmap in detail."] * 30) + "\n\nBest regards")
+    long = STRONG.replace(
+        "Best regards", " ".join(["We also covered the roadmap in detail."] * 30) + "\n\nBest regards"
+    )
     checks = by_name(letter.check(long, FULL))
     assert not checks["Succinct"].ok and f"cut it to {letter.MAX_WORDS}" in checks["Succinct"].detail
-    partial = STRONG.replace("Sam, on on-call load: I cut pages per week from 30\nto 6 on my last team by fixing alerts at the source.", "")
+    partial = STRONG.replace(
+        "Sam, on on-call load: I cut pages per week from 30\nto 6 on my last team by fixing alerts at the source.", ""
+    )
     purpose = by_name(letter.check(partial, FULL))["Has a specific purpose"]
     assert not purpose.ok and purpose.detail == "Answer the open concern(s): on-call load."
 
@@ -100,7 +118,9 @@ def test_exports_as_text_and_markdown():
     assert "Best regards,  \nAlex\n" in md  # the sign-off keeps its line break
     tricky = letter.to_markdown("Subject: a *b*\n\nUse [brackets] and <b>tags</b> as typed.")
     assert tricky == "# a \\*b\\*\n\nUse \\[brackets\\] and \\<b\\>tags\\</b\\> as typed.\n"
-    assert letter.file_stem(replace(FULL, company="Acme Robotics!")) == "follow-up-acme-robotics-staff-engineer-2024-05-07"
+    assert (
+        letter.file_stem(replace(FULL, company="Acme Robotics!")) == "follow-up-acme-robotics-staff-engineer-2024-05-07"
+    )
     assert letter.file_stem(Debrief(id="abcdef123")) == "follow-up-abcdef12"
     assert letter.word_count("Subject: x y z\n\nOne two three.") == 3
     assert letter.template_phrases("I\u2019m writing to say hi") == ["i'm writing to"]

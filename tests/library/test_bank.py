@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from rehearse.library import bank
 from rehearse.errors import BankError, DrillError
+from rehearse.library import bank
 from rehearse.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,8 +48,12 @@ def test_shipped_library_is_complete(shipped: bank.Library):
     assert len(shipped.drills) >= 6
     assert {q.category for q in shipped.questions.values()} == set(bank.CATEGORIES)
     probes = [p for q in shipped.questions.values() for p in q.probes]
-    for probe in ("How did you get buy-in from the other orgs?", "What was the pushback?",
-                  "What part of this was your fault?", "And why would that work?"):
+    for probe in (
+        "How did you get buy-in from the other orgs?",
+        "What was the pushback?",
+        "What part of this was your fault?",
+        "And why would that work?",
+    ):
         assert probe in probes
     texts = " ".join(q.text.lower() for q in shipped.questions.values())
     assert "tell me about yourself" in texts and "why this role" in texts
@@ -62,7 +66,7 @@ def write(folder: Path, name: str, text: str) -> Path:
     return path
 
 
-GOOD = '''
+GOOD = """
 [[questions]]
 id = "q-one"
 text = "Tell me about a hard project."
@@ -70,37 +74,58 @@ category = "behavioral"
 tags = ["star"]
 target_seconds = [60, 120]
 probes = ["What was the pushback?", "What part was your fault?"]
-'''
+"""
 
 
-@pytest.mark.parametrize("body, expected", [
-    (GOOD.replace('category = "behavioral"', 'category = "behavioural"'), ["q-one", "category", "behavioral, failure"]),
-    (GOOD.replace('tags = ["star"]', 'tags = "star"'), ["q-one", "tags", "list of strings"]),
-    (GOOD.replace('probes = ["What was the pushback?", "What part was your fault?"]', 'probes = []'), ["q-one", "probes", "at least two"]),
-    (GOOD.replace('target_seconds = [60, 120]', 'target_seconds = [120, 60]'), ["q-one", "target_seconds", "[min, max]"]),
-    (GOOD.replace('target_seconds = [60, 120]', 'target_seconds = 90'), ["q-one", "target_seconds"]),
-    (GOOD + 'colour = "red"\n', ["q-one", "unknown field", "colour"]),
-    (GOOD.replace('text = "Tell me about a hard project."\n', ''), ["q-one", "missing", "text"]),
-    (GOOD.replace('id = "q-one"', 'id = "Q One"'), ["'Q One'", "lowercase"]),
-    (GOOD + GOOD, ["q-one", "twice"]),
-    ("[[questions]\nid = 1", ["not valid TOML"]),
-    ('title = "empty"', ["no [[questions]]"]),
-    # Wrong types, one per field.
-    (GOOD.replace('text = "Tell me about a hard project."', 'text = 5'), ["q-one", "text", "non-empty string"]),
-    (GOOD.replace('id = "q-one"', 'id = 7'), ["7", "lowercase"]),
-    (GOOD.replace('category = "behavioral"', 'category = 3'), ["q-one", "category", "behavioral, failure"]),
-    (GOOD.replace('tags = ["star"]', 'tags = [1, 2]'), ["q-one", "tags", "list of strings"]),
-    (GOOD.replace('"What was the pushback?", "What part was your fault?"', '1, 2'), ["q-one", "probes", "list of strings"]),
-    (GOOD.replace('target_seconds = [60, 120]', 'target_seconds = ["60", "120"]'), ["q-one", "target_seconds"]),
-    (GOOD.replace('target_seconds = [60, 120]', 'target_seconds = [true, 120]'), ["q-one", "target_seconds"]),
-    ('title = 5\n' + GOOD, ["title", "must be a string"]),
-    ('title = "t"\nquestions = "all of them"', ["no [[questions]]"]),
-    ('questions = [1, 2]', ["must be a table"]),
-    # Unknown top-level key, empty or blank probes.
-    ('colour = "red"\n' + GOOD, ["unknown top-level key", "colour"]),
-    (GOOD.replace('"What was the pushback?", "What part was your fault?"', '"What was the pushback?"'), ["q-one", "probes", "got 1"]),
-    (GOOD.replace('"What was the pushback?", "What part was your fault?"', '"What was the pushback?", "  "'), ["q-one", "probes", "non-empty"]),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (
+            GOOD.replace('category = "behavioral"', 'category = "behavioural"'),
+            ["q-one", "category", "behavioral, failure"],
+        ),
+        (GOOD.replace('tags = ["star"]', 'tags = "star"'), ["q-one", "tags", "list of strings"]),
+        (
+            GOOD.replace('probes = ["What was the pushback?", "What part was your fault?"]', "probes = []"),
+            ["q-one", "probes", "at least two"],
+        ),
+        (
+            GOOD.replace("target_seconds = [60, 120]", "target_seconds = [120, 60]"),
+            ["q-one", "target_seconds", "[min, max]"],
+        ),
+        (GOOD.replace("target_seconds = [60, 120]", "target_seconds = 90"), ["q-one", "target_seconds"]),
+        (GOOD + 'colour = "red"\n', ["q-one", "unknown field", "colour"]),
+        (GOOD.replace('text = "Tell me about a hard project."\n', ""), ["q-one", "missing", "text"]),
+        (GOOD.replace('id = "q-one"', 'id = "Q One"'), ["'Q One'", "lowercase"]),
+        (GOOD + GOOD, ["q-one", "twice"]),
+        ("[[questions]\nid = 1", ["not valid TOML"]),
+        ('title = "empty"', ["no [[questions]]"]),
+        # Wrong types, one per field.
+        (GOOD.replace('text = "Tell me about a hard project."', "text = 5"), ["q-one", "text", "non-empty string"]),
+        (GOOD.replace('id = "q-one"', "id = 7"), ["7", "lowercase"]),
+        (GOOD.replace('category = "behavioral"', "category = 3"), ["q-one", "category", "behavioral, failure"]),
+        (GOOD.replace('tags = ["star"]', "tags = [1, 2]"), ["q-one", "tags", "list of strings"]),
+        (
+            GOOD.replace('"What was the pushback?", "What part was your fault?"', "1, 2"),
+            ["q-one", "probes", "list of strings"],
+        ),
+        (GOOD.replace("target_seconds = [60, 120]", 'target_seconds = ["60", "120"]'), ["q-one", "target_seconds"]),
+        (GOOD.replace("target_seconds = [60, 120]", "target_seconds = [true, 120]"), ["q-one", "target_seconds"]),
+        ("title = 5\n" + GOOD, ["title", "must be a string"]),
+        ('title = "t"\nquestions = "all of them"', ["no [[questions]]"]),
+        ("questions = [1, 2]", ["must be a table"]),
+        # Unknown top-level key, empty or blank probes.
+        ('colour = "red"\n' + GOOD, ["unknown top-level key", "colour"]),
+        (
+            GOOD.replace('"What was the pushback?", "What part was your fault?"', '"What was the pushback?"'),
+            ["q-one", "probes", "got 1"],
+        ),
+        (
+            GOOD.replace('"What was the pushback?", "What part was your fault?"', '"What was the pushback?", "  "'),
+            ["q-one", "probes", "non-empty"],
+        ),
+    ],
+)
 def test_broken_question_file_names_file_id_and_field(tmp_path: Path, body: str, expected: list[str]):
     path = write(tmp_path, "broken.toml", body)
     with pytest.raises(BankError) as info:
@@ -111,37 +136,43 @@ def test_broken_question_file_names_file_id_and_field(tmp_path: Path, body: str,
         assert part in message
 
 
-DRILL = '''
+DRILL = """
 title = "T"
 description = "D"
 tags = ["star"]
 count = 1
 order = "fixed"
 probes_per_question = 2
-'''
+"""
 
 
-@pytest.mark.parametrize("body, expected", [
-    (DRILL.replace('tags = ["star"]', 'questions = ["nope"]'), ["unknown question id 'nope'"]),
-    (DRILL.replace('tags = ["star"]', 'tags = ["nope"]'), ["tag 'nope'", "star"]),
-    (DRILL.replace('tags = ["star"]', 'categories = ["nope"]'), ["'nope'", "behavioral"]),
-    (DRILL.replace("count = 1", "count = 5"), ["selects only 1", "count"]),
-    (DRILL.replace('order = "fixed"', 'order = "random"'), ["order", "fixed, shuffled"]),
-    (DRILL.replace('tags = ["star"]\n', ''), ["at least one of"]),
-    (DRILL + "think_seconds = -1\n", ["think_seconds", "at least 0"]),
-    (DRILL + "speed = 2\n", ["unknown field", "speed"]),
-    (DRILL.replace('count = 1', 'count = "one"'), ["count", "whole number"]),
-    # Wrong types, one per field.
-    (DRILL.replace('title = "T"', 'title = 3'), ["title", "non-empty string"]),
-    (DRILL.replace('probes_per_question = 2', 'probes_per_question = 1.5'), ["probes_per_question", "whole number"]),
-    (DRILL.replace('count = 1', 'count = true'), ["count", "whole number"]),
-    (DRILL.replace('order = "fixed"', 'order = 1'), ["order", "fixed, shuffled"]),
-    (DRILL.replace('tags = ["star"]', 'tags = "star"'), ["tags", "list of strings"]),
-    (DRILL.replace('tags = ["star"]', 'questions = "q-one"'), ["questions", "list of strings"]),
-    (DRILL + 'think_seconds = "ten"\n', ["think_seconds", "must be a number"]),
-    (DRILL + "time_limit_seconds = 0\n", ["time_limit_seconds", "more than 0"]),
-    (DRILL.replace('description = "D"', 'description = ""'), ["description", "non-empty string"]),
-])
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        (DRILL.replace('tags = ["star"]', 'questions = ["nope"]'), ["unknown question id 'nope'"]),
+        (DRILL.replace('tags = ["star"]', 'tags = ["nope"]'), ["tag 'nope'", "star"]),
+        (DRILL.replace('tags = ["star"]', 'categories = ["nope"]'), ["'nope'", "behavioral"]),
+        (DRILL.replace("count = 1", "count = 5"), ["selects only 1", "count"]),
+        (DRILL.replace('order = "fixed"', 'order = "random"'), ["order", "fixed, shuffled"]),
+        (DRILL.replace('tags = ["star"]\n', ""), ["at least one of"]),
+        (DRILL + "think_seconds = -1\n", ["think_seconds", "at least 0"]),
+        (DRILL + "speed = 2\n", ["unknown field", "speed"]),
+        (DRILL.replace("count = 1", 'count = "one"'), ["count", "whole number"]),
+        # Wrong types, one per field.
+        (DRILL.replace('title = "T"', "title = 3"), ["title", "non-empty string"]),
+        (
+            DRILL.replace("probes_per_question = 2", "probes_per_question = 1.5"),
+            ["probes_per_question", "whole number"],
+        ),
+        (DRILL.replace("count = 1", "count = true"), ["count", "whole number"]),
+        (DRILL.replace('order = "fixed"', "order = 1"), ["order", "fixed, shuffled"]),
+        (DRILL.replace('tags = ["star"]', 'tags = "star"'), ["tags", "list of strings"]),
+        (DRILL.replace('tags = ["star"]', 'questions = "q-one"'), ["questions", "list of strings"]),
+        (DRILL + 'think_seconds = "ten"\n', ["think_seconds", "must be a number"]),
+        (DRILL + "time_limit_seconds = 0\n", ["time_limit_seconds", "more than 0"]),
+        (DRILL.replace('description = "D"', 'description = ""'), ["description", "non-empty string"]),
+    ],
+)
 def test_broken_drill_file_names_file_and_field(tmp_path: Path, body: str, expected: list[str]):
     questions = {q.id: q for q in bank.load_question_file(write(tmp_path / "q", "good.toml", GOOD))}
     path = write(tmp_path / "d", "broken-drill.toml", body)
@@ -169,8 +200,16 @@ def test_library_keeps_going_past_broken_files(tmp_path: Path):
 
 
 def test_plan_pins_ids_first_and_limits_probes(shipped: bank.Library):
-    drill = bank.Drill("t", "T", "D", count=3, order="shuffled", probes_per_question=1,
-                       questions=("judge-asking-for-work",), categories=("judgement",))
+    drill = bank.Drill(
+        "t",
+        "T",
+        "D",
+        count=3,
+        order="shuffled",
+        probes_per_question=1,
+        questions=("judge-asking-for-work",),
+        categories=("judgement",),
+    )
     a = bank.plan_drill(drill, shipped.questions, seed=7)
     b = bank.plan_drill(drill, shipped.questions, seed=7)
     assert a == b

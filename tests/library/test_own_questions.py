@@ -5,9 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from rehearse.library import bank
-from rehearse.library import own_questions
 from rehearse.errors import BankError
+from rehearse.library import bank, own_questions
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -20,8 +19,14 @@ def test_add_edit_delete_round_trip(settings):
     before = shipped_snapshot()
     library = bank.load_library(settings)
     q = own_questions.add_question(
-        settings, library, text='Why did you leave "Acme"?\nBe honest.', category="motivation", tags=["exit", " "],
-        target=(45, 90.5), probes=["What would your manager say?", "", "Would you go back?"])
+        settings,
+        library,
+        text='Why did you leave "Acme"?\nBe honest.',
+        category="motivation",
+        tags=["exit", " "],
+        target=(45, 90.5),
+        probes=["What would your manager say?", "", "Would you go back?"],
+    )
     path = settings.user_questions_dir / own_questions.DEFAULT_FILE
     assert q.id == "my-why-did-you-leave-acme-be" and q.source == str(path)
     assert q.text == 'Why did you leave "Acme"?\nBe honest.' and q.tags == ("exit",)
@@ -30,22 +35,46 @@ def test_add_edit_delete_round_trip(settings):
 
     library = bank.load_library(settings)
     assert library.problems == () and library.questions[q.id] == q
-    assert own_questions.is_own(settings, q) and not own_questions.is_own(settings, library.questions["lead-cross-org-change"])
+    assert own_questions.is_own(settings, q) and not own_questions.is_own(
+        settings, library.questions["lead-cross-org-change"]
+    )
     # A shipped drill that selects by category picks the user's question up like a shipped one.
     drill = bank.Drill("mot", "M", "D", count=50, order="fixed", probes_per_question=2, categories=("motivation",))
     assert q.id in [x.id for x in bank.select_questions(drill, library.questions)]
 
-    second = own_questions.add_question(settings, library, text="Why did you leave Acme?", category="motivation",
-                                        tags=[], target=(60, 120), probes=["a?", "b?"])
+    second = own_questions.add_question(
+        settings,
+        library,
+        text="Why did you leave Acme?",
+        category="motivation",
+        tags=[],
+        target=(60, 120),
+        probes=["a?", "b?"],
+    )
     assert second.id == "my-why-did-you-leave-acme"
     library = bank.load_library(settings)
-    third = own_questions.add_question(settings, library, text="Why did you leave Acme?", category="values",
-                                       tags=[], target=(60, 120), probes=["a?", "b?"])
+    third = own_questions.add_question(
+        settings,
+        library,
+        text="Why did you leave Acme?",
+        category="values",
+        tags=[],
+        target=(60, 120),
+        probes=["a?", "b?"],
+    )
     assert third.id == "my-why-did-you-leave-acme-2"
 
     library = bank.load_library(settings)
-    edited = own_questions.update_question(settings, library, q.id, text="Why did you leave?", category="values",
-                                           tags=["exit"], target=(30, 60), probes=["One?", "Two?", "Three?"])
+    edited = own_questions.update_question(
+        settings,
+        library,
+        q.id,
+        text="Why did you leave?",
+        category="values",
+        tags=["exit"],
+        target=(30, 60),
+        probes=["One?", "Two?", "Three?"],
+    )
     assert (edited.id, edited.category, edited.probes) == (q.id, "values", ("One?", "Two?", "Three?"))
     assert [x.id for x in own_questions.load_own(settings).questions] == [q.id, second.id, third.id]
 
@@ -58,12 +87,15 @@ def test_add_edit_delete_round_trip(settings):
     assert shipped_snapshot() == before  # the shipped questions/ were never written
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"text": "  "}, "'text' must be a non-empty string"),
-    ({"probes": ["Only one?"]}, "at least two"),
-    ({"category": "fun"}, "valid categories are behavioral"),
-    ({"target": (90, 60)}, "target_seconds"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"text": "  "}, "'text' must be a non-empty string"),
+        ({"probes": ["Only one?"]}, "at least two"),
+        ({"category": "fun"}, "valid categories are behavioral"),
+        ({"target": (90, 60)}, "target_seconds"),
+    ],
+)
 def test_bad_question_is_refused_and_nothing_written(settings, fields, message):
     library = bank.load_library(settings)
     good = {"text": "A question?", "category": "behavioral", "tags": [], "target": (60, 120), "probes": ["a?", "b?"]}
@@ -77,8 +109,9 @@ def test_shipped_questions_cannot_be_changed(settings):
     with pytest.raises(BankError, match="'lead-cross-org-change' is a shipped question"):
         own_questions.delete_question(settings, library, "lead-cross-org-change")
     with pytest.raises(BankError, match="No question with id 'nope'"):
-        own_questions.update_question(settings, library, "nope", text="x", category="values", tags=[],
-                                      target=(1, 2), probes=["a", "b"])
+        own_questions.update_question(
+            settings, library, "nope", text="x", category="values", tags=[], target=(1, 2), probes=["a", "b"]
+        )
 
 
 def test_broken_own_file_is_reported_and_left_alone(settings):
@@ -87,14 +120,27 @@ def test_broken_own_file_is_reported_and_left_alone(settings):
     broken.write_text("not [ toml")
     own = own_questions.load_own(settings)
     assert own.questions == () and "notes.toml" in own.problems[0]
-    own_questions.add_question(settings, bank.load_library(settings), text="Q?", category="values", tags=[],
-                               target=(60, 120), probes=["a?", "b?"])
+    own_questions.add_question(
+        settings,
+        bank.load_library(settings),
+        text="Q?",
+        category="values",
+        tags=[],
+        target=(60, 120),
+        probes=["a?", "b?"],
+    )
     assert broken.read_text() == "not [ toml"
 
 
 def test_toml_writer_escapes_everything_the_loader_reads_back(tmp_path):
-    q = bank.Question("x-1", 'Quote " back\\slash \t tab \u00e9 \x7f end', "values", ("t\"ag",), (1.5, 2.0),
-                      ("p1 \\n literal", "p2\nline"))
+    q = bank.Question(
+        "x-1",
+        'Quote " back\\slash \t tab \u00e9 \x7f end',
+        "values",
+        ('t"ag',),
+        (1.5, 2.0),
+        ("p1 \\n literal", "p2\nline"),
+    )
     [back] = own_questions.write_bank(tmp_path / "b.toml", 'Title "q"', [q])
     assert back.text == q.text.strip() and back.tags == q.tags and back.probes == q.probes
     assert back.target_seconds == (1.5, 2.0)
@@ -104,9 +150,9 @@ def test_toml_writer_escapes_everything_the_loader_reads_back(tmp_path):
 def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
+    from rehearse.settings import load_settings
     from rehearse.store import database
     from rehearse.web import ui
-    from rehearse.settings import load_settings
 
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
@@ -140,7 +186,10 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     assert at.text_area(key="new-text").value == ""  # the form is ready for the next one
     library = bank.load_library(settings)
     q = library.questions[qid]
-    assert q.tags == ("feedback", "leadership") and q.probes == ("How did they take it?", "What would you say differently?")
+    assert q.tags == ("feedback", "leadership") and q.probes == (
+        "How did they take it?",
+        "What would you say differently?",
+    )
 
     # The shipped leadership drill (tag "leadership") now draws on it like on any shipped question.
     drill = library.drills["leadership-follow-ups"]
@@ -151,7 +200,10 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     [b for b in at.button if b.label == "Save changes"][0].click()
     at.run()
     assert not at.exception, at.exception
-    assert bank.load_library(settings).questions[qid].probes == ("How did they take it?", "What happened a month later?")
+    assert bank.load_library(settings).questions[qid].probes == (
+        "How did they take it?",
+        "What happened a month later?",
+    )
 
     # Practise them: the drill page opens on the user's own question.
     [b for b in at.button if b.label == "Practise my questions"][0].click()

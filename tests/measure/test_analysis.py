@@ -7,16 +7,26 @@ from pathlib import Path
 import pytest
 
 from rehearse.measure import analysis
-from rehearse.settings import Settings
 from rehearse.measure.tokens import TOKEN
+from rehearse.settings import Settings
 
 SETTINGS = Settings(home=Path("/nonexistent-rehearse-home"))
-BASE_FIELDS = ("duration", "speaking_seconds", "word_count", "wpm", "filler_count", "fillers_per_minute",
-               "long_pauses", "longest_pause", "length_verdict")
+BASE_FIELDS = (
+    "duration",
+    "speaking_seconds",
+    "word_count",
+    "wpm",
+    "filler_count",
+    "fillers_per_minute",
+    "long_pauses",
+    "longest_pause",
+    "length_verdict",
+)
 
 
-def timed(text: str, start: float = 0.0, step: float = 0.4, length: float = 0.3,
-          gaps: dict[int, float] | None = None) -> list[dict]:
+def timed(
+    text: str, start: float = 0.0, step: float = 0.4, length: float = 0.3, gaps: dict[int, float] | None = None
+) -> list[dict]:
     """Whisper-like word timings for `text`: one word every `step` s, extra silence before word i."""
     words, t = [], start
     for i, word in enumerate(text.split()):
@@ -34,7 +44,7 @@ def measure(text, words=None, duration=None, settings=SETTINGS, **kw):
 
 
 def hit_texts(m, text, kind):
-    return [text[h.start:h.end] for h in m.hits if h.kind == kind]
+    return [text[h.start : h.end] for h in m.hits if h.kind == kind]
 
 
 def test_pace_over_speaking_time_and_its_band():
@@ -92,9 +102,9 @@ def test_overlapping_word_times_make_no_negative_gap():
     text = "we shipped it on time anyway"
     words = [
         {"start": 0.0, "end": 1.0, "text": "we"},
-        {"start": 0.5, "end": 3.0, "text": "shipped"},    # overlaps the word before
-        {"start": 1.0, "end": 1.5, "text": "it"},         # lies inside "shipped"
-        {"start": 5.5, "end": 6.0, "text": "on"},         # 2.5 s after the latest end (3.0), not after "it"
+        {"start": 0.5, "end": 3.0, "text": "shipped"},  # overlaps the word before
+        {"start": 1.0, "end": 1.5, "text": "it"},  # lies inside "shipped"
+        {"start": 5.5, "end": 6.0, "text": "on"},  # 2.5 s after the latest end (3.0), not after "it"
         {"start": 5.8, "end": 6.1, "text": "time"},
         {"start": 5.9, "end": 7.0, "text": "anyway"},
     ]
@@ -105,11 +115,22 @@ def test_overlapping_word_times_make_no_negative_gap():
 
 
 def test_fillers_all_spellings_rate_and_real_words_left_out():
-    text = ("Umm, so the, uh, launch slipped. Hmm, you know, we er kind of lost a week. "
-            "Do you know what kind of team it was? I mean, basically it was literally chaos.")
+    text = (
+        "Umm, so the, uh, launch slipped. Hmm, you know, we er kind of lost a week. "
+        "Do you know what kind of team it was? I mean, basically it was literally chaos."
+    )
     m = measure(text)
-    assert m.fillers == {"um": 1, "uh": 1, "hmm": 1, "you know": 1, "er": 1, "kind of": 1,
-                         "i mean": 1, "basically": 1, "literally": 1}
+    assert m.fillers == {
+        "um": 1,
+        "uh": 1,
+        "hmm": 1,
+        "you know": 1,
+        "er": 1,
+        "kind of": 1,
+        "i mean": 1,
+        "basically": 1,
+        "literally": 1,
+    }
     assert m.filler_count == 9
     assert m.fillers_per_minute == round(9 / (m.speaking_seconds / 60), 2)
     # "do you know" and "what kind of team" are real words, not fillers.
@@ -120,18 +141,21 @@ def test_fillers_all_spellings_rate_and_real_words_left_out():
     assert edited.fillers == {"launch": 1, "chaos": 1}
 
 
-@pytest.mark.parametrize("text, counted", [
-    ("It was, like, a mess for weeks.", {"like": 1}),
-    ("We were like, uh, stuck.", {"like": 1}),
-    ("I like my team and it looks like rain.", {}),
-    ("Like I said, it worked.", {}),
-    ("So, um, in my last role I led the team.", {"so": 1}),
-    ("So in my last role I led the team.", {"so": 1}),
-    ("I wrote tests so that it could not break.", {}),
-    ("I think so. It was not so bad.", {}),
-    ("We had no time, so. That was that.", {"so": 1}),
-    ("It shipped, so yeah.", {"so": 1}),
-])
+@pytest.mark.parametrize(
+    "text, counted",
+    [
+        ("It was, like, a mess for weeks.", {"like": 1}),
+        ("We were like, uh, stuck.", {"like": 1}),
+        ("I like my team and it looks like rain.", {}),
+        ("Like I said, it worked.", {}),
+        ("So, um, in my last role I led the team.", {"so": 1}),
+        ("So in my last role I led the team.", {"so": 1}),
+        ("I wrote tests so that it could not break.", {}),
+        ("I think so. It was not so bad.", {}),
+        ("We had no time, so. That was that.", {"so": 1}),
+        ("It shipped, so yeah.", {"so": 1}),
+    ],
+)
 def test_like_and_so_counted_only_as_fillers_and_apart(text, counted):
     m = measure(text)
     assert m.ambiguous_fillers == counted, text
@@ -148,7 +172,9 @@ def test_a_pause_sets_like_off_like_a_comma():
 
 
 def test_ownership_i_against_we_without_hedges_and_fillers():
-    text = "I think we missed it. I mean, I rebuilt the plan, my manager signed it and we shipped it to the US and to us."
+    text = (
+        "I think we missed it. I mean, I rebuilt the plan, my manager signed it and we shipped it to the US and to us."
+    )
     m = measure(text)
     # "I think" and "I mean" say nothing about who did the work; "US" is the country.
     assert (m.i_count, m.we_count) == (2, 3)
@@ -157,8 +183,10 @@ def test_ownership_i_against_we_without_hedges_and_fillers():
 
 
 def test_hedges_and_stock_phrases_with_contractions():
-    text = ("I think the plan was maybe too big. I'm not sure it was probably wrong. I guess I am a perfectionist, "
-            "and I'm always learning. Honestly I'm a perfectionist.")
+    text = (
+        "I think the plan was maybe too big. I'm not sure it was probably wrong. I guess I am a perfectionist, "
+        "and I'm always learning. Honestly I'm a perfectionist."
+    )
     m = measure(text)
     assert m.hedges == {"i think": 1, "maybe": 1, "i'm not sure": 1, "probably": 1, "i guess": 1}
     assert m.hedge_count == 5
@@ -167,12 +195,14 @@ def test_hedges_and_stock_phrases_with_contractions():
     assert hit_texts(m, text, "hedge")[2] == "I'm not sure"
 
 
-STORY = ("Last year I was working at a logistics firm in Denver. "        # situation
-         "My job was to stop the warehouse losing orders. "                # task
-         "So I sat with the night shift, I asked Priya, our network engineer, to add access points, "
-         "and I changed the scanner software so it kept every scan. "       # action
-         "As a result we lost no orders and returns went down 30% in two months. "  # result
-         "What I learned is to watch the work before I change the code.")  # reflection
+STORY = (
+    "Last year I was working at a logistics firm in Denver. "  # situation
+    "My job was to stop the warehouse losing orders. "  # task
+    "So I sat with the night shift, I asked Priya, our network engineer, to add access points, "
+    "and I changed the scanner software so it kept every scan. "  # action
+    "As a result we lost no orders and returns went down 30% in two months. "  # result
+    "What I learned is to watch the work before I change the code."
+)  # reflection
 
 
 def test_star_parts_timed_from_word_timings():
@@ -214,12 +244,24 @@ def test_names_skip_sentence_starts_months_and_i_and_join_full_names():
     assert m.roles == ("cto",)
 
 
-@pytest.mark.parametrize("text, owns, admissions, blame", [
-    ("I promised a date before I asked the engineers. I should have asked first. It was my fault.",
-     True, ("i promised", "i should have", "my fault"), ()),
-    ("The vendor was late and it was not my fault. They should have told us.", False, (), ("not my fault", "they should have")),
-    ("The launch slipped by three weeks and we fixed it.", False, (), ()),
-])
+@pytest.mark.parametrize(
+    "text, owns, admissions, blame",
+    [
+        (
+            "I promised a date before I asked the engineers. I should have asked first. It was my fault.",
+            True,
+            ("i promised", "i should have", "my fault"),
+            (),
+        ),
+        (
+            "The vendor was late and it was not my fault. They should have told us.",
+            False,
+            (),
+            ("not my fault", "they should have"),
+        ),
+        ("The launch slipped by three weeks and we fixed it.", False, (), ()),
+    ],
+)
 def test_failure_answers_say_what_the_speaker_got_wrong(text, owns, admissions, blame):
     m = measure(text, category="failure")
     assert (m.owns_mistake, m.admissions, m.blame) == (owns, admissions, blame)
@@ -233,11 +275,16 @@ def test_hits_point_at_the_transcript_and_the_recording():
     words = timed(text, start=1.0)
     m = measure(text, words)
     for h in m.hits:
-        assert h.phrase.replace("um", "um") in text[h.start:h.end].lower() or h.kind == "ambiguous"
-        first = TOKEN.findall(text[h.start:h.end])[0]
+        assert h.phrase.replace("um", "um") in text[h.start : h.end].lower() or h.kind == "ambiguous"
+        first = TOKEN.findall(text[h.start : h.end])[0]
         assert h.time == next(w["start"] for w in words if first in w["text"])
-    assert [(h.kind, text[h.start:h.end]) for h in m.hits] == [
-        ("ambiguous", "So"), ("filler", "um"), ("hedge", "I think"), ("filler", "uh"), ("filler", "kind of")]
+    assert [(h.kind, text[h.start : h.end]) for h in m.hits] == [
+        ("ambiguous", "So"),
+        ("filler", "um"),
+        ("hedge", "I think"),
+        ("filler", "uh"),
+        ("filler", "kind of"),
+    ]
 
 
 def test_timings_that_do_not_match_the_text_word_for_word():

@@ -3,16 +3,17 @@
 import json
 from pathlib import Path
 
-from rehearse.measure import analysis
-from rehearse.measure import feedback
-from rehearse.web import ui
+from rehearse.measure import analysis, feedback
 from rehearse.settings import Settings
+from rehearse.web import ui
 
 SETTINGS = Settings(home=Path("/nonexistent-rehearse-home"))
-FAILURE = ("Um, two years ago I was the team lead for a launch at a bank in Toronto. My job was to ship by March. "
-           "I think I promised the date before I asked the engineers, and uh, we missed it by three weeks. "
-           "So I went to the sales director and told her it was my fault. "
-           "What I learned is to ask the people doing the work first. I'm a perfectionist, you know.")
+FAILURE = (
+    "Um, two years ago I was the team lead for a launch at a bank in Toronto. My job was to ship by March. "
+    "I think I promised the date before I asked the engineers, and uh, we missed it by three weeks. "
+    "So I went to the sales director and told her it was my fault. "
+    "What I learned is to ask the people doing the work first. I'm a perfectionist, you know."
+)
 
 
 def stored(text: str, **kw) -> dict:
@@ -30,9 +31,19 @@ def by_name(signals):
 def test_every_signal_has_a_value_a_tone_and_one_plain_reason():
     m = stored(FAILURE, target=(60, 120), category="failure")
     signals = feedback.delivery(m) + feedback.content(m)
-    assert {s.name for s in signals} >= {"Length", "Pace", "Long pauses", "Fillers", "I and we", "Hedges",
-                                         "Stock phrases", "Story structure", "Numbers in the result",
-                                         "People and places", "Owns the mistake"}
+    assert {s.name for s in signals} >= {
+        "Length",
+        "Pace",
+        "Long pauses",
+        "Fillers",
+        "I and we",
+        "Hedges",
+        "Stock phrases",
+        "Story structure",
+        "Numbers in the result",
+        "People and places",
+        "Owns the mistake",
+    }
     for s in signals:
         assert s.value and s.tone in ("good", "warn", "info") and s.why.endswith(".") and "\n" not in s.why
     named = by_name(signals)
@@ -43,8 +54,12 @@ def test_every_signal_has_a_value_a_tone_and_one_plain_reason():
     assert named["Stock phrases"].value == "“i'm a perfectionist”"
     assert "ends on reflection" in named["Story structure"].value
     assert named["Numbers in the result"].tone == "good" and "three" in named["Numbers in the result"].value
-    assert by_name(feedback.content(stored("I fixed it for two teams. It worked.", category="behavioral"))
-                   )["Numbers in the result"].tone == "warn"  # "two" is said, but not in the result
+    assert (
+        by_name(feedback.content(stored("I fixed it for two teams. It worked.", category="behavioral")))[
+            "Numbers in the result"
+        ].tone
+        == "warn"
+    )  # "two" is said, but not in the result
 
 
 def test_failure_without_owning_it_and_follow_ups_without_structure():
@@ -59,17 +74,29 @@ def test_failure_without_owning_it_and_follow_ups_without_structure():
 
 def test_pauses_are_reported_with_time_and_the_word_before():
     text = "We had a plan. Then the vendor went bust."
-    words = [{"start": i * 0.4 + (3.0 if i >= 4 else 0), "end": i * 0.4 + 0.3 + (3.0 if i >= 4 else 0), "text": w}
-             for i, w in enumerate(text.split())]
+    words = [
+        {"start": i * 0.4 + (3.0 if i >= 4 else 0), "end": i * 0.4 + 0.3 + (3.0 if i >= 4 else 0), "text": w}
+        for i, w in enumerate(text.split())
+    ]
     m = analysis.analyze(text, words, 8.0, SETTINGS).to_dict()
     pauses = by_name(feedback.delivery(m))["Long pauses"]
     assert pauses.value == "1 of 2 s or more: 3.1 s at 0:02 after “plan”"
 
 
 def test_metrics_from_before_content_signals_still_show():
-    old = {"duration": 42.0, "speaking_seconds": 40.0, "word_count": 100, "wpm": 150.0, "filler_count": 2,
-           "fillers_per_minute": 3.0, "long_pauses": 1, "longest_pause": 2.5, "target_min": None,
-           "target_max": None, "length_verdict": ""}
+    old = {
+        "duration": 42.0,
+        "speaking_seconds": 40.0,
+        "word_count": 100,
+        "wpm": 150.0,
+        "filler_count": 2,
+        "fillers_per_minute": 3.0,
+        "long_pauses": 1,
+        "longest_pause": 2.5,
+        "target_min": None,
+        "target_max": None,
+        "length_verdict": "",
+    }
     named = by_name(feedback.delivery(old))
     assert named["Pace"].tone == "good" and "2.5 s" in named["Long pauses"].value
     assert feedback.content(old) == []
@@ -82,8 +109,13 @@ def test_segments_highlight_without_overlap_and_stock_phrases_win():
     pieces = feedback.segments(text, m["hits"])
     assert "".join(p for p, _ in pieces) == text
     marked = [(p, label) for p, label in pieces if label]
-    assert marked == [("I think", "hedge"), ("um", "filler"), ("I'm a perfectionist", "stock phrase"),
-                      ("like", "filler (like/so)"), ("you know", "filler")]
+    assert marked == [
+        ("I think", "hedge"),
+        ("um", "filler"),
+        ("I'm a perfectionist", "stock phrase"),
+        ("like", "filler (like/so)"),
+        ("you know", "filler"),
+    ]
     # Broken or out-of-range hits (a transcript edited since) are ignored, not drawn in the wrong place.
     assert feedback.segments("short", [{"kind": "filler", "start": 3, "end": 40}]) == [("short", None)]
 

@@ -5,17 +5,14 @@ from datetime import date, timedelta
 
 import numpy as np
 import pytest
+from apptest_kit import APP, button
+from examples import FULL
 from streamlit.testing.v1 import AppTest
 
-from rehearse.speech import audio
-from rehearse.debrief import checklist
-from rehearse.store import debriefs
-from rehearse.debrief import letter
-from rehearse.store import database
 from rehearse.bench.accuracy import normalize, word_error_rate
-
-from examples import FULL
-from apptest_kit import APP, button
+from rehearse.debrief import checklist, letter
+from rehearse.speech import audio
+from rehearse.store import database, debriefs
 
 pytestmark = pytest.mark.slow
 
@@ -120,8 +117,12 @@ def test_spoken_debrief_fills_items_from_real_speech(app_env, speech):
     [person] = debriefs.get_debrief(db, d.id).people
     heard = debriefs.recordings(db, d.id, "people")[-1].transcript
     assert normalize(person.name) == ["dana", "smith"] and normalize(person.role) == ["engineering", "manager"], heard
-    assert word_error_rate(normalize("She was worried about my experience with large teams"),
-                           normalize(person.concerns[0])) <= 0.2
+    assert (
+        word_error_rate(
+            normalize("She was worried about my experience with large teams"), normalize(person.concerns[0])
+        )
+        <= 0.2
+    )
 
     # A silent take is kept and named, and the field keeps what was there.
     button(at, "Record another person").click()
@@ -176,7 +177,9 @@ def test_practice_from_debrief_links_answers_back(app_env, speech):
     [practised] = debriefs.rehearsals(db, d.id)[0].answers
     assert practised.status == "transcribed", practised.error
     assert word_error_rate(normalize(answer), normalize(practised.transcript)) <= 0.2
-    assert any(practised.transcript in m.value.replace("\\", "") for m in page.markdown), [m.value for m in page.markdown]
+    assert any(practised.transcript in m.value.replace("\\", "") for m in page.markdown), [
+        m.value for m in page.markdown
+    ]
     assert any("Not rehearsed yet" in c.value for c in page.caption)  # the second question
 
     # A weak area starts a drill on matching questions straight away.
@@ -201,8 +204,13 @@ def test_follow_up_letter_is_drafted_checked_and_exported(app_env):
     assert any("Not generic" in w and "[your name]" in w for w in warned)
     assert any("Builds rapport" in s.value for s in at.success)
 
-    fill(at, "Letter", text.replace("[your name]", "Alex").replace(
-        "Best regards", "I look forward to hearing from you.\n\nBest regards"))
+    fill(
+        at,
+        "Letter",
+        text.replace("[your name]", "Alex").replace(
+            "Best regards", "I look forward to hearing from you.\n\nBest regards"
+        ),
+    )
     warned = [w.value.replace("\\", "") for w in at.warning]
     assert any("look forward to hearing from you" in w for w in warned) and not any("[your name]" in w for w in warned)
     db = database.open_database(app_env)

@@ -3,12 +3,13 @@
 from pathlib import Path
 
 import pytest
+from apptest_kit import APP, button
+from apptest_kit import start_drill as start
 from streamlit.testing.v1 import AppTest
 
+from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.store import database
 from rehearse.web import ui
-from rehearse.bench.accuracy import normalize, word_error_rate
-from apptest_kit import APP, button, start_drill as start
 
 pytestmark = pytest.mark.slow
 ANSWER = "I asked the other teams what they needed and then I wrote a plan that everyone signed."
@@ -84,6 +85,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
 
 def test_silent_recording_is_kept_and_can_be_transcribed_again(app_env, speech):
     import numpy as np
+
     from rehearse.speech import audio
 
     at = AppTest.from_file(APP, default_timeout=180)

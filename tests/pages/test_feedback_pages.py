@@ -4,26 +4,34 @@ Piper speech, the real model and a real SQLite file."""
 from pathlib import Path
 
 import pytest
+from apptest_kit import start_drill
 from streamlit.testing.v1 import AppTest
 
 from rehearse import settings as config
-from rehearse.store import database
-from rehearse.web import ui
 from rehearse.bench.accuracy import filled_pause
 from rehearse.settings import load_settings
-from apptest_kit import start_drill
+from rehearse.store import database
+from rehearse.web import ui
 
 APP = str(Path(__file__).resolve().parents[2] / "streamlit_app.py")
-FAILURE_ANSWER = ("Um, two years ago I promised a launch date to the sales director before I asked the engineers. "
-                  "Honestly, I think, uh, I should have asked them first. It was my fault, and we missed it by three weeks.")
+FAILURE_ANSWER = (
+    "Um, two years ago I promised a launch date to the sales director before I asked the engineers. "
+    "Honestly, I think, uh, I should have asked them first. It was my fault, and we missed it by three weeks."
+)
 
 
 @pytest.fixture
 def app_env(tmp_path, monkeypatch):
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))
-    for name in ("REHEARSE_FILLERS", "REHEARSE_WPM_LOW", "REHEARSE_WPM_HIGH", "REHEARSE_LONG_PAUSE", "REHEARSE_MODEL",
-                 "REHEARSE_LIVE"):
+    for name in (
+        "REHEARSE_FILLERS",
+        "REHEARSE_WPM_LOW",
+        "REHEARSE_WPM_HIGH",
+        "REHEARSE_LONG_PAUSE",
+        "REHEARSE_MODEL",
+        "REHEARSE_LIVE",
+    ):
         monkeypatch.delenv(name, raising=False)
     ui.settings.clear()
     yield home
@@ -77,7 +85,9 @@ def test_settings_then_drill_then_review_show_the_feedback(app_env, speech):
     # The first probe: measured as a follow-up, still checked for owning the mistake.
     next(b for b in at.button if b.label == "Next follow-up").click()
     at.run()
-    at.audio_input[0].set_value(("probe.wav", speech("I did not check the plan with the engineers. That was my mistake."), "audio/wav"))
+    at.audio_input[0].set_value(
+        ("probe.wav", speech("I did not check the plan with the engineers. That was my mistake."), "audio/wav")
+    )
     at.run()
     probe = [a for a in database.session_answers(db, answer.session_id) if a.probe_index == 1][0]
     assert probe.metrics["follow_up"] is True and probe.metrics["owns_mistake"] is True
@@ -117,7 +127,9 @@ def test_settings_page_validates_warns_about_environment_and_repairs_a_broken_fi
     at.button(key="set_aside").click()
     at.run()
     assert any("kept as settings.toml.broken-" in s.value for s in at.success)
-    assert [p.name.startswith("settings.toml.broken-") for p in app_env.iterdir() if p.name.startswith("settings")] == [True]
+    assert [p.name.startswith("settings.toml.broken-") for p in app_env.iterdir() if p.name.startswith("settings")] == [
+        True
+    ]
     assert at.text_area[0].value.splitlines()[0] == "um"
 
     # Restore defaults writes a complete file.
@@ -165,14 +177,36 @@ def test_review_shows_old_and_new_measurements(app_env):
     sid = database.create_session(db, "warm-up", "Warm-up", [])
     text = "Um, I think I'm a perfectionist, and it was, like, **fine**."
     words = [{"start": i * 0.4, "end": i * 0.4 + 0.3, "text": w} for i, w in enumerate(text.split())]
-    old = {"duration": 5.0, "speaking_seconds": 4.0, "word_count": 9, "wpm": 135.0, "filler_count": 1,
-           "fillers_per_minute": 15.0, "long_pauses": 0, "longest_pause": 0.1, "target_min": None,
-           "target_max": None, "length_verdict": ""}
+    old = {
+        "duration": 5.0,
+        "speaking_seconds": 4.0,
+        "word_count": 9,
+        "wpm": 135.0,
+        "filler_count": 1,
+        "fillers_per_minute": 15.0,
+        "long_pauses": 0,
+        "longest_pause": 0.1,
+        "target_min": None,
+        "target_max": None,
+        "length_verdict": "",
+    }
     new = analysis.analyze(text, words, 5.0, s, category="values").to_dict()
     for question, metrics in (("q-old", old), ("q-new", new)):
-        a = database.add_answer(db, answer_id=database.new_id(), session_id=sid, question_id=question, question_text="Q",
-                               probe_index=0, prompt=f"Prompt {question}", audio_path=None, duration=5.0, status="recorded")
-        database.save_transcript(db, a.id, text=text, words=words, model="tiny.en", seconds=1.0, duration=5.0, metrics=metrics)
+        a = database.add_answer(
+            db,
+            answer_id=database.new_id(),
+            session_id=sid,
+            question_id=question,
+            question_text="Q",
+            probe_index=0,
+            prompt=f"Prompt {question}",
+            audio_path=None,
+            duration=5.0,
+            status="recorded",
+        )
+        database.save_transcript(
+            db, a.id, text=text, words=words, model="tiny.en", seconds=1.0, duration=5.0, metrics=metrics
+        )
     at = AppTest.from_file(APP, default_timeout=60)
     at.switch_page("pages/review.py")
     at.run()

@@ -4,19 +4,16 @@ from datetime import timedelta
 
 import pyarrow
 import pytest
+from apptest_kit import APP, button
+from seed import FAIL, LEAD, seed
 from streamlit.testing.v1 import AppTest
 
 from rehearse import clock
-from rehearse.store import export
-from rehearse.practice import pipeline
-from rehearse.practice import progress
-from rehearse.store import database
 from rehearse.bench.accuracy import normalize
 from rehearse.library.bank import Step
+from rehearse.practice import pipeline, progress
 from rehearse.settings import load_settings
-from seed import FAIL, LEAD, seed
-from apptest_kit import APP, button
-
+from rehearse.store import database, export
 
 
 @pytest.fixture
@@ -58,7 +55,9 @@ def test_history_page_filters_searches_opens_and_deletes(seeded, app_env):
     assert at.caption[0].value.startswith("3 answer(s)")
     highlighted = [t for t in texts(at) if ":orange-background[finance]" in t]
     assert len(highlighted) == 4  # three transcripts and one note
-    assert any(t.startswith("*Note:* Named the :orange-background[finance] :orange-background[director]") for t in texts(at))
+    assert any(
+        t.startswith("*Note:* Named the :orange-background[finance] :orange-background[director]") for t in texts(at)
+    )
 
     at.multiselect(key="history_stars").set_value([2])
     rerun(at)
@@ -118,8 +117,18 @@ def test_history_page_pages_through_many_answers(app_env):
     db = database.open_database(app_env)
     sid = database.create_session(db, "warm-up", "Warm-up", [])
     for i in range(60):
-        a = database.add_answer(db, answer_id=f"a{i:03d}", session_id=sid, question_id="q-many", question_text="Q?",
-                               probe_index=0, prompt="Q?", audio_path=None, duration=3.0, status="recorded")
+        a = database.add_answer(
+            db,
+            answer_id=f"a{i:03d}",
+            session_id=sid,
+            question_id="q-many",
+            question_text="Q?",
+            probe_index=0,
+            prompt="Q?",
+            audio_path=None,
+            duration=3.0,
+            status="recorded",
+        )
         database.save_transcript(db, a.id, text=f"answer number {i}", words=[], model="m", seconds=0.1, duration=3.0)
     at = page("history")
     assert at.caption[0].value == "60 answer(s) · page 1 of 3"
@@ -139,7 +148,9 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     main = at.tabs[0]
     assert main.subheader[0].value.startswith("Tell me about a time you led a change")
     # Newest first: the latest transcript is the first answer card.
-    cards = [m.value.replace("\\", "") for m in main.markdown if "billing migration" in m.value and ":red[" not in m.value]
+    cards = [
+        m.value.replace("\\", "") for m in main.markdown if "billing migration" in m.value and ":red[" not in m.value
+    ]
     assert cards[0].startswith("I led the billing migration across four teams that did not report to me.")
     assert len(main.feedback) == 3 and len(at.tabs[1].feedback) == 2
     diff = next(m.value for m in main.markdown if ":green[**" in m.value)
@@ -151,7 +162,10 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     assert any("words in common" in c.value for c in at.tabs[0].caption)
     side = at.tabs[0].dataframe[0].value
     assert list(side["Signal"])[-1] == "Self-rating (stars)" and list(side.iloc[-1][["From", "To"]]) == [2, 5]
-    assert list(side.iloc[2][["From", "To"]]) == [data.answers["first"].metrics["wpm"], data.answers["latest"].metrics["wpm"]]
+    assert list(side.iloc[2][["From", "To"]]) == [
+        data.answers["first"].metrics["wpm"],
+        data.answers["latest"].metrics["wpm"],
+    ]
     at.selectbox(key="compare_question").set_value(FAIL)
     rerun(at)
     assert [t.label for t in at.tabs] == ["Main answer (1)"]
@@ -180,7 +194,12 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
     assert len(charts) == 6  # five lines over time and the calibration scatter
     assert at.caption[0].value.startswith("6 answer(s)")
     trend = at.dataframe[0].value
-    assert list(trend["Signal"])[0] == "Pace (words/min)" and set(trend["Verdict"]) <= {"better", "worse", "about the same", "–"}
+    assert list(trend["Signal"])[0] == "Pace (words/min)" and set(trend["Verdict"]) <= {
+        "better",
+        "worse",
+        "about the same",
+        "–",
+    }
     table = at.dataframe[1].value
     assert list(table["Answers"]) == [1, 1, 1, 1, 1]  # one main answer at each star level
     assert len(at.info) == 4 and all("not enough rated answers" in i.value for i in at.info)
@@ -201,7 +220,9 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
 
 
 def test_progress_page_flags_overrating(app_env):
-    from seed import add_take, session, step as make_step
+    from seed import add_take, session
+    from seed import step as make_step
+
     db = database.open_database(app_env)
     sid = session(db, "warm-up", "Warm-up", 3)
     q = make_step(LEAD, 0, "Q", "Q")
@@ -289,8 +310,10 @@ def test_real_speech_is_searchable_and_highlighted(app_env, speech, model):
     db = database.open_database(app_env)
     sid = database.create_session(db, "warm-up", "Warm-up", [])
     step = Step(LEAD, 0, "Tell me about a change you led.", "Tell me about a change you led.", 2)
-    said = ["I moved the billing system to a new platform and the finance team signed off.",
-            "The support team was worried about the weekend, so we planned a careful rollback."]
+    said = [
+        "I moved the billing system to a new platform and the finance team signed off.",
+        "The support team was worried about the weekend, so we planned a careful rollback.",
+    ]
     for sentence in said:
         answer = pipeline.save_answer(db, app_env, sid, step, speech(sentence))
         done = pipeline.transcribe_answer(db, app_env, model, answer.id)

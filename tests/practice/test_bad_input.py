@@ -13,14 +13,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile
+from apptest_kit import start_drill
 
-from rehearse.speech import audio
-from rehearse.practice import pipeline
-from rehearse.store import database
 from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.library.bank import Step
+from rehearse.practice import pipeline
+from rehearse.speech import audio
 from rehearse.speech.transcribe import decode
-from apptest_kit import start_drill
+from rehearse.store import database
 
 pytestmark = pytest.mark.slow
 
@@ -97,8 +97,11 @@ def test_cli_transcribe_gives_each_bad_file_a_clear_verdict(bad_files, tmp_path)
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "rehearse", "transcribe", *(str(bad_files[n]) for n in names)],
-        capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home")})
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home")},
+    )
     elapsed = time.perf_counter() - started
     assert done.returncode == 1  # some files failed
     errors = {line.split(": ", 2)[1]: line for line in done.stderr.splitlines() if line.startswith("rehearse: ")}
@@ -146,9 +149,13 @@ def test_noisy_speech_is_transcribed_with_a_low_confidence_warning(speech, tmp_p
         noisy = clean[:, 0] + level * np.random.default_rng(5).standard_normal(len(clean))
         paths.append(tmp_path / f"noisy{level}.wav")
         paths[-1].write_bytes(wav(np.clip(noisy, -1, 1)))
-    done = subprocess.run([sys.executable, "-m", "rehearse", "transcribe", *map(str, paths), "--json"],
-                          capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home")})
+    done = subprocess.run(
+        [sys.executable, "-m", "rehearse", "transcribe", *map(str, paths), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home")},
+    )
     results = {r["file"]: r for r in json.loads(done.stdout)}
     warned = {line.split(": ")[1] for line in done.stderr.splitlines() if "Low confidence" in line}
     unsure = {name for name, r in results.items() if confidence(r["words"]) < LOW_CONFIDENCE}
@@ -176,8 +183,13 @@ def test_pages_show_the_length_limit_and_low_confidence(app_test_env, bad_files)
     assert answer.audio_file(settings).stat().st_size > 1000  # kept
 
     unsure = pipeline.save_answer(db, settings, answer.session_id, STEP, bad_files["stereo"].read_bytes())
-    words = [{"start": i * 0.4, "end": i * 0.4 + 0.3, "text": w, "probability": 0.35} for i, w in enumerate("the post facting".split())]
-    database.save_transcript(db, unsure.id, text="the post facting", words=words, model="tiny.en", seconds=0.1, duration=4.0)
+    words = [
+        {"start": i * 0.4, "end": i * 0.4 + 0.3, "text": w, "probability": 0.35}
+        for i, w in enumerate("the post facting".split())
+    ]
+    database.save_transcript(
+        db, unsure.id, text="the post facting", words=words, model="tiny.en", seconds=0.1, duration=4.0
+    )
     review = AppTest.from_file(app, default_timeout=60)
     review.switch_page("pages/review.py")
     review.run()
@@ -186,8 +198,8 @@ def test_pages_show_the_length_limit_and_low_confidence(app_test_env, bad_files)
 
 @pytest.fixture
 def app_test_env(tmp_path, monkeypatch):
-    from rehearse.web import ui
     from rehearse.settings import load_settings
+    from rehearse.web import ui
 
     home = tmp_path / "home"
     monkeypatch.setenv("REHEARSE_HOME", str(home))

@@ -3,13 +3,13 @@
 from datetime import timedelta
 
 import pytest
+from seed import FAIL, HARD, INTRO, LEAD, seed
 
-from rehearse.library import bank
 from rehearse import clock
+from rehearse.errors import SearchError
+from rehearse.library import bank
 from rehearse.practice import history
 from rehearse.store import database
-from rehearse.errors import SearchError
-from seed import FAIL, HARD, INTRO, LEAD, seed
 
 
 @pytest.fixture
@@ -20,6 +20,7 @@ def seeded(settings, db):
 @pytest.fixture(scope="module")
 def questions():
     from rehearse.settings import load_settings
+
     return bank.load_library(load_settings({"REHEARSE_HOME": "/nonexistent-rehearse-home"})).questions
 
 
@@ -36,8 +37,18 @@ def test_migration_adds_fts_tables_kept_in_sync_by_triggers(db):
     assert {t.name for t in db["answers"].triggers} >= {"answers_ai", "answers_au", "answers_ad"}
     assert {t.name for t in db["ratings"].triggers} >= {"ratings_ai", "ratings_au", "ratings_ad"}
     sid = database.create_session(db, "warm-up", "Warm-up", [])
-    database.add_answer(db, answer_id="a1", session_id=sid, question_id="q", question_text="Q", probe_index=0,
-                       prompt="Q", audio_path=None, duration=3.0, status="recorded")
+    database.add_answer(
+        db,
+        answer_id="a1",
+        session_id=sid,
+        question_id="q",
+        question_text="Q",
+        probe_index=0,
+        prompt="Q",
+        audio_path=None,
+        duration=3.0,
+        status="recorded",
+    )
     assert history.search(db, history.Filters(text="pineapple")).total == 0
     database.save_transcript(db, "a1", text="A pineapple budget", words=[], model="m", seconds=1, duration=3)
     assert ids(history.search(db, history.Filters(text="pineapple"))) == ["a1"]
@@ -71,13 +82,17 @@ def test_search_matches_transcripts_and_notes_with_highlights(seeded, db):
 
     # Porter stemming: "migrations" finds "migration"; a quoted phrase must appear as written.
     assert set(ids(history.search(db, history.Filters(text="migrations")))) == {
-        a["first"].id, a["second"].id, a["latest"].id, a["intro"].id}
+        a["first"].id,
+        a["second"].id,
+        a["latest"].id,
+        a["intro"].id,
+    }
     assert ids(history.search(db, history.Filters(text='"rollback plan"'))) == [a["latest"].id, a["second"].id]
     assert history.search(db, history.Filters(text='"plan rollback"')).total == 0
 
 
 def test_search_input_never_reaches_fts_as_syntax(seeded, db):
-    for text in ['finance OR', 'NEAR(finance', '"finance', 'finance*', 'director:', 'AND -cost']:
+    for text in ["finance OR", "NEAR(finance", '"finance', "finance*", "director:", "AND -cost"]:
         history.search(db, history.Filters(text=text))  # would raise an FTS5 syntax error if passed through
     assert history.fts_query('the "rollback plan" cost-') == '"the" "rollback plan" "cost"'
     with pytest.raises(SearchError, match="Nothing to search for"):
@@ -99,18 +114,26 @@ def test_filters_combine(seeded, db, questions):
 
     # Tags come from the question banks: "failure" is on the failure question only, "intro" on the intro one.
     assert ids(history.search(db, history.Filters(tags=("failure",)), questions)) == [a["failure"].id]
-    assert ids(history.search(db, history.Filters(tags=("failure", "intro")), questions)) == [a["intro"].id, a["failure"].id]
+    assert ids(history.search(db, history.Filters(tags=("failure", "intro")), questions)) == [
+        a["intro"].id,
+        a["failure"].id,
+    ]
     assert history.search(db, history.Filters(tags=("no-such-tag",)), questions).total == 0
 
     assert ids(history.search(db, history.Filters(stars=(0,)))) == [a["unrated"].id]
     assert set(ids(history.search(db, history.Filters(stars=(4, 5))))) == {
-        a["latest"].id, a["recent_probe"].id, a["failure"].id}
+        a["latest"].id,
+        a["recent_probe"].id,
+        a["failure"].id,
+    }
     assert set(ids(history.search(db, history.Filters(stars=(1, 0))))) == {a["intro"].id, a["unrated"].id}
 
     today = clock.today()
     last_week = history.search(db, history.Filters(date_from=today - timedelta(days=7)))
     assert set(ids(last_week)) == {a["latest"].id, a["recent_probe"].id, a["unrated"].id, a["intro"].id}
-    one_day = history.search(db, history.Filters(date_from=today - timedelta(days=10), date_to=today - timedelta(days=10)))
+    one_day = history.search(
+        db, history.Filters(date_from=today - timedelta(days=10), date_to=today - timedelta(days=10))
+    )
     assert ids(one_day) == [a["failure"].id]
     assert history.search(db, history.Filters(date_to=today - timedelta(days=21))).total == 0
     with pytest.raises(SearchError, match="starts on .* after it ends"):
@@ -130,7 +153,10 @@ def test_pages_and_choices(seeded, db, questions):
     assert [h.answer.created_at for h in first.hits] == sorted((h.answer.created_at for h in first.hits), reverse=True)
 
     assert [(d.id, d.count) for d in history.drill_choices(db)] == [
-        ("failure-under-probing", 1), ("leadership-follow-ups", 2), ("warm-up", 1)]
+        ("failure-under-probing", 1),
+        ("leadership-follow-ups", 2),
+        ("warm-up", 1),
+    ]
     counts = {q.id: q.count for q in history.question_choices(db)}
     assert counts == {LEAD: 5, FAIL: 1, INTRO: 1, HARD: 1}
     assert "failure" in history.tag_choices(questions) and "leadership" in history.tag_choices(questions)

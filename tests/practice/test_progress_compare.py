@@ -3,19 +3,42 @@
 from datetime import date, timedelta
 
 import pytest
-
-from rehearse.practice import compare
-from rehearse.practice import progress
-from rehearse.practice.progress import Sample
 from seed import FIRST_TRY, INTRO, LATEST, LEAD, SECOND_TRY, seed
+
+from rehearse.practice import compare, progress
+from rehearse.practice.progress import Sample
 
 D = date(2025, 1, 1)
 
 
-def sample(i: int, stars: int | None, *, wpm: float = 145, fillers: float = 1.0, pauses: int = 0,
-           duration: float = 90, target=(60.0, 120.0)) -> Sample:
-    return Sample(f"a{i}", "q", "Q", 0, f"2025-01-{i % 28 + 1:02d}T12:00:00+00:00", D + timedelta(days=i), stars,
-                  duration, int(wpm * duration / 60), wpm, fillers, pauses, 1.0, target[0], target[1], "ok")
+def sample(
+    i: int,
+    stars: int | None,
+    *,
+    wpm: float = 145,
+    fillers: float = 1.0,
+    pauses: int = 0,
+    duration: float = 90,
+    target=(60.0, 120.0),
+) -> Sample:
+    return Sample(
+        f"a{i}",
+        "q",
+        "Q",
+        0,
+        f"2025-01-{i % 28 + 1:02d}T12:00:00+00:00",
+        D + timedelta(days=i),
+        stars,
+        duration,
+        int(wpm * duration / 60),
+        wpm,
+        fillers,
+        pauses,
+        1.0,
+        target[0],
+        target[1],
+        "ok",
+    )
 
 
 def test_samples_daily_and_chart_columns(settings, db):
@@ -46,8 +69,15 @@ def test_trend_judges_distance_from_band_and_target(settings):
     middle = [sample(i + 3, 3) for i in range(3)]
     recent = [sample(i + 6, 4, wpm=150, fillers=1, pauses=0, duration=100) for i in range(3)]
     verdicts = {t.key: t.verdict for t in progress.trend(early + middle + recent, settings)}
-    assert verdicts == {"wpm": "better", "fillers_per_minute": "better", "long_pauses": "better",
-                        "longest_pause": "steady", "duration": "better", "word_count": "", "stars": "better"}
+    assert verdicts == {
+        "wpm": "better",
+        "fillers_per_minute": "better",
+        "long_pauses": "better",
+        "longest_pause": "steady",
+        "duration": "better",
+        "word_count": "",
+        "stars": "better",
+    }
     # Slowing from 150 to 110 words/min is a lower number but leaves the band: worse.
     slower = [sample(i, 3, wpm=150) for i in range(3)] + [sample(i + 3, 3, wpm=110) for i in range(3)]
     assert {t.key: t.verdict for t in progress.trend(slower, settings)}["wpm"] == "worse"
@@ -56,9 +86,11 @@ def test_trend_judges_distance_from_band_and_target(settings):
 
 def test_calibration_flags_rating_higher_answers_that_measure_worse(settings):
     # High ratings on filler-heavy, too-fast answers; low ratings on clean ones.
-    items = ([sample(i, 5, wpm=185, fillers=6, pauses=2) for i in range(4)]
-             + [sample(i + 4, 1, wpm=145, fillers=0.5) for i in range(4)]
-             + [sample(8, None, fillers=9)])
+    items = (
+        [sample(i, 5, wpm=185, fillers=6, pauses=2) for i in range(4)]
+        + [sample(i + 4, 1, wpm=145, fillers=0.5) for i in range(4)]
+        + [sample(8, None, fillers=9)]
+    )
     cal = progress.calibration(items, settings)
     assert cal.rated == 8
     verdicts = {f.key: f.verdict for f in cal.findings}

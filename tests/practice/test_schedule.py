@@ -3,13 +3,13 @@
 from datetime import date, timedelta
 
 import pytest
-
-from rehearse.library import bank
-from rehearse import clock
-from rehearse.practice import schedule
-from rehearse.store import database
-from rehearse.practice.schedule import Review
 from seed import FAIL, HARD, INTRO, LEAD, add_take, seed, session, step
+
+from rehearse import clock
+from rehearse.library import bank
+from rehearse.practice import schedule
+from rehearse.practice.schedule import Review
+from rehearse.store import database
 
 D = date(2025, 3, 1)
 
@@ -26,9 +26,9 @@ def test_low_grades_come_back_sooner_than_high_ones():
 
 
 def test_good_grades_stretch_the_gap_and_bad_ones_reset_it():
-    assert schedule.plan(reviews((0, 5), (8, 5))) == (20, D + timedelta(days=28))      # 8 x 2.5
+    assert schedule.plan(reviews((0, 5), (8, 5))) == (20, D + timedelta(days=28))  # 8 x 2.5
     assert schedule.plan(reviews((0, 4), (5, 4), (15, 4))) == (20, D + timedelta(days=35))  # 5 -> 10 -> 20
-    assert schedule.plan(reviews((0, 5), (8, 3)))[0] == 10                               # 8 x 1.3 = 10.4
+    assert schedule.plan(reviews((0, 5), (8, 3)))[0] == 10  # 8 x 1.3 = 10.4
     assert schedule.plan(reviews((0, 5), (8, 5), (28, 1))) == (1, D + timedelta(days=29))  # forgotten: back tomorrow
     assert schedule.plan(reviews((0, 5), (8, 5), (28, 2)))[0] == 2
     # After a reset, growth starts again from the short gap.
@@ -98,8 +98,11 @@ def test_latest_take_counts_and_sessions_are_reviews(settings, db):
 
 def test_due_drill_runs_the_due_questions_in_order(settings, db):
     library = bank.load_library(settings)
-    items = [schedule.Item(FAIL, "f", 1, D, 2, 2, D), schedule.Item("gone-question", "g", 1, D, 1, 1, D),
-             schedule.Item(LEAD, "l", 1, D, 3, 3, D + timedelta(days=1))]
+    items = [
+        schedule.Item(FAIL, "f", 1, D, 2, 2, D),
+        schedule.Item("gone-question", "g", 1, D, 1, 1, D),
+        schedule.Item(LEAD, "l", 1, D, 3, 3, D + timedelta(days=1)),
+    ]
     drill, missing = schedule.due_drill(items, library.questions)
     assert [m.question_id for m in missing] == ["gone-question"]
     assert drill.id == schedule.DUE_DRILL_ID and drill.questions == (FAIL, LEAD) and drill.count == 2

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from rehearse.speech import audio
-from rehearse.measure import analysis
 from rehearse.errors import AudioError, ConfigError
+from rehearse.measure import analysis
 from rehearse.settings import DEFAULT_FILLERS, load_settings
+from rehearse.speech import audio
 
 
 def write(settings, samples, rate=16000):
@@ -32,8 +32,14 @@ def test_check_recording_rejects_empty_short_and_silent(settings):
 
 
 def test_settings_defaults_and_env_overrides(tmp_path):
-    s = load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_MODEL": "/models/base", "REHEARSE_THREADS": "1",
-                       "REHEARSE_FILLERS": "um, like ,you know"})
+    s = load_settings(
+        {
+            "REHEARSE_HOME": str(tmp_path),
+            "REHEARSE_MODEL": "/models/base",
+            "REHEARSE_THREADS": "1",
+            "REHEARSE_FILLERS": "um, like ,you know",
+        }
+    )
     assert s.home == tmp_path and s.db_path == tmp_path / "rehearse.db"
     assert (s.model, s.cpu_threads, s.fillers) == ("/models/base", 1, ("um", "like", "you know"))
     d = load_settings({"REHEARSE_HOME": str(tmp_path)})
@@ -46,7 +52,12 @@ def test_settings_defaults_and_env_overrides(tmp_path):
 
 
 def test_analyze_pace_pauses_fillers(settings):
-    words = [{"start": 0.0, "end": 0.5}, {"start": 0.5, "end": 1.0}, {"start": 3.5, "end": 4.0}, {"start": 4.0, "end": 6.0}]
+    words = [
+        {"start": 0.0, "end": 0.5},
+        {"start": 0.5, "end": 1.0},
+        {"start": 3.5, "end": 4.0},
+        {"start": 4.0, "end": 6.0},
+    ]
     m = analysis.analyze("um I you know led", words, 8.0, settings, target=(60, 120))
     assert m.speaking_seconds == 6.0 and m.word_count == 5 and m.wpm == 50.0
     assert (m.filler_count, m.long_pauses, m.longest_pause, m.length_verdict) == (2, 1, 2.5, "short")

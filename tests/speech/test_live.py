@@ -45,7 +45,7 @@ def test_speech_detector_fed_in_pieces_finds_the_spans_it_finds_at_once(speech):
     at = 0
     while at < len(samples):
         size = int(rng.integers(1, 9000))  # odd sizes, most not whole VAD windows
-        pieces.feed(samples[at:at + size])
+        pieces.feed(samples[at : at + size])
         at += size
     assert pieces.fed == whole.fed == len(samples)
     spans = whole.spans()
@@ -63,7 +63,7 @@ def stream(model, samples: np.ndarray, every: float) -> LiveTranscriber:
     live = LiveTranscriber(model)
     n = int(every * SAMPLE_RATE)
     for i in range(0, len(samples), n):
-        live.feed(samples[i:i + n])
+        live.feed(samples[i : i + n])
         live.step()
     return live
 
@@ -104,8 +104,8 @@ def test_streamed_answer_is_the_whole_file_transcript_with_nothing_left_at_stop(
 def test_stop_in_mid_sentence_decodes_only_the_open_chunk(model, speech):
     samples = decode_bytes(speech(" ".join(ANSWER[:3]), pad=0.5))
     cut = int(len(samples) * 0.7)  # the speaker is cut off while talking
-    live = stream(model, samples[:cut - SAMPLE_RATE // 4], every=0.5)
-    live.feed(samples[cut - SAMPLE_RATE // 4:cut])  # the last words arrive, and then stop is pressed
+    live = stream(model, samples[: cut - SAMPLE_RATE // 4], every=0.5)
+    live.feed(samples[cut - SAMPLE_RATE // 4 : cut])  # the last words arrive, and then stop is pressed
     final = live.finish()
     assert final.text == transcribe(model, samples[:cut]).text
     stats = live.stats()
@@ -119,7 +119,7 @@ def test_background_thread_follows_the_audio_and_finishes_with_everything(model,
     live = LiveTranscriber(model, on_update=seen.append).start()
     chunk = SAMPLE_RATE // 4
     for i in range(0, len(samples), chunk):
-        live.feed((samples[i:i + chunk] * 32767).astype(np.int16))  # int16 PCM, as the browser sends
+        live.feed((samples[i : i + chunk] * 32767).astype(np.int16))  # int16 PCM, as the browser sends
         time.sleep(0.05)  # faster than real time, slow enough for some decodes to run meanwhile
     final = live.finish()
     assert seen and seen[-1].decodes >= 1

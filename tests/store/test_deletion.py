@@ -4,13 +4,12 @@ import os
 from datetime import timedelta
 
 import pytest
+from seed import seed
 
 from rehearse import clock
-from rehearse.store import deletion
-from rehearse.practice import history
-from rehearse.store import database
 from rehearse.errors import NotFoundError, StorageError
-from seed import seed
+from rehearse.practice import history
+from rehearse.store import database, deletion
 
 
 def audio_files(settings) -> set[str]:
@@ -23,7 +22,9 @@ def assert_consistent(db, settings):
     assert audio_files(settings) == named
     assert deletion.orphans(db, settings) == ([], [])
     assert db.execute("select count(*) from ratings where answer_id not in (select id from answers)").fetchone()[0] == 0
-    assert db.execute("select count(*) from answers where session_id not in (select id from sessions)").fetchone()[0] == 0
+    assert (
+        db.execute("select count(*) from answers where session_id not in (select id from sessions)").fetchone()[0] == 0
+    )
     # The search index holds exactly the rows that exist (FTS5 integrity check against the content tables).
     db.execute("insert into answers_fts(answers_fts) values('integrity-check')")
     db.execute("insert into ratings_fts(ratings_fts) values('integrity-check')")
@@ -68,7 +69,9 @@ def test_prune_old_audio_keeps_transcripts(settings, db):
     sid = seeded.sessions["old"]
     # A failed recording from 20 days ago: by default its audio (all it has) is kept.
     from seed import backdate, step
+
     from rehearse.practice import pipeline
+
     failed = pipeline.save_answer(db, settings, sid, step("q-x", 0, "Q", "Q"), b"not audio")
     backdate(db, failed.id, 20, 30)
 
@@ -146,4 +149,4 @@ def test_recover_after_a_crash_between_rename_and_commit(settings, db):
 def test_size_label():
     assert deletion.size_label(512) == "512 bytes"
     assert deletion.size_label(1536) == "1.5 KB"
-    assert deletion.size_label(5 * 1024 ** 3) == "5.0 GB"
+    assert deletion.size_label(5 * 1024**3) == "5.0 GB"

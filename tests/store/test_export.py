@@ -10,18 +10,18 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from rehearse.store import export
-from rehearse.practice import history
-from rehearse.store import database
-from rehearse.errors import BackupError, NotFoundError
-from rehearse.settings import load_settings
 from seed import FIRST_TRY, LATEST, seed
+
+from rehearse.errors import BackupError, NotFoundError
+from rehearse.practice import history
+from rehearse.settings import load_settings
+from rehearse.store import database, export
 
 
 def checksums(home: Path) -> dict[str, str]:
-    return {str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((home / "audio").iterdir())}
+    return {
+        str(p.relative_to(home)): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted((home / "audio").iterdir())
+    }
 
 
 def table_rows(db) -> dict[str, list[tuple]]:
@@ -162,8 +162,13 @@ def test_damaged_archives_restore_nothing(settings, db, tmp_path):
 
 
 def run_cli(*args, home):
-    return subprocess.run([sys.executable, "-m", "rehearse", *args], capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(home)})
+    return subprocess.run(
+        [sys.executable, "-m", "rehearse", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(home)},
+    )
 
 
 def test_cli_export_and_restore(settings, db, tmp_path):
@@ -172,7 +177,10 @@ def test_cli_export_and_restore(settings, db, tmp_path):
     assert listed.returncode == 0 and seeded.sessions["old"] in listed.stdout and len(listed.stdout.splitlines()) == 4
     md = run_cli("export", "--session", seeded.sessions["recent"][:10], home=settings.home)
     assert md.returncode == 0, md.stderr
-    without_time = lambda text: [l for l in text.splitlines() if not l.startswith("Exported ")]  # noqa: E731
+
+    def without_time(text):
+        return [line for line in text.splitlines() if not line.startswith("Exported ")]
+
     assert without_time(md.stdout) == without_time(export.to_markdown(db, seeded.sessions["recent"]))
     assert LATEST in md.stdout and FIRST_TRY not in md.stdout
     out = tmp_path / "all.csv"

@@ -7,12 +7,12 @@ import sys
 import numpy as np
 import pytest
 
-from rehearse.speech import audio
-from rehearse.practice import pipeline
-from rehearse.store import database
 from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.library.bank import Step
+from rehearse.practice import pipeline
+from rehearse.speech import audio
 from rehearse.speech.transcribe import transcribe
+from rehearse.store import database
 
 pytestmark = pytest.mark.slow
 
@@ -44,8 +44,13 @@ def test_piper_to_whisper_round_trip(speech, model, tmp_path):
 
 
 def run_cli(*args, env_home):
-    return subprocess.run([sys.executable, "-m", "rehearse", *args], capture_output=True, text=True, timeout=300,
-                          env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(env_home), "HF_HUB_OFFLINE": "1"})
+    return subprocess.run(
+        [sys.executable, "-m", "rehearse", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(env_home), "HF_HUB_OFFLINE": "1"},
+    )
 
 
 def test_cli_transcribe_json_has_word_timings(speech, tmp_path):

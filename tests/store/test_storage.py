@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from sqlite_utils import Database
 
-from rehearse.speech import audio
-from rehearse.practice import pipeline
-from rehearse.store import database
-from rehearse.library.bank import Step
 from rehearse.errors import NotFoundError, StorageError
+from rehearse.library.bank import Step
+from rehearse.practice import pipeline
+from rehearse.speech import audio
+from rehearse.store import database
 
 STEP = Step("q-one", 0, "Tell me about a hard project.", "Tell me about a hard project.", 2)
 PROBE = Step("q-one", 1, "What was the pushback?", "Tell me about a hard project.", 2)
@@ -33,8 +33,17 @@ def test_migrations_create_schema_with_wal_and_foreign_keys(settings, db):
     assert oct(settings.home.stat().st_mode & 0o777) == "0o700"
     with pytest.raises(sqlite3.IntegrityError):
         with db.atomic():
-            db["answers"].insert({"id": "x", "session_id": "no-such-session", "question_id": "q", "probe_index": 0,
-                                  "take": 1, "status": "recorded", "created_at": "now"})
+            db["answers"].insert(
+                {
+                    "id": "x",
+                    "session_id": "no-such-session",
+                    "question_id": "q",
+                    "probe_index": 0,
+                    "take": 1,
+                    "status": "recorded",
+                    "created_at": "now",
+                }
+            )
 
 
 def test_memory_database_migrates():
@@ -60,8 +69,16 @@ def test_session_answers_takes_ratings_round_trip(settings, db):
     with pytest.raises(ValueError):
         database.set_rating(db, first.id, stars=6)
 
-    done = database.save_transcript(db, second.id, text="hello there", words=[{"start": 0.1, "end": 0.5, "text": "hello"}],
-                                   model="tiny.en", seconds=0.2, duration=2.0, metrics={"wpm": 140})
+    done = database.save_transcript(
+        db,
+        second.id,
+        text="hello there",
+        words=[{"start": 0.1, "end": 0.5, "text": "hello"}],
+        model="tiny.en",
+        seconds=0.2,
+        duration=2.0,
+        metrics={"wpm": 140},
+    )
     assert done.status == "transcribed" and done.words[0]["text"] == "hello" and done.metrics == {"wpm": 140}
     assert [a.take for a in database.step_answers(db, sid, "q-one", 0)] == [2, 1]
     assert [a.id for a in database.session_answers(db, sid)] == [first.id, second.id, skipped.id]
@@ -113,6 +130,7 @@ def test_unknown_ids_raise_not_found(db):
 
 def test_unwritable_home_gives_clear_error(tmp_path):
     from rehearse.settings import load_settings
+
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError, match="REHEARSE_HOME"):

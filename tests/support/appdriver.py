@@ -76,20 +76,40 @@ class AppServer:
     def url(self, page: str = "") -> str:
         return f"http://localhost:{self.port}/{page}"
 
-    def start(self, timeout: float = 120, **extra_env: str) -> "AppServer":
+    def start(self, timeout: float = 120, **extra_env: str) -> AppServer:
         """Start, or restart on the same port (so open tabs reconnect, as after a real restart)."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.starts += 1
         self.port = self.port or free_port()
         user_home = self.workdir / "user-home"  # no ~/.streamlit from the machine running the tests
         user_home.mkdir(exist_ok=True)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(user_home), "LANG": "C.UTF-8",
-               "REHEARSE_HOME": str(self.home), "NETGUARD_LOG": str(self.netguard_log), **self.env, **extra_env}
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "HOME": str(user_home),
+            "LANG": "C.UTF-8",
+            "REHEARSE_HOME": str(self.home),
+            "NETGUARD_LOG": str(self.netguard_log),
+            **self.env,
+            **extra_env,
+        }
         log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [sys.executable, str(NETGUARD), "run", "streamlit_app.py", "--server.port", str(self.port),
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                str(NETGUARD),
+                "run",
+                "streamlit_app.py",
+                "--server.port",
+                str(self.port),
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -131,11 +151,17 @@ class AppServer:
 
 def chromium_args(fake_mic: Path) -> list[str]:
     return [
-        "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        "--use-fake-ui-for-media-stream",
         f"--use-file-for-fake-audio-capture={fake_mic}%noloop",
         # Nothing of its own to the network: no updates, sync, or first-run fetches.
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-        "--disable-default-apps", "--disable-domain-reliability", "--metrics-recording-only",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-default-apps",
+        "--disable-domain-reliability",
+        "--metrics-recording-only",
     ]
 
 
@@ -157,7 +183,7 @@ class AppPage:
         page.set_default_timeout(60_000)
 
     @classmethod
-    def open(cls, context, server: AppServer, shots: Path, prefix: str = "") -> "AppPage":
+    def open(cls, context, server: AppServer, shots: Path, prefix: str = "") -> AppPage:
         return cls(context.new_page(), server, shots, prefix)
 
     # Generic steps, for any page.
@@ -171,10 +197,12 @@ class AppPage:
     def wait_idle(self, timeout: float = 120_000) -> None:
         """Until the script run triggered by the last action has finished."""
         self.page.wait_for_timeout(300)
-        self.page.wait_for_selector("[data-testid='stApp'][data-test-connection-state='CONNECTED']",
-                                    state="attached", timeout=timeout)
-        self.page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
-                                    state="attached", timeout=timeout)
+        self.page.wait_for_selector(
+            "[data-testid='stApp'][data-test-connection-state='CONNECTED']", state="attached", timeout=timeout
+        )
+        self.page.wait_for_selector(
+            "[data-testid='stApp'][data-test-script-state='notRunning']", state="attached", timeout=timeout
+        )
 
     def goto(self, page: str = "", shot: str | None = None) -> None:
         """Load a URL path directly. Note: as a fresh server's very first page, a path other than
@@ -218,8 +246,9 @@ class AppPage:
 
     def outbound_requests(self) -> list[str]:
         """Requests this tab made to anything but the app on this machine."""
-        return [u for u in self.requests
-                if not u.startswith(("blob:", "data:")) and urlparse(u).hostname not in LOCAL_HOSTS]
+        return [
+            u for u in self.requests if not u.startswith(("blob:", "data:")) and urlparse(u).hostname not in LOCAL_HOSTS
+        ]
 
     def select(self, label: str, option: str) -> None:
         """Pick `option` in the st.selectbox labelled `label`."""
@@ -240,10 +269,13 @@ class AppPage:
         """The question's <audio>: waits until it has started playing by itself (autoplay)."""
         self.page.wait_for_function(
             "() => [...document.querySelectorAll('[data-testid=stAudio] audio, audio')]"
-            ".some(a => a.autoplay && a.currentTime > 0)", timeout=timeout)
+            ".some(a => a.autoplay && a.currentTime > 0)",
+            timeout=timeout,
+        )
         return self.page.evaluate(
             "() => [...document.querySelectorAll('audio')].filter(a => a.autoplay)"
-            ".map(a => ({src: a.src, duration: a.duration, currentTime: a.currentTime, paused: a.paused}))[0]")
+            ".map(a => ({src: a.src, duration: a.duration, currentTime: a.currentTime, paused: a.paused}))[0]"
+        )
 
     def start_recording(self) -> None:
         widget = self.page.get_by_test_id("stAudioInput")

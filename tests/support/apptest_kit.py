@@ -1,8 +1,7 @@
 """Helpers shared by the AppTest page tests."""
 
-from streamlit.testing.v1 import AppTest
-
 from paths import ROOT
+from streamlit.testing.v1 import AppTest
 
 APP = str(ROOT / "streamlit_app.py")
 

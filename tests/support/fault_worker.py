@@ -15,13 +15,15 @@ import signal
 import sys
 from pathlib import Path
 
-from rehearse.practice import pipeline
-from rehearse.store import database
 from rehearse.library.bank import Step
+from rehearse.practice import pipeline
 from rehearse.settings import load_settings
 from rehearse.speech.transcribe import Model
+from rehearse.store import database
 
-STEP = Step("lead-cross-org-change", 0, "Tell me about a time you led a change.", "Tell me about a time you led a change.", 1)
+STEP = Step(
+    "lead-cross-org-change", 0, "Tell me about a time you led a change.", "Tell me about a time you led a change.", 1
+)
 
 
 def kill_at_commit(db) -> None:
@@ -34,7 +36,9 @@ def kill_at_commit(db) -> None:
 
 def main(argv: list[str]) -> None:
     mode, home, arg = argv[:3]
-    settings = load_settings({"REHEARSE_HOME": home, **{k: v for k, v in os.environ.items() if k.startswith("REHEARSE_TEST")}})
+    settings = load_settings(
+        {"REHEARSE_HOME": home, **{k: v for k, v in os.environ.items() if k.startswith("REHEARSE_TEST")}}
+    )
     db = database.open_database(settings)
     if mode == "save":
         sid = database.create_session(db, "warm-up", "Warm-up", [])

@@ -26,8 +26,13 @@ def _host(event: str, args: tuple):
         if getattr(sock, "family", None) not in (socket.AF_INET, socket.AF_INET6) or not address:
             return None  # Unix sockets and socketpairs stay on this machine
         return address[0]
-    if event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyname_ex",
-                 "socket.gethostbyaddr", "socket.getnameinfo"):
+    if event in (
+        "socket.getaddrinfo",
+        "socket.gethostbyname",
+        "socket.gethostbyname_ex",
+        "socket.gethostbyaddr",
+        "socket.getnameinfo",
+    ):
         first = args[0]
         return first[0] if isinstance(first, tuple) else first
     if event == "urllib.Request":

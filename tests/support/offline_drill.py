@@ -34,16 +34,20 @@ def no_network() -> dict:
 
 def main(workdir: Path, fake_mic: Path, shots: Path, record_seconds: float) -> None:
     result: dict = {"network": no_network()}
-    server = AppServer(home=workdir / "home", workdir=workdir / "server",
-                       env={"REHEARSE_DRILLS": str(write_test_drill(workdir / "drills")), "REHEARSE_LIVE": "0"})
+    server = AppServer(
+        home=workdir / "home",
+        workdir=workdir / "server",
+        env={"REHEARSE_DRILLS": str(write_test_drill(workdir / "drills")), "REHEARSE_LIVE": "0"},
+    )
     from playwright.sync_api import sync_playwright
 
     try:
         server.start()
         with sync_playwright() as p:
             browser = launch_chromium(p, fake_mic)
-            page = AppPage.open(browser.new_context(permissions=["microphone"], viewport={"width": 1000, "height": 1200}),
-                                server, shots)
+            page = AppPage.open(
+                browser.new_context(permissions=["microphone"], viewport={"width": 1000, "height": 1200}), server, shots
+            )
             result["seen"] = drive_drill(page, record_seconds)
             result["outbound_page"] = page.outbound_requests()
             browser.close()

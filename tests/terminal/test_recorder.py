@@ -17,7 +17,7 @@ def tone(seconds: float, dbfs: float) -> np.ndarray:
 def feed(rec: Recorder, samples: np.ndarray, block: float = 0.1) -> None:
     step = int(RATE * block)
     for i in range(0, len(samples), step):
-        rec.feed(samples[i:i + step])
+        rec.feed(samples[i : i + step])
 
 
 def test_rms_level():
@@ -54,7 +54,10 @@ def test_short_blip_is_not_speech():
 
 def test_noisy_room_still_gets_a_silence_stop():
     rng = np.random.default_rng(3)
-    noise = lambda s: (10 ** (-40 / 20) * rng.standard_normal(int(RATE * s))).astype(np.float32)  # -40 dBFS hiss
+
+    def noise(s):  # -40 dBFS hiss
+        return (10 ** (-40 / 20) * rng.standard_normal(int(RATE * s))).astype(np.float32)
+
     rec = Recorder(RATE, RecordingOptions(stop_silence=2.0, silence_dbfs=-45))
     feed(rec, noise(1.0))
     assert not rec.heard_speech  # the hiss is the floor, not speech
@@ -118,17 +121,30 @@ def test_record_loop_stops_on_enter_and_shows_each_block():
     blocks = [tone(0.1, -20) for _ in range(30)]
     polls = iter([False] * 12 + [True])
     shown = []
-    result = record(Blocks(blocks), RecordingOptions(), enter_pressed=lambda: next(polls),
-                    show=lambda rec: shown.append(rec.elapsed))
+    result = record(
+        Blocks(blocks),
+        RecordingOptions(),
+        enter_pressed=lambda: next(polls),
+        show=lambda rec: shown.append(rec.elapsed),
+    )
     assert result.reason == "enter" and result.duration == pytest.approx(1.3)
     assert shown == pytest.approx([0.1 * i for i in range(1, 14)])
 
 
 def test_record_loop_stalled_device_and_ctrl_c_keep_the_audio():
     now = iter(np.arange(0, 100, 0.5))
-    stalled = record(Blocks([tone(0.1, -20)] * 5), RecordingOptions(stall_seconds=2.0),
-                     enter_pressed=lambda: False, show=lambda rec: None, clock_now=lambda: next(now))
+    stalled = record(
+        Blocks([tone(0.1, -20)] * 5),
+        RecordingOptions(stall_seconds=2.0),
+        enter_pressed=lambda: False,
+        show=lambda rec: None,
+        clock_now=lambda: next(now),
+    )
     assert stalled.reason == "stalled" and stalled.duration == pytest.approx(0.5)
-    interrupted = record(Blocks([tone(0.1, -20)] * 7, then=KeyboardInterrupt()), RecordingOptions(),
-                         enter_pressed=lambda: False, show=lambda rec: None)
+    interrupted = record(
+        Blocks([tone(0.1, -20)] * 7, then=KeyboardInterrupt()),
+        RecordingOptions(),
+        enter_pressed=lambda: False,
+        show=lambda rec: None,
+    )
     assert interrupted.reason == "interrupted" and interrupted.duration == pytest.approx(0.7)

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rehearse.speech import audio
-from rehearse.store import database
 from rehearse.bench.accuracy import normalize, word_error_rate
-from rehearse.terminal.recorder import clock
 from rehearse.settings import load_settings
+from rehearse.speech import audio
 from rehearse.speech.voice import Voice
+from rehearse.store import database
+from rehearse.terminal.recorder import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "I met with their director every week and we agreed on a rollback plan together."
@@ -80,7 +80,7 @@ pcm.fakemic {{
 pcm.micfile {{
   type file
   slave.pcm "null"
-  file "|{sys.executable} {home / 'pacer.py'}"
+  file "|{sys.executable} {home / "pacer.py"}"
   infile "{mic_raw}"
   format "raw"
 }}
@@ -91,8 +91,13 @@ def env_for(home: Path, tmp_path: Path) -> dict[str, str]:
     drills = tmp_path / "drills"
     drills.mkdir(exist_ok=True)
     (drills / "terminal-test.toml").write_text(DRILL_TOML)
-    return {"PATH": "/usr/bin:/bin", "HOME": str(home), "REHEARSE_HOME": str(tmp_path / "data"),
-            "REHEARSE_DRILLS": str(drills), "HF_HUB_OFFLINE": "1"}
+    return {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(home),
+        "REHEARSE_HOME": str(tmp_path / "data"),
+        "REHEARSE_DRILLS": str(drills),
+        "HF_HUB_OFFLINE": "1",
+    }
 
 
 def rehearse(*args, env, timeout=120, python=(sys.executable, "-m", "rehearse")):
@@ -106,13 +111,15 @@ class Typist:
     def __init__(self, args, env, tty: bool = False):
         if tty:
             primary, secondary = pty.openpty()
-            self.proc = subprocess.Popen(args, stdin=secondary, stdout=secondary, stderr=subprocess.PIPE,
-                                         env={**env, "COLUMNS": "150"}, cwd=ROOT)
+            self.proc = subprocess.Popen(
+                args, stdin=secondary, stdout=secondary, stderr=subprocess.PIPE, env={**env, "COLUMNS": "150"}, cwd=ROOT
+            )
             os.close(secondary)
             self._in = self._out = primary
         else:
-            self.proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                         stderr=subprocess.PIPE, env=env, cwd=ROOT)
+            self.proc = subprocess.Popen(
+                args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=ROOT
+            )
             self._in, self._out = self.proc.stdin.fileno(), self.proc.stdout.fileno()
         self.output = ""
         self.seen = 0
@@ -134,9 +141,9 @@ class Typist:
             with self._lock:
                 found = self.output.find(text, self.seen)
                 if found >= 0:
-                    chunk, self.seen = self.output[self.seen:found + len(text)], found + len(text)
+                    chunk, self.seen = self.output[self.seen : found + len(text)], found + len(text)
                     return chunk
-            if self.proc.poll() is not None and text not in self.output[self.seen:]:
+            if self.proc.poll() is not None and text not in self.output[self.seen :]:
                 time.sleep(0.2)
                 break
             time.sleep(0.05)
@@ -170,7 +177,9 @@ def test_drill_in_the_terminal_with_a_fake_microphone(tmp_path, speech):
     write_asoundrc(home, tmp_path / "mic.raw", tmp_path / "played.raw")
     env = env_for(home, tmp_path)
 
-    t = Typist([sys.executable, "-m", "rehearse", "drill", "terminal-test", "--silence", "2.5", "--input", "fakemic"], env)
+    t = Typist(
+        [sys.executable, "-m", "rehearse", "drill", "terminal-test", "--silence", "2.5", "--input", "fakemic"], env
+    )
     intro = t.expect("Press Enter to start recording")
     assert "Microphone: [" in intro and "] fakemic (ALSA)" in intro
     assert "Question 1 of 1" in intro and "Tell me about a time you led a change across teams" in intro
@@ -205,9 +214,18 @@ def test_drill_in_the_terminal_with_a_fake_microphone(tmp_path, speech):
     settings = load_settings(env)
     db = database.open_database(settings)
     (session,) = database.list_sessions(db)
-    assert (session.source, session.status, session.drill_id, len(session.plan)) == ("terminal", "completed", "terminal-test", 2)
+    assert (session.source, session.status, session.drill_id, len(session.plan)) == (
+        "terminal",
+        "completed",
+        "terminal-test",
+        2,
+    )
     answers = database.session_answers(db, session.id)
-    assert [(a.probe_index, a.take, a.status) for a in answers] == [(0, 1, "transcribed"), (1, 1, "transcribed"), (1, 2, "transcribed")]
+    assert [(a.probe_index, a.take, a.status) for a in answers] == [
+        (0, 1, "transcribed"),
+        (1, 1, "transcribed"),
+        (1, 2, "transcribed"),
+    ]
     for a in answers:
         assert word_error_rate(normalize(ANSWER), normalize(a.transcript)) <= 0.2, a.transcript
         assert a.audio_file(settings).suffix == ".flac" and a.audio_file(settings).exists()
@@ -230,7 +248,7 @@ def test_drill_in_the_terminal_with_a_fake_microphone(tmp_path, speech):
 def test_no_audio_device_says_what_to_plug_in(tmp_path):
     home = tmp_path / "home"
     home.mkdir()
-    (home / ".asoundrc").write_text('pcm.!default {\n  type hw\n  card 7\n}\nctl.!default {\n  type hw\n  card 7\n}\n')
+    (home / ".asoundrc").write_text("pcm.!default {\n  type hw\n  card 7\n}\nctl.!default {\n  type hw\n  card 7\n}\n")
     env = env_for(home, tmp_path)
     drill = rehearse("drill", "terminal-test", env=env)
     assert drill.returncode == 2
@@ -241,19 +259,27 @@ def test_no_audio_device_says_what_to_plug_in(tmp_path):
     assert listing.returncode == 2 and "PortAudio found no audio device. Plug in" in listing.stderr
 
 
-HIDE_BY_LOOKUP = (sys.executable, "-c", (
-    "import ctypes.util, runpy, sys\n"
-    "real = ctypes.util.find_library\n"
-    "ctypes.util.find_library = lambda name: None if 'portaudio' in name else real(name)\n"
-    "sys.argv[0] = 'rehearse'\n"
-    "runpy.run_module('rehearse', run_name='__main__')\n"))
+HIDE_BY_LOOKUP = (
+    sys.executable,
+    "-c",
+    (
+        "import ctypes.util, runpy, sys\n"
+        "real = ctypes.util.find_library\n"
+        "ctypes.util.find_library = lambda name: None if 'portaudio' in name else real(name)\n"
+        "sys.argv[0] = 'rehearse'\n"
+        "runpy.run_module('rehearse', run_name='__main__')\n"
+    ),
+)
 
 
 def hide_by_mount() -> tuple[str, ...]:
     """Runs in a private mount namespace where the installed libportaudio is an empty file."""
     lib = next(iter(sorted(Path("/usr/lib").glob("*/libportaudio.so.2.*"))), None)
-    if lib is None or shutil.which("unshare") is None or subprocess.run(
-            ["unshare", "-m", "true"], capture_output=True, timeout=30).returncode != 0:
+    if (
+        lib is None
+        or shutil.which("unshare") is None
+        or subprocess.run(["unshare", "-m", "true"], capture_output=True, timeout=30).returncode != 0
+    ):
         pytest.skip("needs unshare -m (root) and a Debian libportaudio2 to hide")
     return ("unshare", "-m", "sh", "-c", f'mount --bind /dev/null {lib} && exec "$0" -m rehearse "$@"', sys.executable)
 
@@ -271,7 +297,11 @@ def test_without_portaudio_the_drill_says_what_to_install_and_the_rest_works(tmp
     unknown = rehearse("drill", "nope", env=env, python=python)
     assert unknown.returncode == 2 and "No drill 'nope'; choose one of: terminal-test" in unknown.stderr
     listing = rehearse("drill", env=env, python=python)
-    assert listing.returncode == 0 and "terminal-test" in listing.stdout and "Terminal test: 1 question(s)" in listing.stdout
+    assert (
+        listing.returncode == 0
+        and "terminal-test" in listing.stdout
+        and "Terminal test: 1 question(s)" in listing.stdout
+    )
     check = rehearse("check", env=env, python=python)
     assert check.returncode == 0 and "1 drills loaded, 0 broken" in check.stdout
 

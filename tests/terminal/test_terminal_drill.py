@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rehearse.speech import audio
-from rehearse.library import bank
-from rehearse.terminal import devices
-from rehearse.store import database
 from rehearse.errors import AudioDeviceError
+from rehearse.library import bank
+from rehearse.speech import audio
+from rehearse.store import database
+from rehearse.terminal import devices
 from rehearse.terminal.drill import Console, LineReader, TerminalDrill
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -61,25 +61,35 @@ def test_missing_portaudio_is_a_clear_error(monkeypatch):
     monkeypatch.delitem(sys.modules, "sounddevice", raising=False)
     monkeypatch.setattr(sys, "meta_path", [_BrokenPortAudio(), *sys.meta_path])
     for call in (devices.list_devices, lambda: devices.AudioDevices("1", None)):
-        with pytest.raises(AudioDeviceError, match=r"needs the PortAudio library.*\(PortAudio library not found\).*apt-get install libportaudio2"):
+        with pytest.raises(
+            AudioDeviceError,
+            match=r"needs the PortAudio library.*\(PortAudio library not found\).*apt-get install libportaudio2",
+        ):
             call()
 
 
 def test_only_rehearse_devices_imports_sounddevice():
-    importers = [p.relative_to(ROOT).as_posix() for p in (ROOT / "rehearse").rglob("*.py") if "import sounddevice" in p.read_text()]
+    importers = [
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "rehearse").rglob("*.py")
+        if "import sounddevice" in p.read_text()
+    ]
     assert importers == ["rehearse/terminal/devices.py"]
     # Importing everything, the command line included, must not load PortAudio.
-    code = ("import sys, importlib, pkgutil, rehearse\n"
-            "names = [m.name for m in pkgutil.walk_packages(rehearse.__path__, 'rehearse.') if not m.name.startswith('rehearse.web') and m.name != 'rehearse.__main__']\n"
-            "for n in names: importlib.import_module(n)\n"
-            "assert 'rehearse.terminal.devices' in sys.modules and 'rehearse.cli' in sys.modules\n"
-            "print('sounddevice' in sys.modules)")
+    code = (
+        "import sys, importlib, pkgutil, rehearse\n"
+        "names = [m.name for m in pkgutil.walk_packages(rehearse.__path__, 'rehearse.') if not m.name.startswith('rehearse.web') and m.name != 'rehearse.__main__']\n"
+        "for n in names: importlib.import_module(n)\n"
+        "assert 'rehearse.terminal.devices' in sys.modules and 'rehearse.cli' in sys.modules\n"
+        "print('sounddevice' in sys.modules)"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "False"
 
 
 # ---------------------------------------------------------------- the loop, with fakes
+
 
 class FakeVoice:
     def __init__(self, folder: Path):
@@ -123,9 +133,17 @@ class FakeAudio:
         return FakeMicrophone(blocks=25)
 
 
-DRILL = bank.Drill("two", "Two stories", "Two questions, one probe each.", 2, "fixed", 1,
-                   questions=("lead-cross-org-change", "lead-unpopular-decision"), think_seconds=5,
-                   time_limit_seconds=90)
+DRILL = bank.Drill(
+    "two",
+    "Two stories",
+    "Two questions, one probe each.",
+    2,
+    "fixed",
+    1,
+    questions=("lead-cross-org-change", "lead-unpopular-decision"),
+    think_seconds=5,
+    time_limit_seconds=90,
+)
 
 
 def run_scripted(settings, db, tmp_path, keys: str):
@@ -150,7 +168,9 @@ def test_skip_replay_bad_keys_and_ctrl_c_save_what_was_recorded(settings, db, tm
     assert (session.source, session.status, session.answer_count, len(session.plan)) == ("terminal", "ended", 1, 4)
     answers = database.session_answers(db, session.id)
     assert [(a.question_id, a.probe_index, a.status) for a in answers] == [
-        ("lead-cross-org-change", 0, "skipped"), ("lead-unpopular-decision", 0, "recorded")]
+        ("lead-cross-org-change", 0, "skipped"),
+        ("lead-unpopular-decision", 0, "recorded"),
+    ]
     kept = answers[1].audio_file(settings)
     assert kept.suffix == ".flac" and answers[1].duration == pytest.approx(2.5)
     assert len(audio.read_audio(kept)[0]) == 2.5 * 16000
