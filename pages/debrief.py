@@ -39,18 +39,18 @@ def item_widget(d: checklist.Debrief, item: checklist.Item) -> None:
     widget(item.label, key=key, help=item.help or None, on_change=save_item, args=(d.id, item.name))
 
 
-debriefs = debriefs.list_debriefs(db)
-if not debriefs:
+all_debriefs = debriefs.list_debriefs(db)
+if not all_debriefs:
     st.info("No debriefs yet. Start one after your next real interview.")
     st.button("New debrief", type="primary", on_click=new_debrief)
     st.stop()
 
-ids = [x.id for x in debriefs]
+ids = [x.id for x in all_debriefs]
 if st.session_state.get("debrief_choice") not in ids:
     # A reload starts a new browser session: come back to the debrief in the address bar.
     wanted = st.query_params.get("debrief")
     st.session_state.debrief_choice = wanted if wanted in ids else ids[0]
-labels = {x.id: f"{x.title} · {checklist.status(x)}" for x in debriefs}
+labels = {x.id: f"{x.title} · {checklist.status(x)}" for x in all_debriefs}
 cols = st.columns([4, 1], vertical_alignment="bottom")
 debrief_id = cols[0].selectbox("Debrief", ids, format_func=labels.get, key="debrief_choice")
 cols[1].button("New debrief", on_click=new_debrief)

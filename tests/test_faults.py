@@ -202,7 +202,7 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
         sid = database.create_session(db, "warm-up", "Warm-up", [])
         kept = pipeline.save_answer(db, settings, sid, STEP, tone())
         database.set_rating(db, kept.id, stars=4, note="Keep this.")
-        before, files = snapshot(db), sorted(p.name for p in settings.audio_dir.iterdir())
+        before, names = snapshot(db), sorted(p.name for p in settings.audio_dir.iterdir())
         # Room for the small pending note but not for the recording: the audio write fails halfway.
         filler = fill(home, keep=32_768)
 
@@ -215,7 +215,7 @@ def test_full_disk_gives_a_clear_message_and_loses_nothing(tmp_path):
             and str(home) in message
             and "Free some space" in message
         )
-        assert snapshot(db) == before and sorted(p.name for p in settings.audio_dir.iterdir()) == files
+        assert snapshot(db) == before and sorted(p.name for p in settings.audio_dir.iterdir()) == names
         no_leftovers(settings)
         try:
             database.create_session(db, "warm-up", "Warm-up", [{"plan": "x" * 200_000}])

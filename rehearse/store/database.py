@@ -18,134 +18,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
 from rehearse import files
 from rehearse.errors import NotFoundError
 from rehearse.settings import Settings
+from rehearse.store.migrations import migrations
 
 log = logging.getLogger(__name__)
-
-migrations = Migrations("rehearse")
-
-
-@migrations()
-def m001_initial(db: Database) -> None:
-    db["sessions"].create(
-        {
-            "id": str,
-            "drill_id": str,
-            "drill_title": str,
-            "source": str,
-            "status": str,
-            "plan": str,
-            "started_at": str,
-            "ended_at": str,
-        },
-        pk="id",
-        not_null={"drill_id", "status", "started_at"},
-    )
-    db["answers"].create(
-        {
-            "id": str,
-            "session_id": str,
-            "question_id": str,
-            "question_text": str,
-            "probe_index": int,
-            "prompt": str,
-            "take": int,
-            "audio_path": str,
-            "duration": float,
-            "transcript": str,
-            "words": str,
-            "model": str,
-            "transcribe_seconds": float,
-            "status": str,
-            "error": str,
-            "metrics": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        foreign_keys=[("session_id", "sessions", "id")],
-        not_null={"session_id", "question_id", "probe_index", "take", "status", "created_at"},
-    )
-    db["answers"].create_index(["session_id"])
-    db["answers"].create_index(["question_id", "probe_index"])
-    db["ratings"].create(
-        {"answer_id": str, "stars": int, "note": str, "updated_at": str},
-        pk="answer_id",
-        foreign_keys=[("answer_id", "answers", "id")],
-    )
-
-
-@migrations()
-def m_issue5_debriefs(db: Database) -> None:
-    # List items (questions asked, areas, takeaways) are JSON arrays of strings.
-    db["debriefs"].create(
-        {
-            "id": str,
-            "status": str,
-            "company": str,
-            "role": str,
-            "stage": str,
-            "interview_date": str,
-            "format": str,
-            "expected_style": str,
-            "actual_style": str,
-            "questions_asked": str,
-            "observations": str,
-            "my_questions": str,
-            "weak_areas": str,
-            "strong_areas": str,
-            "assessment": str,
-            "out_of_control": str,
-            "mistakes": str,
-            "lessons": str,
-            "takeaways": str,
-            "letter": str,
-            "created_at": str,
-            "updated_at": str,
-        },
-        pk="id",
-        not_null={"status", "created_at", "updated_at"},
-    )
-    db["debrief_people"].create(
-        {"debrief_id": str, "position": int, "name": str, "role": str, "concerns": str},
-        pk=("debrief_id", "position"),
-        foreign_keys=[("debrief_id", "debriefs", "id")],
-    )
-    # The questions made from a debrief: answers on them, in any drill, link back to it.
-    db["debrief_questions"].create(
-        {"debrief_id": str, "question_id": str, "recalled": str, "person": str, "position": int},
-        pk=("debrief_id", "question_id"),
-        foreign_keys=[("debrief_id", "debriefs", "id")],
-    )
-    db["debrief_questions"].create_index(["question_id"])
-    # Drills started from a debrief (a weak area, a takeaway, the questions they asked).
-    db["debrief_sessions"].create(
-        {"session_id": str, "debrief_id": str, "focus": str},
-        pk="session_id",
-        foreign_keys=[("session_id", "sessions", "id"), ("debrief_id", "debriefs", "id")],
-    )
-    # Each spoken checklist answer: the audio is saved before the row, the transcript added after.
-    db["debrief_recordings"].create(
-        {
-            "id": str,
-            "debrief_id": str,
-            "item": str,
-            "audio_path": str,
-            "duration": float,
-            "transcript": str,
-            "status": str,
-            "error": str,
-            "created_at": str,
-        },
-        pk="id",
-        foreign_keys=[("debrief_id", "debriefs", "id")],
-        not_null={"debrief_id", "item", "status"},
-    )
-
 
 ANSWER_STATUSES = ("recorded", "transcribed", "failed", "skipped")
 SESSION_STATUSES = ("active", "completed", "ended")
@@ -471,16 +351,3 @@ def step_answers(db: Database, session_id: str, question_id: str, probe_index: i
             [session_id, question_id, probe_index],
         )
     ]
-
-
-@migrations()
-def m_issue4_fts(db: Database) -> None:
-    """Full-text search over transcripts (answers) and notes (ratings), kept in sync by triggers.
-
-    Two external-content FTS5 tables keyed on each table's rowid: the triggers sqlite-utils
-    creates update them on every insert, update and delete, so search never goes stale.
-    """
-    db["answers"].enable_fts(["transcript"], fts_version="FTS5", tokenize="porter", create_triggers=True)
-    db["ratings"].enable_fts(["note"], fts_version="FTS5", tokenize="porter", create_triggers=True)
-    # History lists newest first and filters by date range.
-    db["answers"].create_index(["created_at"])
