@@ -79,6 +79,18 @@ class Step:
     prompt: str
     question_text: str
     probe_count: int
+    # A follow-up built from the answer itself (practice/probes) rather than the bank: its kind
+    # ("person", "vague_we", "memory", ...), the words of the answer it picks up and their time in
+    # that recording, and the one line shown to the user. Empty for the main question and curated
+    # probes. Generated probes take probe_index 101, 102, ... so a curated probe keeps its index.
+    kind: str = ""
+    evidence: str = ""
+    evidence_start: float | None = None
+    why: str = ""
+
+    @property
+    def is_generated(self) -> bool:
+        return bool(self.kind)
 
     @property
     def is_probe(self) -> bool:
