@@ -12,10 +12,10 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from rehearse import clock
 from rehearse.settings import Settings
+from rehearse.store import Database
+from rehearse.store import history as stored
 
 KINDS = ("main", "probes", "all")
 # Above these an answer counts as having a filler or pause problem (for the calibration list).
@@ -120,20 +120,10 @@ def samples(db: Database, question_id: str | None = None, kind: str = "main") ->
     """Every transcribed answer with metrics, oldest first; kind is main answers, probes, or all."""
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} not in {KINDS}")
-    where, params = ["answers.status = 'transcribed'", "answers.metrics is not null"], []
-    if question_id:
-        where.append("answers.question_id = ?")
-        params.append(question_id)
-    if kind == "main":
-        where.append("answers.probe_index = 0")
-    elif kind == "probes":
-        where.append("answers.probe_index > 0")
-    rows = db.execute(
-        "select answers.id, question_id, question_text, probe_index, created_at, metrics, ratings.stars "
-        "from answers left join ratings on ratings.answer_id = answers.id "
-        f"where {' and '.join(where)} order by created_at, answers.rowid",
-        params,
-    ).fetchall()
+    rows = [
+        (r["id"], r["question_id"], r["question_text"], r["probe_index"], r["created_at"], r["metrics"], r["stars"])
+        for r in stored.measured(db, question_id, kind)
+    ]
     out = []
     for aid, qid, qtext, probe, created, raw, stars in rows:
         m = json.loads(raw)

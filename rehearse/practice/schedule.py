@@ -22,10 +22,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlite_utils import Database
-
 from rehearse import clock
 from rehearse.library.bank import Drill, Question
+from rehearse.store import Database
+from rehearse.store import history as stored
 
 BASE_DAYS = {1: 1, 2: 2, 3: 3, 4: 5, 5: 8}
 GROWTH = {3: 1.3, 4: 2.0, 5: 2.5}
@@ -101,11 +101,7 @@ def plan(history: Sequence[Review]) -> tuple[int, date]:
 
 def reviews(db: Database) -> dict[str, list[Review]]:
     """Each question's reviews, oldest first, from the latest rated take of each step in each session."""
-    rows = db.execute("""
-        select answers.question_id, answers.session_id, answers.probe_index, ratings.stars, answers.created_at
-        from answers join ratings on ratings.answer_id = answers.id
-        where ratings.stars is not null and answers.status != 'skipped'
-        order by answers.created_at, answers.take""").fetchall()
+    rows = stored.rated_steps(db)
     # Later takes overwrite earlier ones: the latest rated take of a step is the one that counts.
     steps: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     last_seen: dict[tuple[str, str], str] = {}
@@ -122,7 +118,7 @@ def reviews(db: Database) -> dict[str, list[Review]]:
 
 def queue(db: Database, questions: Mapping[str, Question] | None = None) -> list[Item]:
     """Every rated question with its next due day, soonest first (most overdue, then lowest grade)."""
-    texts = dict(db.execute("select question_id, max(question_text) from answers group by question_id").fetchall())
+    texts = stored.question_texts(db)
     items = []
     for qid, history in reviews(db).items():
         interval, due = plan(history)
@@ -137,12 +133,7 @@ def due(items: Iterable[Item], today: date) -> list[Item]:
 
 def unrated(db: Database) -> list[tuple[str, str]]:
     """Questions answered but never rated: they cannot be scheduled until they are."""
-    return db.execute("""
-        select question_id, max(question_text) from answers
-        where status = 'transcribed' and question_id not in (
-            select answers.question_id from answers join ratings on ratings.answer_id = answers.id
-            where ratings.stars is not null)
-        group by question_id order by 2""").fetchall()
+    return stored.unrated(db)
 
 
 def due_drill(

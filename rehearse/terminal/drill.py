@@ -19,8 +19,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Protocol, TextIO
 
-from sqlite_utils import Database
-
 from rehearse.errors import AudioDeviceError, DrillError, RehearseError
 from rehearse.library import bank
 from rehearse.measure import feedback
@@ -29,7 +27,7 @@ from rehearse.settings import Settings
 from rehearse.speech import audio
 from rehearse.speech.transcribe import Model
 from rehearse.speech.voice import Voice
-from rehearse.store import database
+from rehearse.store import Database, database
 from rehearse.terminal import devices
 from rehearse.terminal.recorder import Recorder, Recording, RecordingOptions, clock, record
 
