@@ -6,7 +6,6 @@ wpm, fillers_per_minute, long_pauses, longest_pause, target_min/target_max and l
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -120,22 +119,18 @@ def samples(db: Database, question_id: str | None = None, kind: str = "main") ->
     """Every transcribed answer with metrics, oldest first; kind is main answers, probes, or all."""
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} not in {KINDS}")
-    rows = [
-        (r["id"], r["question_id"], r["question_text"], r["probe_index"], r["created_at"], r["metrics"], r["stars"])
-        for r in stored.measured(db, question_id, kind)
-    ]
     out = []
-    for aid, qid, qtext, probe, created, raw, stars in rows:
-        m = json.loads(raw)
+    for a in stored.measured(db, question_id, kind):
+        m = a.metrics or {}
         out.append(
             Sample(
-                aid,
-                qid,
-                qtext or qid,
-                probe,
-                created,
-                clock.local_day(created),
-                stars,
+                a.id,
+                a.question_id,
+                a.question_text or a.question_id,
+                a.probe_index,
+                a.created_at,
+                clock.local_day(a.created_at),
+                a.stars,
                 float(m.get("duration") or 0.0),
                 int(m.get("word_count") or 0),
                 float(m.get("wpm") or 0.0),

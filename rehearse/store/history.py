@@ -220,9 +220,8 @@ def takes(db: Database, question_id: str, probe_index: int) -> list[database.Ans
     ]
 
 
-def measured(db: Database, question_id: str | None = None, kind: str = "main") -> list[dict[str, Any]]:
-    """Every transcribed answer with metrics (id, question, probe, time, metrics JSON, stars), oldest
-    first; kind is "main" answers, "probes", or "all"."""
+def measured(db: Database, question_id: str | None = None, kind: str = "main") -> list[database.Answer]:
+    """Every transcribed answer with metrics, oldest first; kind is "main" answers, "probes", or "all"."""
     where, params = ["answers.status = 'transcribed'", "answers.metrics is not null"], []
     if question_id:
         where.append("answers.question_id = ?")
@@ -231,13 +230,10 @@ def measured(db: Database, question_id: str | None = None, kind: str = "main") -
         where.append("answers.probe_index = 0")
     elif kind == "probes":
         where.append("answers.probe_index > 0")
-    return database.query(
-        db,
-        "select answers.id, question_id, question_text, probe_index, created_at, metrics, ratings.stars "
-        "from answers left join ratings on ratings.answer_id = answers.id "
-        f"where {' and '.join(where)} order by created_at, answers.rowid",
-        params,
+    rows = database.query(
+        db, database.ANSWER_SELECT + f" where {' and '.join(where)} order by answers.created_at, answers.rowid", params
     )
+    return [database.answer_from_row(r) for r in rows]
 
 
 def rated_steps(db: Database) -> list[tuple[str, str, int, int, str]]:
