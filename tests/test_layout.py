@@ -3,7 +3,7 @@
 - Only rehearse/store imports the database libraries (sqlite-utils, sqlite3): it alone writes SQL.
 - Only rehearse/web and the pages import Streamlit.
 - Each third-party library is imported by one module, except the ones listed in SHARED with why.
-- Every third-party library imported is declared in pyproject.toml.
+- Every third-party library imported is declared in pyproject.toml (the tests' ones in the test extra).
 - No stored time is cut up for display outside clock.py: it goes through clock.label and friends.
 """
 
@@ -91,20 +91,31 @@ def test_each_library_has_one_module():
     assert not shared, f"each third-party library is imported by one module (or listed in SHARED with why): {shared}"
 
 
-def _declared() -> set[str]:
+def _declared(*extras: str) -> set[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-") for d in project["dependencies"]}
+    wanted = [*project["dependencies"], *(d for e in extras for d in project["optional-dependencies"][e])]
+    return {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-") for d in wanted}
 
 
-def test_every_imported_library_is_declared():
+def _undeclared(paths: list[Path], declared: set[str], local: set[str] = frozenset()) -> dict[str, list[str]]:
     distributions = metadata.packages_distributions()
-    declared = _declared()
     missing = {}
-    for name in _third_party(set(_users())):
+    for name in _third_party({n for p in paths for n in _imports(p)}) - local:
         dists = {d.lower().replace("_", "-") for d in distributions.get(name, [name])}
         if not dists & declared:
             missing[name] = sorted(dists)
-    assert not missing, f"imported but not in pyproject.toml dependencies: {missing}"
+    return missing
+
+
+def test_every_imported_library_is_declared():
+    assert not (missing := _undeclared(_sources(), _declared())), f"not in pyproject.toml dependencies: {missing}"
+
+
+def test_every_library_the_tests_import_is_declared():
+    tests = sorted((ROOT / "tests").rglob("*.py"))
+    local = {p.stem for p in tests}  # tests/support helpers and conftest, imported by bare name
+    missing = _undeclared([*tests, *(ROOT / "scripts").glob("*.py")], _declared("test"), local)
+    assert not missing, f"not in pyproject.toml dependencies or the test extra: {missing}"
 
 
 def test_stored_times_are_shown_through_clock():
