@@ -3,6 +3,7 @@ what was rehearsed against what happened, and the follow-up letter."""
 
 import streamlit as st
 
+from rehearse import clock
 from rehearse.debrief import checklist, letter
 from rehearse.errors import RehearseError
 from rehearse.library import bank
@@ -201,7 +202,7 @@ for r in rehearsals:
 for link in linked:
     s = link.session
     st.caption(
-        f"{s.started_at[:16].replace('T', ' ')} · drill '{s.drill_title}' ({ui.plain(link.focus)}) · "
+        f"{clock.label(s.started_at)} · drill '{s.drill_title}' ({ui.plain(link.focus)}) · "
         f"{s.answer_count} answer(s) · {s.status}"
     )
 if linked:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from rehearse import clock
 from rehearse.library import bank
 from rehearse.store import database
 from rehearse.web import ui
@@ -19,7 +20,7 @@ if not sessions:
 # Numbered: the browser picks an option by its label, so two sessions of one drill started in
 # the same minute must not look alike.
 labels = {
-    s.id: f"#{len(sessions) - i} · {s.started_at[:16].replace('T', ' ')} · {s.drill_title} · "
+    s.id: f"#{len(sessions) - i} · {clock.label(s.started_at)} · {s.drill_title} · "
     f"{s.answer_count} answer(s) · {s.status}"
     for i, s in enumerate(sessions)
 }

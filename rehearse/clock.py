@@ -1,4 +1,5 @@
-"""Stored times are UTC ISO strings; people think in local days. The conversions live here."""
+"""Stored times are UTC ISO strings; people think in local days. The conversions live here, and the
+one m:ss formatter for durations and positions in a recording."""
 
 from __future__ import annotations
 
@@ -37,3 +38,9 @@ def day_end(day: date) -> str:
 
 def today() -> date:
     return datetime.now().astimezone().date()
+
+
+def minutes_seconds(seconds: float) -> str:
+    """'1:05' for 65.4 s, to the nearest second (never negative)."""
+    whole = max(0, round(seconds))
+    return f"{whole // 60}:{whole % 60:02d}"

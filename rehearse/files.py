@@ -1,9 +1,9 @@
 """Disk faults as messages the user can act on, and the test-only crash points.
 
-A full disk or a read-only data folder shows up as OSError (audio files) or sqlite3.Error (the
-database) deep inside a save. Both become one StorageError saying what happened, where, and
-what to do; nothing already saved is touched, because every write is a transaction or an
-atomic rename.
+A full disk or a read-only data folder shows up as OSError (audio files) or a sqlite3 error (the
+database; store.database.GuardedConnection guards every call) deep inside a save. Both become one
+StorageError saying what happened, where, and what to do; nothing already saved is touched,
+because every write is a transaction or an atomic rename.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -55,6 +54,12 @@ def _kind(exc: BaseException, home: Path | None = None) -> str:
     return "full" if folder.f_bavail == 0 else "other"
 
 
+def _is_database_error(exc: BaseException) -> bool:
+    # By the class's home rather than isinstance, so that only store/ imports the database driver
+    # (tests/test_layout.py); every sqlite3 error class is defined in the sqlite3 module.
+    return type(exc).__module__ == "sqlite3"
+
+
 def is_disk_error(exc: BaseException) -> bool:
     """True for faults of the disk or folder (full, read-only, unreadable), False for bugs."""
     if isinstance(exc, OSError):
@@ -88,44 +93,11 @@ def guard(home: Path, action: str) -> Iterator[None]:
         yield
     except StorageError:
         raise
-    except (OSError, sqlite3.Error) as exc:
-        if not is_disk_error(exc):
+    except Exception as exc:
+        if not (isinstance(exc, OSError) or _is_database_error(exc)) or not is_disk_error(exc):
             raise
         log.warning("could not %s: %s", action, exc)
         raise StorageError(message(home, action, exc)) from exc
-
-
-class GuardedConnection(sqlite3.Connection):
-    """A connection whose disk faults (full, read-only, I/O) raise StorageError.
-
-    Every storage function, and every page calling one, then gets the same clear message
-    without wrapping each call; constraint errors (bugs) still raise sqlite3 errors.
-    """
-
-    home: Path = Path(".")
-
-    def _guard(self, action: str):
-        return guard(self.home, action)
-
-    def execute(self, *args, **kwargs):
-        with self._guard("read or write the database"):
-            return super().execute(*args, **kwargs)
-
-    def executemany(self, *args, **kwargs):
-        with self._guard("write the database"):
-            return super().executemany(*args, **kwargs)
-
-    def executescript(self, *args, **kwargs):
-        with self._guard("write the database"):
-            return super().executescript(*args, **kwargs)
-
-    def commit(self):
-        with self._guard("save to the database"):
-            return super().commit()
-
-    def __exit__(self, *exc_info):
-        with self._guard("save to the database"):
-            return super().__exit__(*exc_info)
 
 
 def checkpoint(settings: Settings, point: str) -> None:

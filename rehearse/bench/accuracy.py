@@ -1,8 +1,14 @@
-"""Transcript accuracy: text normalisation and word error rate, for tests and benchmarks."""
+"""Transcript accuracy: text normalisation and word error rate, for tests and benchmarks.
+
+The normalisation (numbers spelled out, filled pauses spelled one way, fillers dropped) is Rehearse's
+own; the word error rate and the word alignment over the normalised words are jiwer's.
+"""
 
 from __future__ import annotations
 
 import re
+
+import jiwer
 
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
@@ -62,61 +68,89 @@ def normalize(text: str, drop: frozenset[str] = frozenset()) -> list[str]:
     return [w for w in words if w and w not in drop]
 
 
+def _scored(reference: list[str], hypothesis: list[str]) -> jiwer.WordOutput:
+    """jiwer's minimum-edit alignment of two word lists (the normalisation is ours, in normalize())."""
+    for word in (*reference, *hypothesis):
+        # Joined with spaces for jiwer, which splits them again: a word must not hold or be whitespace.
+        if not word or word.split() != [word]:
+            raise ValueError(f"not a single word: {word!r}; pass the words from normalize()")
+    return jiwer.process_words(" ".join(reference), " ".join(hypothesis))
+
+
 def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
     """(substitutions + deletions + insertions) / reference length, by edit distance."""
-    if not reference:
+    if not reference:  # jiwer refuses an empty reference
         return 0.0 if not hypothesis else 1.0
-    return edit_distance(reference, hypothesis) / len(reference)
+    return _scored(reference, hypothesis).wer
 
 
 def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
-    prev = list(range(len(hypothesis) + 1))
-    for i, ref in enumerate(reference, 1):
-        cur = [i] + [0] * len(hypothesis)
-        for j, hyp in enumerate(hypothesis, 1):
-            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ref != hyp))
-        prev = cur
-    return prev[-1]
+    if not reference:
+        return len(hypothesis)
+    scored = _scored(reference, hypothesis)
+    return scored.substitutions + scored.deletions + scored.insertions
 
 
 def align(reference: list[str], hypothesis: list[str]) -> list[tuple[str | None, str | None]]:
     """A minimum-edit alignment as (reference word, hypothesis word) pairs; None marks a gap."""
-    n, m = len(reference), len(hypothesis)
-    cost = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n + 1):
-        cost[i][0] = i
-    for j in range(m + 1):
-        cost[0][j] = j
-    for i in range(1, n + 1):
-        for j in range(1, m + 1):
-            cost[i][j] = min(
-                cost[i - 1][j] + 1, cost[i][j - 1] + 1, cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1])
-            )
+    if not reference:
+        return [(None, h) for h in hypothesis]
     pairs: list[tuple[str | None, str | None]] = []
-    i, j = n, m
-    while i or j:
-        if i and j and cost[i][j] == cost[i - 1][j - 1] + (reference[i - 1] != hypothesis[j - 1]):
-            pairs.append((reference[i - 1], hypothesis[j - 1]))
-            i, j = i - 1, j - 1
-        elif i and cost[i][j] == cost[i - 1][j] + 1:
-            pairs.append((reference[i - 1], None))
-            i -= 1
+    for chunk in _scored(reference, hypothesis).alignments[0]:
+        ref = reference[chunk.ref_start_idx : chunk.ref_end_idx]
+        hyp = hypothesis[chunk.hyp_start_idx : chunk.hyp_end_idx]
+        if chunk.type == "delete":
+            pairs.extend((r, None) for r in ref)
+        elif chunk.type == "insert":
+            pairs.extend((None, h) for h in hyp)
+        else:  # "equal" or "substitute": word for word
+            pairs.extend(zip(ref, hyp))
+    return pairs
+
+
+def _slots(words: list[str]) -> tuple[list[str], list[int]]:
+    """The words that are not filled pauses, and how many filled pauses come before each of them
+    (and, last, after the final one)."""
+    content, slots = [], [0]
+    for w in words:
+        if w in FILLED_PAUSES:
+            slots[-1] += 1
         else:
-            pairs.append((None, hypothesis[j - 1]))
-            j -= 1
-    return pairs[::-1]
+            content.append(w)
+            slots.append(0)
+    return content, slots
 
 
 def filler_retention(reference: list[str], hypothesis: list[str]) -> tuple[int, int, int]:
     """(filled pauses in the reference, how many the hypothesis kept, how many it added elsewhere).
 
-    Both lists come from normalize(). A kept filler must line up with a filler in the hypothesis
-    (of any kind: an "uh" heard as "um" still counts), so a pause dropped in one place and one
-    invented in another do not cancel out.
+    Both lists come from normalize(). A filler is kept when the hypothesis has one (of any kind: an
+    "uh" heard as "um" still counts) in the same place: between the same words, once the other words
+    are aligned. So a pause dropped in one place and one invented in another do not cancel out, and
+    the fillers cannot pull the alignment of the words around them.
     """
-    mark = lambda words: ["<f>" if w in FILLED_PAUSES else w for w in words]  # noqa: E731
-    pairs = align(mark(reference), mark(hypothesis))
-    in_reference = sum(1 for r, _ in pairs if r == "<f>")
-    kept = sum(1 for r, h in pairs if r == "<f>" and h == "<f>")
-    added = sum(1 for r, h in pairs if h == "<f>" and r != "<f>")
-    return in_reference, kept, added
+    ref_words, ref_slots = _slots(reference)
+    hyp_words, hyp_slots = _slots(hypothesis)
+    # Reference gap i and hypothesis gap j are one place when they meet at a boundary of the word
+    # alignment; an inserted or deleted word merges the gaps on either side of it.
+    parent: dict[tuple[str, int], tuple[str, int]] = {}
+
+    def root(x: tuple[str, int]) -> tuple[str, int]:
+        while parent.setdefault(x, x) != x:
+            x = parent[x]
+        return x
+
+    def join(a: tuple[str, int], b: tuple[str, int]) -> None:
+        parent[root(a)] = root(b)
+
+    i = j = 0
+    join(("r", 0), ("h", 0))
+    for r, h in align(ref_words, hyp_words):
+        i, j = i + (r is not None), j + (h is not None)
+        join(("r", i), ("h", j))
+    places: dict[tuple[str, int], list[int]] = {}
+    for side, slots in (("r", ref_slots), ("h", hyp_slots)):
+        for k, n in enumerate(slots):
+            places.setdefault(root((side, k)), [0, 0])[side == "h"] += n
+    kept = sum(min(r, h) for r, h in places.values())
+    return sum(ref_slots), kept, sum(hyp_slots) - kept

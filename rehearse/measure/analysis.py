@@ -8,11 +8,11 @@ in content.py. `analyze()` returns both in one frozen Metrics, stored as JSON wi
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 from rehearse.bench.accuracy import FILLED_PAUSES
 from rehearse.measure import content
-from rehearse.measure.tokens import TOKEN, Hit, Match, Stream, Token, counts, hits, phrase_words, tokenize
+from rehearse.measure.tokens import TOKEN, Match, Stream, Token, counts, hits, phrase_words, tokenize
 from rehearse.settings import Settings
 
 # A silence this long next to an ambiguous word sets it off as much as a comma does.
@@ -50,8 +50,12 @@ class Pause:
     before: str = ""  # the word after it
 
 
-@dataclass(frozen=True)
-class Metrics:
+# kw_only: Content's fields all have defaults, so the delivery fields after them must be named.
+@dataclass(frozen=True, kw_only=True)
+class Metrics(content.Content):
+    """Delivery measured here, plus every content signal (the fields of content.Content);
+    `hits` holds the filler hits as well as the content ones, in time order."""
+
     duration: float
     speaking_seconds: float
     word_count: int
@@ -73,26 +77,10 @@ class Metrics:
     fillers: dict = field(default_factory=dict)  # phrase -> count
     ambiguous_filler_count: int = 0  # "like", "so" where they act as fillers, counted apart
     ambiguous_fillers: dict = field(default_factory=dict)
-    # Content.
+    # Content: the fields of content.Content, plus these.
     category: str | None = None
     follow_up: bool = False
-    i_count: int = 0
-    we_count: int = 0
-    i_share: float | None = None  # I / (I + we), None when neither is said
     hedge_count: int = 0
-    hedges: dict = field(default_factory=dict)
-    stock_phrases: tuple[str, ...] = ()
-    star_seconds: dict = field(default_factory=dict)  # part -> seconds, parts in STAR order
-    star_sequence: tuple[content.Section, ...] = ()
-    star_ends_on: str = ""
-    numbers: tuple[str, ...] = ()
-    result_numbers: tuple[str, ...] = ()  # numbers said in the result or reflection
-    names: tuple[str, ...] = ()
-    roles: tuple[str, ...] = ()
-    owns_mistake: bool | None = None  # for failure questions only
-    admissions: tuple[str, ...] = ()
-    blame: tuple[str, ...] = ()
-    hits: tuple[Hit, ...] = ()
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -228,22 +216,8 @@ def analyze(
         ambiguous_fillers=counts(ambiguous),
         category=category,
         follow_up=follow_up,
-        i_count=found.i_count,
-        we_count=found.we_count,
-        i_share=found.i_share,
+        **{f.name: getattr(found, f.name) for f in fields(content.Content) if f.name != "hits"},
         hedge_count=sum(found.hedges.values()),
-        hedges=found.hedges,
-        stock_phrases=found.stock_phrases,
-        star_seconds=found.star_seconds,
-        star_sequence=found.star_sequence,
-        star_ends_on=found.star_ends_on,
-        numbers=found.numbers,
-        result_numbers=found.result_numbers,
-        names=found.names,
-        roles=found.roles,
-        owns_mistake=found.owns_mistake,
-        admissions=found.admissions,
-        blame=found.blame,
         hits=tuple(sorted(fired, key=lambda h: (h.start, -h.end))),
     )
 

@@ -274,19 +274,22 @@ class Section:
 
 @dataclass(frozen=True)
 class Content:
+    """The content signals of one answer; analysis.Metrics extends this with delivery, so the
+    field list is written here once."""
+
     i_count: int = 0
     we_count: int = 0
-    i_share: float | None = None
+    i_share: float | None = None  # I / (I + we), None when neither is said
     hedges: dict = field(default_factory=dict)
     stock_phrases: tuple[str, ...] = ()
-    star_seconds: dict = field(default_factory=dict)
+    star_seconds: dict = field(default_factory=dict)  # part -> seconds, parts in STAR order
     star_sequence: tuple[Section, ...] = ()
     star_ends_on: str = ""
     numbers: tuple[str, ...] = ()
-    result_numbers: tuple[str, ...] = ()
+    result_numbers: tuple[str, ...] = ()  # numbers said in the result or reflection
     names: tuple[str, ...] = ()
     roles: tuple[str, ...] = ()
-    owns_mistake: bool | None = None
+    owns_mistake: bool | None = None  # for failure questions only
     admissions: tuple[str, ...] = ()
     blame: tuple[str, ...] = ()
     hits: tuple[Hit, ...] = ()

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rehearse import clock
+
 # Questions whose answer should be a story with a situation, actions and a result.
 STORY_CATEGORIES = frozenset({"behavioral", "competency", "failure", "values"})
 # Highlighted in the transcript, by kind of hit; the first listed wins where two overlap.
@@ -23,11 +25,6 @@ class Signal:
     value: str
     tone: str  # "good", "warn" or "info"
     why: str
-
-
-def clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _quoted(items: Iterable[str]) -> str:
@@ -79,7 +76,8 @@ def delivery(m: Mapping) -> list[Signal]:
     if count:
         where = (
             "; ".join(
-                f"{p['seconds']:.1f} s at {clock(p['at'])}" + (f" after “{p['after']}”" if p.get("after") else "")
+                f"{p['seconds']:.1f} s at {clock.minutes_seconds(p['at'])}"
+                + (f" after “{p['after']}”" if p.get("after") else "")
                 for p in pauses[:3]
             )
             or f"longest {m.get('longest_pause', 0):.1f} s"

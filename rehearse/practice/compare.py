@@ -6,10 +6,9 @@ import difflib
 import re
 from dataclasses import dataclass
 
-from sqlite_utils import Database
-
 from rehearse import clock
-from rehearse.store import database
+from rehearse.store import Database, database
+from rehearse.store import history as stored
 
 _STRIP = re.compile(r"^\W+|\W+$")
 
@@ -44,25 +43,12 @@ class WordDiff:
 
 
 def parts(db: Database, question_id: str) -> list[Part]:
-    rows = db.execute(
-        "select probe_index, max(prompt), count(*) from answers where question_id = ? and status != 'skipped' "
-        "group by probe_index order by probe_index",
-        [question_id],
-    ).fetchall()
-    return [Part(i, p or "", n) for i, p, n in rows]
+    return [Part(i, p or "", n) for i, p, n in stored.parts(db, question_id)]
 
 
 def takes(db: Database, question_id: str, probe_index: int) -> list[database.Answer]:
     """Every take at one question or probe, over all sessions, newest first."""
-    return [
-        database.answer_from_row(r)
-        for r in database.query(
-            db,
-            database.ANSWER_SELECT + " where question_id = ? and probe_index = ? and status != 'skipped' "
-            "order by answers.created_at desc, answers.rowid desc",
-            [question_id, probe_index],
-        )
-    ]
+    return stored.takes(db, question_id, probe_index)
 
 
 def take_label(answer: database.Answer) -> str:

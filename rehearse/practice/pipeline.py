@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from rehearse import files
 from rehearse.errors import AudioError, RehearseError, TranscriptionError
 from rehearse.library.bank import Step
@@ -20,7 +18,7 @@ from rehearse.measure import analysis
 from rehearse.settings import Settings
 from rehearse.speech import audio
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript, decode, transcribe
-from rehearse.store import database, recovery
+from rehearse.store import Database, database, recovery
 
 log = logging.getLogger(__name__)
 

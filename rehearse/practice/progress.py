@@ -6,16 +6,15 @@ wpm, fillers_per_minute, long_pauses, longest_pause, target_min/target_max and l
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlite_utils import Database
-
 from rehearse import clock
 from rehearse.settings import Settings
+from rehearse.store import Database
+from rehearse.store import history as stored
 
 KINDS = ("main", "probes", "all")
 # Above these an answer counts as having a filler or pause problem (for the calibration list).
@@ -120,32 +119,18 @@ def samples(db: Database, question_id: str | None = None, kind: str = "main") ->
     """Every transcribed answer with metrics, oldest first; kind is main answers, probes, or all."""
     if kind not in KINDS:
         raise ValueError(f"kind {kind!r} not in {KINDS}")
-    where, params = ["answers.status = 'transcribed'", "answers.metrics is not null"], []
-    if question_id:
-        where.append("answers.question_id = ?")
-        params.append(question_id)
-    if kind == "main":
-        where.append("answers.probe_index = 0")
-    elif kind == "probes":
-        where.append("answers.probe_index > 0")
-    rows = db.execute(
-        "select answers.id, question_id, question_text, probe_index, created_at, metrics, ratings.stars "
-        "from answers left join ratings on ratings.answer_id = answers.id "
-        f"where {' and '.join(where)} order by created_at, answers.rowid",
-        params,
-    ).fetchall()
     out = []
-    for aid, qid, qtext, probe, created, raw, stars in rows:
-        m = json.loads(raw)
+    for a in stored.measured(db, question_id, kind):
+        m = a.metrics or {}
         out.append(
             Sample(
-                aid,
-                qid,
-                qtext or qid,
-                probe,
-                created,
-                clock.local_day(created),
-                stars,
+                a.id,
+                a.question_id,
+                a.question_text or a.question_id,
+                a.probe_index,
+                a.created_at,
+                clock.local_day(a.created_at),
+                a.stars,
                 float(m.get("duration") or 0.0),
                 int(m.get("word_count") or 0),
                 float(m.get("wpm") or 0.0),

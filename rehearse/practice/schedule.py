@@ -1,17 +1,20 @@
 """Practice queue: questions come due again on a spaced-repetition schedule driven by self-ratings.
 
-The rules, in full (they are computed from the stored ratings each time, so editing a rating or
-deleting a take reschedules at once and there is no schedule table to drift out of sync):
+The schedule is FSRS (the Free Spaced Repetition Scheduler, Anki's algorithm, from the `fsrs`
+package), fed the same self-ratings as before. It is computed from the stored ratings each time:
+every question's reviews are replayed, oldest first, into a fresh FSRS card, so editing a rating or
+deleting a take reschedules at once, there is no schedule table to drift out of sync, and a history
+rated before FSRS came in is scheduled by it like any other.
 
-- Each session in which a question was practised and rated is one review of that question. Its
-  grade is the average stars over the question's rated steps (main answer and probes, the latest
-  rated take of each), rounded down: a mixed review comes back sooner, not later.
-- Grade 1 or 2: the question comes back after BASE_DAYS[grade] days (1 or 2), whatever came before.
-- Grade 3, 4 or 5: after max(BASE_DAYS[grade], previous interval x GROWTH[grade]) days, where the
-  previous interval counts only the days that really passed since the previous review (practising
-  the same question twice in a day does not stretch its interval); capped at MAX_DAYS.
-- A question is due on (day of its last review + interval); it is in today's drill when that day
-  is today or earlier. Most overdue first, then the lowest last grade.
+- Each session in which a question was practised and rated is one review of that question, at the
+  time of its last rated take. Its grade is the average stars over the question's rated steps (main
+  answer and probes, the latest rated take of each), rounded down: a mixed review comes back sooner.
+- Grades map to FSRS ratings as RATINGS says: 1 or 2 stars "Again" (not an answer to give yet),
+  3 "Hard", 4 "Good", 5 "Easy". FSRS runs without learning steps (a question is practised once a
+  session, not minutes apart), without fuzzing (the same history gives the same dates) and with gaps
+  of at most MAX_DAYS.
+- A question is due on the day of its last review plus the gap FSRS gives; it is in today's drill
+  when that day is today or earlier. Most overdue first, then the lowest last grade.
 """
 
 from __future__ import annotations
@@ -20,27 +23,33 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
-from sqlite_utils import Database
+import fsrs
 
 from rehearse import clock
 from rehearse.library.bank import Drill, Question
+from rehearse.store import Database
+from rehearse.store import history as stored
 
-BASE_DAYS = {1: 1, 2: 2, 3: 3, 4: 5, 5: 8}
-GROWTH = {3: 1.3, 4: 2.0, 5: 2.5}
 MAX_DAYS = 120
 DUE_DRILL_ID = "due-today"
 DUE_DRILL_PROBES = 2
+# A grade (1-5 stars) as an FSRS rating. Two stars is still "Again": an answer you would not give in
+# an interview has to come back soon, whatever came before.
+RATINGS = {1: fsrs.Rating.Again, 2: fsrs.Rating.Again, 3: fsrs.Rating.Hard, 4: fsrs.Rating.Good, 5: fsrs.Rating.Easy}
+SCHEDULER = fsrs.Scheduler(learning_steps=(), relearning_steps=(), enable_fuzzing=False, maximum_interval=MAX_DAYS)
 
 RULES = f"""
 - Each session in which you answered and rated a question counts as one review. Its grade is the average
   of your stars over that question's answers in the session (the main answer and the follow-ups, last take
   of each), rounded down.
-- 1 or 2 stars: the question comes back after {BASE_DAYS[1]} or {BASE_DAYS[2]} day(s), whatever happened before.
-- 3, 4 or 5 stars: after at least {BASE_DAYS[3]}, {BASE_DAYS[4]} or {BASE_DAYS[5]} days, or the previous gap
-  times {GROWTH[3]}, {GROWTH[4]} or {GROWTH[5]} if that is longer (at most {MAX_DAYS} days). Practising early
-  does not stretch the gap: only the days that really passed count.
+- The gap until the question comes back is set by FSRS, the scheduler Anki uses: it estimates how long you
+  will remember an answer from every rating you have given that question, and brings the question back
+  when you are likely to start forgetting it.
+- 1 or 2 stars: back within a few days (the next day the first time), however well it went before.
+  3 stars: a short gap, 4 a longer one, 5 the longest; each good rating in a row stretches the gap,
+  up to {MAX_DAYS} days. Practising again before a question is due stretches its gap only a little.
 - A question is due on the day of its last review plus its gap. Unrated answers do not schedule anything.
 """
 
@@ -49,8 +58,12 @@ RULES = f"""
 class Review:
     question_id: str
     session_id: str
-    day: date
+    at: datetime  # when the session's last rated take at the question was recorded (aware)
     grade: int
+
+    @property
+    def day(self) -> date:
+        return self.at.astimezone().date()
 
 
 @dataclass(frozen=True)
@@ -74,38 +87,28 @@ def grade(stars: Iterable[int]) -> int:
     return max(1, min(5, math.floor(sum(values) / len(values))))
 
 
-def next_interval(grade_: int, previous: int | None = None, elapsed: int | None = None) -> int:
-    """Days until the next review after one graded `grade_`; `previous` is the interval before it."""
-    if grade_ not in BASE_DAYS:
-        raise ValueError(f"grade must be 1 to 5, got {grade_}")
-    base = BASE_DAYS[grade_]
-    if grade_ < 3 or previous is None:
-        return base
-    earned = previous if elapsed is None else min(previous, max(elapsed, 0))
-    return min(MAX_DAYS, max(base, round(earned * GROWTH[grade_])))
+def card(history: Sequence[Review]) -> fsrs.Card:
+    """A question's FSRS card after replaying its reviews, given oldest first."""
+    if not history:
+        raise ValueError("no reviews to plan from")
+    state = fsrs.Card(card_id=1)  # an id of our own: fsrs would make one from the clock
+    for review in history:
+        if review.grade not in RATINGS:
+            raise ValueError(f"grade must be 1 to 5, got {review.grade}")
+        state, _log = SCHEDULER.review_card(state, RATINGS[review.grade], review_datetime=review.at)
+    return state
 
 
 def plan(history: Sequence[Review]) -> tuple[int, date]:
-    """(interval, due day) after a question's reviews, given oldest first."""
-    if not history:
-        raise ValueError("no reviews to plan from")
-    interval: int | None = None
-    previous_day: date | None = None
-    for review in history:
-        elapsed = (review.day - previous_day).days if previous_day else None
-        interval = next_interval(review.grade, interval, elapsed)
-        previous_day = review.day
-    assert interval is not None and previous_day is not None
-    return interval, previous_day + timedelta(days=interval)
+    """(gap in days, due day) after a question's reviews, given oldest first."""
+    replayed = card(history)
+    interval = max(1, round((replayed.due - replayed.last_review) / timedelta(days=1)))
+    return interval, history[-1].day + timedelta(days=interval)
 
 
 def reviews(db: Database) -> dict[str, list[Review]]:
     """Each question's reviews, oldest first, from the latest rated take of each step in each session."""
-    rows = db.execute("""
-        select answers.question_id, answers.session_id, answers.probe_index, ratings.stars, answers.created_at
-        from answers join ratings on ratings.answer_id = answers.id
-        where ratings.stars is not null and answers.status != 'skipped'
-        order by answers.created_at, answers.take""").fetchall()
+    rows = stored.rated_steps(db)
     # Later takes overwrite earlier ones: the latest rated take of a step is the one that counts.
     steps: dict[tuple[str, str], dict[int, int]] = defaultdict(dict)
     last_seen: dict[tuple[str, str], str] = {}
@@ -114,15 +117,15 @@ def reviews(db: Database) -> dict[str, list[Review]]:
         last_seen[(qid, sid)] = created
     out: dict[str, list[Review]] = defaultdict(list)
     for (qid, sid), by_step in steps.items():
-        out[qid].append(Review(qid, sid, clock.local_day(last_seen[(qid, sid)]), grade(by_step.values())))
+        out[qid].append(Review(qid, sid, clock.parse(last_seen[(qid, sid)]), grade(by_step.values())))
     for items in out.values():
-        items.sort(key=lambda r: (r.day, last_seen[(r.question_id, r.session_id)]))
+        items.sort(key=lambda r: (r.at, r.session_id))
     return dict(out)
 
 
 def queue(db: Database, questions: Mapping[str, Question] | None = None) -> list[Item]:
     """Every rated question with its next due day, soonest first (most overdue, then lowest grade)."""
-    texts = dict(db.execute("select question_id, max(question_text) from answers group by question_id").fetchall())
+    texts = stored.question_texts(db)
     items = []
     for qid, history in reviews(db).items():
         interval, due = plan(history)
@@ -137,12 +140,7 @@ def due(items: Iterable[Item], today: date) -> list[Item]:
 
 def unrated(db: Database) -> list[tuple[str, str]]:
     """Questions answered but never rated: they cannot be scheduled until they are."""
-    return db.execute("""
-        select question_id, max(question_text) from answers
-        where status = 'transcribed' and question_id not in (
-            select answers.question_id from answers join ratings on ratings.answer_id = answers.id
-            where ratings.stars is not null)
-        group by question_id order by 2""").fetchall()
+    return stored.unrated(db)
 
 
 def due_drill(

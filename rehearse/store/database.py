@@ -60,6 +60,39 @@ def transaction(db: Database) -> Iterator[Database]:
     db.conn.execute("COMMIT")
 
 
+class GuardedConnection(sqlite3.Connection):
+    """A connection whose disk faults (full, read-only, I/O) raise StorageError.
+
+    Every storage function, and every page calling one, then gets the same clear message
+    without wrapping each call; constraint errors (bugs) still raise sqlite3 errors.
+    """
+
+    home: Path = Path(".")
+
+    def _guard(self, action: str):
+        return files.guard(self.home, action)
+
+    def execute(self, *args, **kwargs):
+        with self._guard("read or write the database"):
+            return super().execute(*args, **kwargs)
+
+    def executemany(self, *args, **kwargs):
+        with self._guard("write the database"):
+            return super().executemany(*args, **kwargs)
+
+    def executescript(self, *args, **kwargs):
+        with self._guard("write the database"):
+            return super().executescript(*args, **kwargs)
+
+    def commit(self):
+        with self._guard("save to the database"):
+            return super().commit()
+
+    def __exit__(self, *exc_info):
+        with self._guard("save to the database"):
+            return super().__exit__(*exc_info)
+
+
 def migrate(db: Database) -> Database:
     db.execute("PRAGMA foreign_keys = ON")
     migrations.apply(db)
@@ -69,11 +102,11 @@ def migrate(db: Database) -> Database:
 def open_database(settings: Settings) -> Database:
     """The user's database, created on first use with WAL and foreign keys; owner-only folder and file.
 
-    Disk faults on this connection (full, read-only) raise StorageError, see files.GuardedConnection."""
+    Disk faults on this connection (full, read-only) raise StorageError, see GuardedConnection."""
     with files.guard(settings.home, f"open the Rehearse database {settings.db_path}"):
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         _owner_only(settings.home, 0o700)
-        conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False, factory=files.GuardedConnection)
+        conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False, factory=GuardedConnection)
         conn.home = settings.home
         db = Database(conn)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 from sqlite_utils import Database
 
@@ -29,8 +29,12 @@ from rehearse.store import database
 
 log = logging.getLogger(__name__)
 
-LIST_FIELDS = tuple(i.name for i in checklist.ITEMS if i.kind == "lines")
+# The row <-> Debrief mapping comes from the dataclass: every field is a column of `debriefs`
+# except the people (their own table); tuples of strings are stored as JSON arrays. A field added
+# to Debrief needs only a migration adding its column (tests/store/test_debrief_columns.py).
+_HINTS = get_type_hints(Debrief)
 COLUMNS = tuple(f.name for f in fields(Debrief) if f.name != "people")
+LIST_FIELDS = tuple(name for name in COLUMNS if _HINTS[name] == tuple[str, ...])
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Protocol, TextIO
 
-from sqlite_utils import Database
-
+from rehearse.clock import minutes_seconds
 from rehearse.errors import AudioDeviceError, DrillError, RehearseError
 from rehearse.library import bank
 from rehearse.measure import feedback
@@ -29,9 +28,9 @@ from rehearse.settings import Settings
 from rehearse.speech import audio
 from rehearse.speech.transcribe import Model
 from rehearse.speech.voice import Voice
-from rehearse.store import database
+from rehearse.store import Database, database
 from rehearse.terminal import devices
-from rehearse.terminal.recorder import Recorder, Recording, RecordingOptions, clock, record
+from rehearse.terminal.recorder import Recorder, Recording, RecordingOptions, record
 
 STOP_MESSAGES = {
     "enter": "Stopped.",
@@ -321,7 +320,7 @@ class TerminalDrill:
 
     def _stop_message(self, recording: Recording) -> str:
         template = STOP_MESSAGES[recording.reason]
-        text = template.format(silence=self.options.stop_silence, limit=clock(self.options.max_seconds))
+        text = template.format(silence=self.options.stop_silence, limit=minutes_seconds(self.options.max_seconds))
         return f"{text} Recorded {recording.duration:.1f} s."
 
     def _show(self, answer: database.Answer, drill: bank.Drill) -> None:

@@ -14,6 +14,8 @@ from typing import Protocol
 
 import numpy as np
 
+from rehearse.clock import minutes_seconds
+
 METER_FLOOR_DBFS = -60.0
 # Silence is judged against the quietest block heard so far (the room's noise floor) plus this
 # margin, so a noisy laptop microphone still gets a silence stop ...
@@ -60,11 +62,6 @@ def rms_dbfs(block: np.ndarray) -> float:
     return 20 * math.log10(rms) if rms > 0 else float("-inf")
 
 
-def clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def meter_text(
     elapsed: float,
     level: float,
@@ -79,9 +76,9 @@ def meter_text(
     fraction = 0.0 if level == float("-inf") else min(1.0, max(0.0, 1 - level / METER_FLOOR_DBFS))
     filled = round(width * fraction)
     shown = "  -- dB" if level < METER_FLOOR_DBFS else f"{level:4.0f} dB"
-    when = clock(elapsed)
+    when = minutes_seconds(elapsed)
     if time_limit:
-        when += f" / {clock(time_limit)}" + (" over time" if elapsed > time_limit else "")
+        when += f" / {minutes_seconds(time_limit)}" + (" over time" if elapsed > time_limit else "")
     if not heard_speech:
         hint = "waiting for speech"
     elif stop_silence and silent_for >= 0.5:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import streamlit as st
 import streamlit.components.v1 as components
-from sqlite_utils import Database
 
 from rehearse.errors import ConfigError, RehearseError
 from rehearse.library.bank import Drill, Step
@@ -26,8 +25,8 @@ from rehearse.speech import audio
 from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import SAMPLE_RATE, Model, model_choices
 from rehearse.speech.voice import Voice
+from rehearse.store import Database, recovery
 from rehearse.store import database as storage
-from rehearse.store import recovery
 
 log = logging.getLogger(__name__)
 

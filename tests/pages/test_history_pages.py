@@ -5,13 +5,13 @@ from datetime import timedelta
 import pyarrow
 import pytest
 from apptest_kit import APP, button
-from seed import FAIL, LEAD, seed
+from seed import FAIL, INTRO, LEAD, seed
 from streamlit.testing.v1 import AppTest
 
 from rehearse import clock
 from rehearse.bench.accuracy import normalize
 from rehearse.library.bank import Step
-from rehearse.practice import pipeline, progress
+from rehearse.practice import pipeline, progress, schedule
 from rehearse.settings import load_settings
 from rehearse.store import database, export
 
@@ -241,9 +241,14 @@ def test_queue_page_runs_the_due_drill_through_the_drill_page(seeded, app_env):
     data, db = seeded
     at = page("queue")
     assert at.subheader[0].value == "Due today: 1"
-    assert any("launch or deadline" in t and "5 day(s) overdue" in t for t in texts(at))
+    # The page shows the schedule's figures (tests/practice/test_schedule.py checks those).
+    today = clock.today()
+    scheduled = {i.question_id: i for i in schedule.queue(db)}
+    late = scheduled[FAIL].overdue(today)
+    assert late > 0 and any("launch or deadline" in t and f"{late} day(s) overdue" in t for t in texts(at))
     upcoming = at.dataframe[0].value
-    assert list(upcoming["In days"]) == [1, 3]
+    expected = [(scheduled[q].due - today).days for q in (INTRO, LEAD)]
+    assert list(upcoming["In days"]) == expected and expected[0] == 1 and expected[1] > 1
     assert any("hard feedback" in t for t in texts(at))  # unrated, so not scheduled
     button(at, "Start the due-today drill (1 question(s))").click()
     rerun(at)

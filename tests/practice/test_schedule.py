@@ -1,7 +1,8 @@
 """The spaced-repetition rules, one by one, and the queue built from ratings stored in a real SQLite file."""
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
+import fsrs
 import pytest
 from seed import FAIL, HARD, INTRO, LEAD, add_take, seed, session, step
 
@@ -11,7 +12,8 @@ from rehearse.practice import schedule
 from rehearse.practice.schedule import Review
 from rehearse.store import database
 
-D = date(2025, 3, 1)
+D = datetime(2025, 3, 1, 18, 30, tzinfo=UTC)
+DAY = D.date()
 
 
 def reviews(*graded: tuple[int, int]) -> list[Review]:
@@ -19,34 +21,48 @@ def reviews(*graded: tuple[int, int]) -> list[Review]:
     return [Review("q", f"s{i}", D + timedelta(days=off), g) for i, (off, g) in enumerate(graded)]
 
 
+def gap(*graded: tuple[int, int]) -> int:
+    return schedule.plan(reviews(*graded))[0]
+
+
 def test_low_grades_come_back_sooner_than_high_ones():
-    firsts = [schedule.next_interval(g) for g in range(1, 6)]
-    assert firsts == [1, 2, 3, 5, 8]
-    assert firsts == sorted(firsts) and len(set(firsts)) == 5
+    firsts = [gap((0, g)) for g in range(1, 6)]
+    assert firsts[0] == firsts[1] == 1  # 1 and 2 stars are both "Again": back the next day
+    assert firsts == sorted(firsts) and firsts[2] < firsts[4] and firsts[3] < firsts[4]
+    assert schedule.RATINGS[1] == schedule.RATINGS[2] == fsrs.Rating.Again
+    assert [schedule.RATINGS[g] for g in (3, 4, 5)] == [fsrs.Rating.Hard, fsrs.Rating.Good, fsrs.Rating.Easy]
 
 
-def test_good_grades_stretch_the_gap_and_bad_ones_reset_it():
-    assert schedule.plan(reviews((0, 5), (8, 5))) == (20, D + timedelta(days=28))  # 8 x 2.5
-    assert schedule.plan(reviews((0, 4), (5, 4), (15, 4))) == (20, D + timedelta(days=35))  # 5 -> 10 -> 20
-    assert schedule.plan(reviews((0, 5), (8, 3)))[0] == 10  # 8 x 1.3 = 10.4
-    assert schedule.plan(reviews((0, 5), (8, 5), (28, 1))) == (1, D + timedelta(days=29))  # forgotten: back tomorrow
-    assert schedule.plan(reviews((0, 5), (8, 5), (28, 2)))[0] == 2
-    # After a reset, growth starts again from the short gap.
-    assert schedule.plan(reviews((0, 5), (8, 5), (28, 1), (29, 5)))[0] == 8
+def test_good_grades_stretch_the_gap_and_bad_ones_shrink_it():
+    assert gap((0, 5), (8, 5)) > 2 * gap((0, 5))  # on time and easy again: much longer
+    assert gap((0, 4), (2, 4), (6, 4)) > gap((0, 4), (2, 4)) > gap((0, 4))
+    assert gap((0, 5), (8, 3)) < gap((0, 5), (8, 4)) < gap((0, 5), (8, 5))
+    forgotten = gap((0, 5), (8, 5), (28, 1))
+    assert forgotten <= 3 and forgotten < gap((0, 5), (8, 5))  # back within a few days
+    assert gap((0, 5), (8, 5), (28, 2)) == forgotten
+    # After a lapse, good ratings grow the gap again.
+    assert gap((0, 5), (8, 5), (28, 1), (31, 5)) > forgotten
 
 
-def test_practising_early_does_not_stretch_the_gap():
-    # Twice on the same day: the second 5 earns nothing beyond its base.
-    assert schedule.plan(reviews((0, 5), (0, 5)))[0] == 8
-    # Two days into an eight-day gap: grown from the two days that passed, so the base wins.
-    assert schedule.plan(reviews((0, 5), (2, 5)))[0] == 8
-    # Late is fine: the earned gap is capped by the planned one, not by the lateness.
-    assert schedule.plan(reviews((0, 5), (30, 5)))[0] == 20
+def test_practising_early_stretches_the_gap_less_than_on_time():
+    assert gap((0, 5), (0, 5)) < gap((0, 5), (8, 5))
+    assert gap((0, 5), (2, 5)) < gap((0, 5), (8, 5))
 
 
 def test_gap_is_capped():
-    many = reviews(*[(i * 200, 5) for i in range(8)])
-    assert schedule.plan(many)[0] == schedule.MAX_DAYS
+    assert gap(*[(i * 200, 5) for i in range(8)]) == schedule.MAX_DAYS
+
+
+def test_replaying_is_deterministic_and_due_follows_the_last_review():
+    history = reviews((0, 3), (1, 4), (5, 2), (6, 5), (20, 4))
+    first, again = schedule.card(history), schedule.card(list(history))
+    assert first.to_dict() == again.to_dict()
+    interval, due = schedule.plan(history)
+    assert due == history[-1].day + timedelta(days=interval)
+    with pytest.raises(ValueError, match="1 to 5"):
+        schedule.card(reviews((0, 6)))
+    with pytest.raises(ValueError):
+        schedule.plan([])
 
 
 def test_grade_rounds_down_and_validates():
@@ -55,31 +71,34 @@ def test_grade_rounds_down_and_validates():
     assert schedule.grade([5]) == 5
     with pytest.raises(ValueError):
         schedule.grade([])
-    with pytest.raises(ValueError, match="1 to 5"):
-        schedule.next_interval(6)
 
 
 def test_queue_from_stored_ratings(settings, db):
     seeded = seed(db, settings)
     library = bank.load_library(settings)
     today = clock.today()
-    items = {i.question_id: i for i in schedule.queue(db, library.questions)}
+    queued = schedule.queue(db, library.questions)
+    items = {i.question_id: i for i in queued}
     assert set(items) == {LEAD, FAIL, INTRO}  # HARD was answered but never rated
     assert schedule.unrated(db) == [(HARD, "Tell me about hard feedback you gave.")]
 
-    # Lead: 20 days ago graded 2 (latest take of the main answer 3, probe 2: 2.5 -> 2), then two days
-    # ago graded 4 (5 and 4): the earlier 2-day gap times 2 is 4, below the base of 5.
-    lead = items[LEAD]
-    assert (lead.reviews, lead.last_grade, lead.interval) == (2, 4, 5)
-    assert lead.due == today + timedelta(days=3)
-    # Failure: graded 4 ten days ago, first review: due five days ago.
-    assert (items[FAIL].last_grade, items[FAIL].interval, items[FAIL].overdue(today)) == (4, 5, 5)
+    # Failure: graded 4 ("Good") ten days ago, its only review: a short first gap, long past.
+    fail = items[FAIL]
+    assert (fail.reviews, fail.last_grade) == (1, 4) and fail.interval == gap((0, 4))
+    assert fail.overdue(today) == 10 - fail.interval > 0
     # Intro: 1 star today: tomorrow.
     assert items[INTRO].due == today + timedelta(days=1)
+    # Lead: graded 2 twenty days ago (main answer 3, probe 2: 2.5 -> 2), then 4 two days ago: the
+    # replayed history schedules it, later than a question seen once with a 4.
+    lead = items[LEAD]
+    assert (lead.reviews, lead.last_grade, lead.last_day) == (2, 4, today - timedelta(days=2))
+    assert lead.interval == gap((0, 2), (18, 4)) and lead.interval > gap((0, 4))
+    assert lead.due == today - timedelta(days=2) + timedelta(days=lead.interval) > today
 
-    due = schedule.due(schedule.queue(db, library.questions), today)
-    assert [i.question_id for i in due] == [FAIL]
-    assert [i.question_id for i in schedule.due(items.values(), today + timedelta(days=3))] == [FAIL, INTRO, LEAD]
+    # The sensible order: the overdue one first, then tomorrow's, then the one that went well twice.
+    assert [i.question_id for i in queued] == [FAIL, INTRO, LEAD]
+    assert [i.question_id for i in schedule.due(queued, today)] == [FAIL]
+    assert schedule.queue(db, library.questions) == queued  # replaying again gives the same queue
 
     # Re-rating changes the schedule at once: no stored schedule to go stale.
     database.set_rating(db, seeded.answers["failure"].id, stars=1)
@@ -99,9 +118,9 @@ def test_latest_take_counts_and_sessions_are_reviews(settings, db):
 def test_due_drill_runs_the_due_questions_in_order(settings, db):
     library = bank.load_library(settings)
     items = [
-        schedule.Item(FAIL, "f", 1, D, 2, 2, D),
-        schedule.Item("gone-question", "g", 1, D, 1, 1, D),
-        schedule.Item(LEAD, "l", 1, D, 3, 3, D + timedelta(days=1)),
+        schedule.Item(FAIL, "f", 1, DAY, 2, 2, DAY),
+        schedule.Item("gone-question", "g", 1, DAY, 1, 1, DAY),
+        schedule.Item(LEAD, "l", 1, DAY, 3, 3, DAY + timedelta(days=1)),
     ]
     drill, missing = schedule.due_drill(items, library.questions)
     assert [m.question_id for m in missing] == ["gone-question"]

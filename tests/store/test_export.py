@@ -4,6 +4,7 @@ import csv
 import hashlib
 import io
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -167,7 +168,8 @@ def run_cli(*args, home):
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(home)},
+        # The caller's time zone too: the report shows local times, compared with this process's.
+        env={"PATH": "/usr/bin:/bin", "REHEARSE_HOME": str(home), **{k: v for k, v in os.environ.items() if k == "TZ"}},
     )
 
 

@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 
 from rehearse.bench.accuracy import normalize, word_error_rate
+from rehearse.clock import minutes_seconds as clock
 from rehearse.settings import load_settings
 from rehearse.speech import audio
 from rehearse.speech.voice import Voice
 from rehearse.store import database
-from rehearse.terminal.recorder import clock
 
 ROOT = Path(__file__).resolve().parents[2]
 ANSWER = "I met with their director every week and we agreed on a rollback plan together."
