@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rehearse.library import bank
+from rehearse.practice import run
 from rehearse.store import database
 from rehearse.web import ui
 
@@ -20,7 +21,7 @@ if not sessions:
 # the same minute must not look alike.
 labels = {
     s.id: f"#{len(sessions) - i} · {s.started_at[:16].replace('T', ' ')} · {s.drill_title} · "
-    f"{s.answer_count} answer(s) · {s.status}"
+    f"{s.answer_count} answer(s) · {run.status_label(s.status)}"
     for i, s in enumerate(sessions)
 }
 session_id = st.selectbox("Session", list(labels), format_func=labels.get, key="review_session")
