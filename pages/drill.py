@@ -62,13 +62,13 @@ if run is None:
         number, total = stored.question_number()
         st.info(f"You have a drill in progress: {stored.drill.title}, started {clock.label(stored.started_at)}.")
         listen_only_toggle()
-        left, right = st.columns(2)
-        if left.button(
+        # One under the other: side by side, the long label is cut off.
+        if st.button(
             f"Continue {stored.drill.title} where you left off (question {number} of {total})", type="primary"
         ):
             begin(stored)
             st.rerun()
-        if right.button("Start a new drill", help="The unfinished drill is kept, marked as ended early."):
+        if st.button("Start a new drill", help="The unfinished drill is kept, marked as ended early."):
             try:
                 stored.end(db)
             except RehearseError as exc:
