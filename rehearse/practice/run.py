@@ -105,18 +105,20 @@ class DrillRun:
     @classmethod
     def unfinished(cls, db: Database, source: str = "app") -> DrillRun | None:
         """The newest run from `source` still in progress in the database, to continue where it was."""
-        found = sessions.unfinished_runs(db, source)
-        if not found:
-            return None
-        stored = found[0]
-        return cls(
-            drill_from_json(stored.drill),
-            plan_from_json(stored.plan),
-            index=stored.position,
-            session_id=stored.session_id,
-            source=source,
-            started_at=stored.started_at,
-        )
+        for stored in sessions.unfinished_runs(db, source):
+            try:
+                return cls(
+                    drill_from_json(stored.drill),
+                    plan_from_json(stored.plan),
+                    index=stored.position,
+                    session_id=stored.session_id,
+                    source=source,
+                    started_at=stored.started_at,
+                )
+            except (TypeError, ValueError) as exc:
+                # A plan this release cannot read (edited by hand, or from a newer one): not offered.
+                log.warning("session %s cannot be continued: %s", stored.session_id, exc)
+        return None
 
     # ------------------------------------------------------------ where the run is
 

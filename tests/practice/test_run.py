@@ -219,3 +219,11 @@ def test_sessions_left_active_before_the_upgrade_are_ended(tmp_path, settings):
     stored = database.get_session(db, sid)
     assert stored.status == "ended" and stored.ended_at == database.get_answer(db, "a1").created_at
     assert DrillRun.unfinished(db) is None
+
+
+def test_a_stored_run_this_release_cannot_read_is_not_offered(settings, db, questions):
+    r = new_run(questions)
+    r.skip(db)
+    db.execute("update sessions set plan = ? where id = ?", [json.dumps([{"prompt": "no id"}]), r.session_id])
+    db.conn.commit()
+    assert DrillRun.unfinished(db) is None
