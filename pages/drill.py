@@ -1,14 +1,17 @@
-"""Drill page: hear a question, answer out loud, then the follow-up probes, one at a time."""
+"""Drill page: hear a question, answer out loud, then the follow-up probes, one at a time.
+
+The run itself (its steps, where it is, skip and end, what is stored) is a practice.run.DrillRun
+kept in the session state; this page shows it and passes on the clicks.
+"""
 
 import random
-from dataclasses import asdict
 
 import streamlit as st
 
+from rehearse import clock
 from rehearse.errors import RehearseError
 from rehearse.library import bank
-from rehearse.practice import pipeline
-from rehearse.store import database
+from rehearse.practice.run import DrillRun
 from rehearse.web import ui
 
 settings = ui.settings()
@@ -20,41 +23,59 @@ library = bank.load_library(settings)
 for problem in library.problems:
     st.warning(f"Skipped a broken file: {problem}")
 
-run = st.session_state.get("run")
+run: DrillRun | None = st.session_state.get("run")
+LISTEN_ONLY = "Listen only (hide the question text, and your words while you speak)"
+
+
+def begin(new: DrillRun) -> None:
+    ui.voice(settings).prefetch(s.prompt for s in new.steps)
+    st.session_state.run = new
+    # The toggle's own state goes once the chooser is off the page: the run keeps the choice.
+    st.session_state.drill_listen_only = bool(st.session_state.get("listen_only"))
 
 
 def start(drill: bank.Drill, on_start=None) -> None:
-    steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
-    sid = database.create_session(db, drill.id, drill.title, [asdict(s) for s in steps])
-    ui.voice(settings).prefetch(s.prompt for s in steps)
-    st.session_state.run = {
-        "session_id": sid,
-        "drill": drill,
-        "steps": steps,
-        "index": 0,
-        "attempt": {},
-        "finished": False,
-    }
-    if on_start is not None:
-        on_start(db, sid)
+    begin(DrillRun.start(drill, library.questions, seed=random.randrange(1 << 30), on_create=on_start))
 
 
-def advance(run: dict, to: int | None = None) -> None:
-    run["index"] = run["index"] + 1 if to is None else to
-    if run["index"] >= len(run["steps"]):
-        database.end_session(db, run["session_id"], "completed")
-        run["finished"] = True
+def listen_only_toggle() -> None:
+    st.toggle(LISTEN_ONLY, key="listen_only", value=st.session_state.get("drill_listen_only", False))
 
 
 # Another page (practice queue, debrief, my questions) asked for this drill: it replaces any run in progress.
 request = ui.take_drill_request()
 if request is not None:
-    if run is not None and not run["finished"]:
-        database.end_session(db, run["session_id"], "ended")
-    start(request.drill, request.on_start)
+    try:
+        unfinished = run if run is not None else DrillRun.unfinished(db)
+        if unfinished is not None:
+            unfinished.end(db)
+        start(request.drill, request.on_start)
+    except RehearseError as exc:
+        ui.show_error(exc)
+        st.stop()
     run = st.session_state.run
 
 if run is None:
+    # A reload or a closed tab left a run in progress: offer to continue it.
+    stored = DrillRun.unfinished(db)
+    if stored is not None:
+        number, total = stored.question_number()
+        st.info(f"You have a drill in progress: {stored.drill.title}, started {clock.label(stored.started_at)}.")
+        listen_only_toggle()
+        # One under the other: side by side, the long label is cut off.
+        if st.button(
+            f"Continue {stored.drill.title} where you left off (question {number} of {total})", type="primary"
+        ):
+            begin(stored)
+            st.rerun()
+        if st.button("Start a new drill", help="The unfinished drill is kept, marked as ended early."):
+            try:
+                stored.end(db)
+            except RehearseError as exc:
+                ui.show_error(exc)
+                st.stop()
+            st.rerun()
+        st.stop()
     if "voice_warm" not in st.session_state:
         st.session_state.voice_warm = True
         ui.voice(settings).prefetch()
@@ -71,7 +92,7 @@ if run is None:
         + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
         + (f" · {drill.time_limit_seconds:g} s per answer" if drill.time_limit_seconds else "")
     )
-    st.toggle("Listen only (hide the question text, and your words while you speak)", key="listen_only")
+    listen_only_toggle()
     st.caption(ui.model_caption(settings))
     if st.button("Start drill", type="primary"):
         try:
@@ -82,58 +103,57 @@ if run is None:
         st.rerun()
     st.stop()
 
-if run["finished"]:
-    st.success(f"Drill complete: {run['drill'].title}. Every answer is saved.")
-    st.page_link("pages/review.py", label="Review this session", icon="📼")
+if run.finished:
+    if run.ended_early:
+        st.info(f"Ended early: {run.drill.title}. Every answer you gave is saved.")
+    else:
+        st.success(f"Drill complete: {run.drill.title}. Every answer is saved.")
+    if run.session_id is not None:
+        st.page_link("pages/review.py", label="Review this session", icon="📼")
     if st.button("Start another drill", type="primary"):
         del st.session_state.run
         st.rerun()
     st.stop()
 
-sid, steps, index = run["session_id"], run["steps"], run["index"]
-step: bank.Step = steps[index]
+step = run.step
+drill = run.drill
 question = library.questions.get(step.question_id)
-question_numbers = list(dict.fromkeys(s.question_id for s in steps))
-st.progress(
-    index / len(steps),
-    text=f"Question {question_numbers.index(step.question_id) + 1} of {len(question_numbers)}"
-    + (f" · follow-up {step.probe_index} of {step.probe_count}" if step.is_probe else ""),
-)
+listen_only = st.session_state.get("drill_listen_only", False)
+st.progress(run.progress, text=run.position_text())
 
 ui.play_prompt(settings, step.prompt)
 
 if step.is_probe:
     st.caption(f"Follow-up on: {step.question_text}")
-if st.session_state.get("listen_only"):
+if listen_only:
     with st.expander("Show the text"):
         st.markdown(f"**{ui.plain(step.prompt)}**")
 else:
     st.subheader(step.prompt)
-drill = run["drill"]
-attempt = run["attempt"].get(index, 0)
-rec_key = f"rec-{sid}-{index}-{attempt}"
-done_key = f"done-{rec_key}"
-if done_key not in st.session_state:
+rec_key = f"rec-{run.token}-{run.index}-{run.attempt}"
+recorded = f"done-{rec_key}" in st.session_state
+if not recorded:
     ui.answer_timer(drill.think_seconds, drill.time_limit_seconds, rec_key)
 target = question.target_seconds if question and not step.is_probe else None
 category = question.category if question else None
 
-if done_key not in st.session_state:
+if not recorded:
     try:
         ui.record_answer(
             db,
             settings,
-            sid,
+            lambda: run.session(db),
             step,
             rec_key,
             target,
-            show_words=not st.session_state.get("listen_only"),
+            show_words=not listen_only,
             category=category,
         )
     except RehearseError as exc:
         ui.show_error(exc)
+    recorded = f"done-{rec_key}" in st.session_state
 
-takes = database.step_answers(db, sid, step.question_id, step.probe_index)
+takes = run.takes(db)
 latest = takes[0] if takes else None
 if latest is not None:
     with st.container(border=True):
@@ -147,29 +167,22 @@ if latest is not None:
             for old in takes[1:]:
                 ui.answer_card(settings, old, key_prefix="old-", target=target, category=category)
 
-is_last = index == len(steps) - 1
-next_label = "Finish drill" if is_last else ("Next follow-up" if steps[index + 1].is_probe else "Next question")
+following = run.next_step
+next_label = "Finish drill" if following is None else ("Next follow-up" if following.is_probe else "Next question")
 cols = st.columns(4)
 try:
-    if cols[0].button(next_label, type="primary", disabled=latest is None, key=f"next-{index}"):
-        advance(run)
+    if cols[0].button(next_label, type="primary", disabled=not run.can_advance(db), key=f"next-{run.index}"):
+        run.advance(db)
         st.rerun()
-    if cols[1].button("Record again", disabled=done_key not in st.session_state, key=f"again-{index}"):
-        run["attempt"][index] = attempt + 1
+    if cols[1].button("Record again", disabled=not recorded, key=f"again-{run.index}"):
+        run.record_again()
         st.rerun()
     skip_label = "Skip this follow-up" if step.is_probe else "Skip this question"
-    if cols[2].button(skip_label, disabled=latest is not None, key=f"skip-{index}"):
-        pipeline.skip_step(db, sid, step)
-        if step.is_probe:
-            advance(run)
-        else:
-            # Skipping a question skips its probes too: they make no sense without the story.
-            following = [i for i in range(index + 1, len(steps)) if steps[i].question_id != step.question_id]
-            advance(run, following[0] if following else len(steps))
+    if cols[2].button(skip_label, disabled=not run.can_skip(db), key=f"skip-{run.index}"):
+        run.skip(db)
         st.rerun()
-    if cols[3].button("End drill", key=f"end-{index}"):
-        database.end_session(db, sid, "ended")
-        run["finished"] = True
+    if cols[3].button("End drill", key=f"end-{run.index}"):
+        run.end(db)
         st.rerun()
 except RehearseError as exc:
     ui.show_error(exc)

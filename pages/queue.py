@@ -39,7 +39,7 @@ if due:
             + (f" · {late} day(s) overdue" if late else " · due today")
         )
     run = st.session_state.get("run")
-    busy = bool(run and not run["finished"])
+    busy = bool(run and not run.finished)
     if drill and st.button(
         f"Start the due-today drill ({drill.count} question(s))", type="primary", disabled=busy, key="queue_start"
     ):

@@ -4,6 +4,7 @@ import streamlit as st
 
 from rehearse import clock
 from rehearse.library import bank
+from rehearse.practice import run
 from rehearse.store import database
 from rehearse.web import ui
 
@@ -21,7 +22,7 @@ if not sessions:
 # the same minute must not look alike.
 labels = {
     s.id: f"#{len(sessions) - i} · {clock.label(s.started_at)} · {s.drill_title} · "
-    f"{s.answer_count} answer(s) · {s.status}"
+    f"{s.answer_count} answer(s) · {run.status_label(s.status)}"
     for i, s in enumerate(sessions)
 }
 session_id = st.selectbox("Session", list(labels), format_func=labels.get, key="review_session")

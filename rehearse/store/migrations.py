@@ -139,3 +139,20 @@ def m_issue4_fts(db: Database) -> None:
     db["ratings"].enable_fts(["note"], fts_version="FTS5", tokenize="porter", create_triggers=True)
     # History lists newest first and filters by date range.
     db["answers"].create_index(["created_at"])
+
+
+@migrations()
+def m_issue11_drill_runs(db: Database) -> None:
+    """A drill run survives a reload: the session keeps the step it is on and the drill it runs.
+
+    A session made before this has no stored step, so it can never be continued; those left
+    "active" were abandoned by a reload or a closed tab, and are marked ended (early) instead of
+    staying in progress for ever.
+    """
+    db["sessions"].add_column("position", int)
+    db["sessions"].add_column("drill", str)
+    db.execute(
+        """update sessions set status = 'ended', ended_at = coalesce(
+               (select max(created_at) from answers where answers.session_id = sessions.id), started_at)
+           where status = 'active'"""
+    )

@@ -16,7 +16,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from rehearse.clock import minutes_seconds
@@ -24,6 +24,7 @@ from rehearse.errors import AudioDeviceError, DrillError, RehearseError
 from rehearse.library import bank
 from rehearse.measure import feedback
 from rehearse.practice import pipeline
+from rehearse.practice.run import DrillRun, is_usable
 from rehearse.settings import Settings
 from rehearse.speech import audio
 from rehearse.speech.transcribe import Model
@@ -177,55 +178,34 @@ class TerminalDrill:
         self.audio_io, self.console, self.options = audio_io, console, options
         self.interrupted = False  # Ctrl+C, as opposed to q or the end of input
 
-    def run(self, drill: bank.Drill, steps: tuple[bank.Step, ...], questions: Mapping[str, bank.Question]) -> str:
-        """Returns the session id; the session is `completed`, or `ended` when stopped early."""
+    def run(self, run: DrillRun, questions: Mapping[str, bank.Question]) -> str | None:
+        """Drives `run` to its end; returns its session id, None when nothing was answered or
+        skipped (no session is stored then). The session is `completed`, or `ended` when stopped early."""
         say = self.console.say
-        session_id = database.create_session(
-            self.db, drill.id, drill.title, [asdict(s) for s in steps], source="terminal"
-        )
-        status = "ended"
         try:
-            index = 0
-            while index < len(steps):
-                step = steps[index]
-                skipped = self._step(drill, step, steps, questions.get(step.question_id), session_id)
-                if skipped and not step.is_probe:
-                    # Skipping a question skips its probes too: they make no sense without the story.
-                    while index + 1 < len(steps) and steps[index + 1].question_id == step.question_id:
-                        index += 1
-                index += 1
-            status = "completed"
+            while not run.finished:
+                self._step(run, questions.get(run.step.question_id))
         except _Quit:
             pass
         except KeyboardInterrupt:
             self.interrupted = True
             say("")
         finally:
-            database.end_session(self.db, session_id, status)
-        saved = database.get_session(self.db, session_id).answer_count
+            run.end(self.db)  # nothing to do once the last step is done
+        saved = database.get_session(self.db, run.session_id).answer_count if run.session_id else 0
         say("")
         say(
-            f"Drill {'complete' if status == 'completed' else 'ended'}: {drill.title}. {saved} answer(s) saved; "
+            f"Drill {'ended early' if run.ended_early else 'complete'}: {run.drill.title}. {saved} answer(s) saved; "
             "they are on the app's Review page (`make run`)."
         )
-        return session_id
+        return run.session_id
 
-    def _step(
-        self,
-        drill: bank.Drill,
-        step: bank.Step,
-        steps: tuple[bank.Step, ...],
-        question: bank.Question | None,
-        session_id: str,
-    ) -> bool:
-        """Plays, records and rates one step; True when the user skipped it."""
+    def _step(self, run: DrillRun, question: bank.Question | None) -> None:
+        """Plays, records and rates the run's current step, then moves the run on (or skips)."""
         say = self.console.say
-        numbers = list(dict.fromkeys(s.question_id for s in steps))
+        step, drill = run.step, run.drill
         say("")
-        heading = f"Question {numbers.index(step.question_id) + 1} of {len(numbers)}"
-        if step.is_probe:
-            heading += f" · follow-up {step.probe_index} of {step.probe_count}"
-        say(f"== {heading}")
+        say(f"== {run.position_text()}")
         if step.is_probe:
             say(f"(on: {step.question_text})")
         say(_wrapped(step.prompt, ""))
@@ -248,20 +228,26 @@ class TerminalDrill:
                 self._play(step.prompt)
                 continue
             if choice == "s":
-                pipeline.skip_step(self.db, session_id, step)
+                run.skip(self.db)
                 say("Skipped.")
-                return True
-            answer = self._take(drill, step, target, category, session_id)
+                return
+            answer = self._take(run, target, category)
+            if not is_usable(answer):
+                # A refused take is kept but is not the answer: record again or skip.
+                say("This take does not count as your answer: record again, or skip.")
+                continue
             choice = self._ask(
                 "Rate this answer 1-5 (Enter = no rating, r = record again, q = end the drill): ",
                 ("", "r", "q", "1", "2", "3", "4", "5"),
             )
             if choice == "r":
+                run.record_again()
                 continue
             note = self._ask("Note (Enter for none): ", None)
             if choice or note:
                 database.set_rating(self.db, answer.id, stars=int(choice) if choice else None, note=note or None)
-            return False
+            run.advance(self.db)
+            return
 
     def _ask(self, prompt: str, valid: tuple[str, ...] | None) -> str:
         while True:
@@ -281,11 +267,10 @@ class TerminalDrill:
         except RehearseError as exc:
             self.console.say(f"(The question cannot be played: {exc})")
 
-    def _take(
-        self, drill: bank.Drill, step: bank.Step, target, category: str | None, session_id: str
-    ) -> database.Answer:
+    def _take(self, run: DrillRun, target, category: str | None) -> database.Answer:
         """Records one take, saves it before anything else, then transcribes it and shows the feedback."""
         say = self.console.say
+        drill = run.drill
         options = RecordingOptions(
             stop_silence=self.options.stop_silence,
             silence_dbfs=self.settings.silence_dbfs,
@@ -298,7 +283,11 @@ class TerminalDrill:
         self.console.end_status()
         say(self._stop_message(recording))
         answer = pipeline.save_answer(
-            self.db, self.settings, session_id, step, audio.wav_bytes(recording.samples, recording.sample_rate)
+            self.db,
+            self.settings,
+            run.session(self.db),
+            run.step,
+            audio.wav_bytes(recording.samples, recording.sample_rate),
         )
         if recording.reason == "interrupted":
             say(f"Your recording ({recording.duration:.1f} s) is saved.")
@@ -333,7 +322,7 @@ class TerminalDrill:
             if answer.metrics:
                 say(f"  {feedback.FILLER_NOTE}")
         else:
-            say(f"Not transcribed: {answer.error} (the recording is kept; press r to record again).")
+            say(f"Not transcribed: {answer.error} (the recording is kept).")
         if drill.time_limit_seconds and answer.duration and answer.duration > drill.time_limit_seconds:
             say(f"That answer ran {answer.duration:.0f} s, over the drill's {drill.time_limit_seconds:g} s limit.")
 
@@ -401,10 +390,10 @@ def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     db = database.open_database(settings)
     stop_silence = settings.stop_silence_seconds if args.silence is None else args.silence
     console = Console(sys.stdout, LineReader(sys.stdin))
-    steps = bank.plan_drill(drill, library.questions, seed=random.randrange(1 << 30))
-    run = TerminalDrill(settings, db, model, voice, audio_io, console, DrillOptions(stop_silence))
-    run.run(drill, steps, library.questions)
-    return 130 if run.interrupted else 0
+    run = DrillRun.start(drill, library.questions, seed=random.randrange(1 << 30), source="terminal")
+    terminal = TerminalDrill(settings, db, model, voice, audio_io, console, DrillOptions(stop_silence))
+    terminal.run(run, library.questions)
+    return 130 if terminal.interrupted else 0
 
 
 def seconds_arg(text: str) -> float:

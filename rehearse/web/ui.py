@@ -19,7 +19,7 @@ import streamlit.components.v1 as components
 from rehearse.errors import ConfigError, RehearseError
 from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
-from rehearse.practice import pipeline
+from rehearse.practice import pipeline, run
 from rehearse.settings import Settings, load_settings
 from rehearse.speech import audio
 from rehearse.speech.capture import CaptureServer
@@ -226,12 +226,15 @@ def answer_card(
         sure = analysis.confidence(answer.words)
         if sure is not None and sure < analysis.LOW_CONFIDENCE:
             st.warning(analysis.low_confidence_message(sure))
-    elif answer.status == "failed":
-        st.error(answer.error or "Transcription failed.")
+    elif run.is_refused(answer):
+        st.error(f"Refused: {answer.error or 'Transcription failed.'}")
+        st.caption("This take is kept but does not count as your answer: record again, or skip.")
     elif answer.status == "recorded":
         st.info("Saved, not transcribed yet.")
     if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
         transcribe_again(settings, answer, key_prefix, target, category)
+    if run.is_refused(answer):
+        return  # nothing to rate: it is not an answer
     stars_key = f"{key_prefix}stars-{answer.id}"
     st.feedback(
         "stars",
@@ -327,12 +330,48 @@ def model_caption(settings: Settings) -> str:
     return text
 
 
+# If the browser blocked the question's autoplay (it may, on a narrow window or before any click),
+# the audio is still paused a moment later and play() is refused: then a clear button plays it.
+_PLAY_FALLBACK_JS = """
+<div id="{id}"></div>
+<script>
+(() => {{
+  const box = document.getElementById("{id}");
+  if (!box || box.dataset.started) return;
+  box.dataset.started = "1";
+  const offer = (audio) => {{
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "play-question";
+    button.textContent = "\u25b6 Play the question";
+    button.style.cssText = "font-size:1rem;padding:0.5rem 1rem;border-radius:0.5rem;border:none;" +
+      "background:#ff4b4b;color:white;cursor:pointer;margin:0.25rem 0";
+    button.onclick = () => audio.play().then(() => button.remove(), () => {{}});
+    box.appendChild(button);
+  }};
+  const check = (tries) => {{
+    const audio = document.querySelector(".st-key-question-audio audio");
+    if (!audio) {{ if (tries < 40) setTimeout(() => check(tries + 1), 250); return; }}
+    if (!audio.paused || audio.currentTime > 0) return;
+    const started = audio.play();
+    if (started) started.catch(() => offer(audio));
+  }};
+  setTimeout(() => check(0), 1200);
+}})();
+</script>
+"""
+
+
 def play_prompt(settings: Settings, text: str) -> None:
-    """Speak `text` with the cached voice and play it at once; a voice problem is shown, not fatal."""
+    """Speak `text` with the cached voice and play it at once, with a "Play the question" button
+    where the browser blocks that; a voice problem is shown, not fatal."""
     try:
         with st.spinner("Preparing the voice…"):
             path = voice(settings).speak(text)
-        st.audio(str(path), autoplay=True)
+        with st.container(key="question-audio"):
+            st.audio(str(path), autoplay=True)
+        element_id = "play-" + path.stem[:16]
+        st.html(_PLAY_FALLBACK_JS.format(id=re.sub(r"[^a-zA-Z0-9-]", "-", element_id)), unsafe_allow_javascript=True)
     except RehearseError as exc:
         show_error(exc)
 
@@ -365,7 +404,7 @@ def take_drill_request() -> DrillRequest | None:
 def record_answer(
     db: Database,
     settings: Settings,
-    session_id: str,
+    session_id: Callable[[], str],
     step: Step,
     key: str,
     target: tuple[float, float] | None,
@@ -374,7 +413,9 @@ def record_answer(
 ) -> storage.Answer | None:
     """The answer recorder: live capture with the words as they come, or the browser's simple
     recorder where live capture cannot start. The new answer once one is recorded and stored;
-    its id is in st.session_state[f"done-{key}"] from the moment the audio is saved."""
+    its id is in st.session_state[f"done-{key}"] from the moment the audio is saved.
+    `session_id()` gives the session to store it in, called only once there is a recording
+    (a drill's session is created with its first answer)."""
     if settings.live_capture:
         token_key = f"{key}-token"
         try:
@@ -397,7 +438,7 @@ def record_answer(
 def _simple_recorder(
     db: Database,
     settings: Settings,
-    session_id: str,
+    session_id: Callable[[], str],
     step: Step,
     key: str,
     target: tuple[float, float] | None,
@@ -407,7 +448,7 @@ def _simple_recorder(
     if recording is None:
         return None
     try:
-        answer = pipeline.save_answer(db, settings, session_id, step, recording.getvalue())
+        answer = pipeline.save_answer(db, settings, session_id(), step, recording.getvalue())
     except RehearseError as exc:
         show_error(exc)
         # The recording is still held by the widget above: a rerun tries to save it again.
@@ -435,7 +476,7 @@ def _simple_recorder(
 def _store_live(
     db: Database,
     settings: Settings,
-    session_id: str,
+    session_id: Callable[[], str],
     step: Step,
     key: str,
     target: tuple[float, float] | None,
@@ -447,7 +488,7 @@ def _store_live(
     with st.spinner("Finishing the transcript…"):
         # The audio is saved for good while the last words are still being decoded.
         capture = server.audio(token)
-        answer = pipeline.save_answer(db, settings, session_id, step, audio.wav_bytes(capture.samples, SAMPLE_RATE))
+        answer = pipeline.save_answer(db, settings, session_id(), step, audio.wav_bytes(capture.samples, SAMPLE_RATE))
         st.session_state[f"done-{key}"] = answer.id
         server.discard_part(token)
         saved = time.perf_counter()

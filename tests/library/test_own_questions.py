@@ -210,8 +210,8 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     at.run()
     assert not at.exception, at.exception
     assert at.subheader[0].value == q.text
-    [session] = database.list_sessions(database.open_database(settings))
-    assert session.drill_title == "My questions"
+    assert at.session_state["run"].drill.title == "My questions"
+    assert database.list_sessions(database.open_database(settings)) == []  # stored with the first answer
 
     at.switch_page("pages/my_questions.py")
     at.run()

@@ -156,9 +156,7 @@ def test_practice_from_debrief_links_answers_back(app_env, speech):
     assert not at.exception, at.exception
     # The drill page opened with the debrief's first question, spoken and shown.
     assert at.subheader[0].value == "Tell me about a time you missed a deadline?"
-    [session] = database.list_sessions(db)
-    [linked] = debriefs.linked_sessions(db, d.id)
-    assert linked.session.id == session.id and linked.focus == "The questions they asked"
+    assert database.list_sessions(db) == [] and debriefs.linked_sessions(db, d.id) == []  # not until an answer
     own = [p.name for p in app_env.user_questions_dir.glob("*.toml")]
     assert own == [f"debrief-{d.id[:8]}.toml"]
     # AppTest keeps re-running the page it was last told to open; the browser would now be on the drill page.
@@ -167,6 +165,10 @@ def test_practice_from_debrief_links_answers_back(app_env, speech):
     answer = "The release slipped three weeks because I did not raise the risk early enough."
     at.audio_input[0].set_value(("a.wav", speech(answer), "audio/wav"))
     at.run()
+    # The session is made with the first answer, and linked to the debrief then.
+    [session] = database.list_sessions(db)
+    [linked] = debriefs.linked_sessions(db, d.id)
+    assert linked.session.id == session.id and linked.focus == "The questions they asked"
     button(at, "Next follow-up").click()
     at.run()
     assert at.subheader[0].value.startswith("Dana Smith (engineering manager) was concerned about this: no Kubernetes")
@@ -186,6 +188,13 @@ def test_practice_from_debrief_links_answers_back(app_env, speech):
     button(page, "Weak area: Quantifying the impact of my failure story").click()
     page.run()
     assert not page.exception, page.exception
+    assert page.session_state["run"].drill.title.startswith("Focus: Quantifying")
+    # The drill left unfinished above is ended (early) by starting this one.
+    assert database.get_session(db, session.id).status == "ended"
+    page.switch_page("pages/drill.py")
+    page.run()
+    button(page, "Skip this question").click()  # a skip stores the session, linked like an answer
+    page.run()
     sessions = database.list_sessions(db)
     assert len(sessions) == 2 and sessions[0].drill_title.startswith("Focus: Quantifying")
     assert {s.session.id for s in debriefs.linked_sessions(db, d.id)} == {s.id for s in sessions}

@@ -26,13 +26,18 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     at = AppTest.from_file(APP, default_timeout=180)
     start(at, "leadership-follow-ups")
     db = database.open_database(app_env)
-    session = database.list_sessions(db)[0]
-    first = session.plan[0]
-    assert first["question_id"] == "lead-cross-org-change" and first["probe_index"] == 0
-    assert at.subheader[0].value == first["prompt"]
+    assert database.list_sessions(db) == []  # the session is stored with the first answer
+    plan = at.session_state["run"].steps
+    first = plan[0]
+    probes = sum(1 for s in plan if s.question_id == first.question_id and s.is_probe)
+    assert first.question_id == "lead-cross-org-change" and first.probe_index == 0
+    assert at.subheader[0].value == first.prompt
     assert len(at.get("audio")) == 1  # the question is played by the voice
+    assert at.get("progress")[0].proto.text == "Question 1 of 3"
 
     record(at, speech(ANSWER))
+    [session] = database.list_sessions(db)
+    assert session.plan[0]["prompt"] == first.prompt and session.status == "active"
     [answer] = database.session_answers(db, session.id)
     assert answer.status == "transcribed", answer.error
     assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2
@@ -50,6 +55,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     at.run()
     assert at.subheader[0].value == "How did you get buy-in from the other orgs?"
     assert any("Follow-up on" in c.value for c in at.caption)
+    assert at.get("progress")[0].proto.text == f"Question 1 of 3 · follow-up 1 of {probes}" and probes >= 2
     record(at, speech(PROBE_ANSWER))
     probe = [a for a in database.session_answers(db, session.id) if a.probe_index == 1]
     assert len(probe) == 1 and probe[0].status == "transcribed" and probe[0].session_id == session.id
@@ -70,7 +76,8 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     button(at, "End drill").click()
     at.run()
     assert database.get_session(db, session.id).status == "ended"
-    assert any("Drill complete" in s.value for s in at.success)
+    assert any("Ended early: Leadership" in i.value for i in at.info), [i.value for i in at.info]
+    assert not any("Drill complete" in s.value for s in at.success)
 
     # The review page shows the session with its answers and the rating.
     review = AppTest.from_file(APP, default_timeout=60)
@@ -79,6 +86,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     assert not review.exception, review.exception
     assert session.id == review.selectbox(key="review_session").value
     assert "Tell me about a time you led a change" in review.subheader[0].value
+    assert review.selectbox(key="review_session").options[0].endswith("· ended early")
     assert any(f.value == 3 for f in review.feedback)
     assert any(t.value == "Name the finance director next time." for t in review.text_area)
 
@@ -95,9 +103,24 @@ def test_silent_recording_is_kept_and_can_be_transcribed_again(app_env, speech):
     [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
     assert answer.status == "failed" and answer.audio_file(app_env).exists()
     assert any("silent" in e.value for e in at.error)
+    # A refused take is not the answer: no stars or note on it, Next stays off, Skip stays on.
+    assert any(e.value.startswith("Refused: The recording is silent") for e in at.error)
+    assert len(at.feedback) == 0 and not [t for t in at.text_area if t.label == "Note"]
+    assert button(at, "Next follow-up").disabled and not button(at, "Skip this question").disabled
     button(at, "Transcribe again").click()
     at.run()
     assert database.get_answer(db, answer.id).status == "failed"  # still silence, still kept
+    assert button(at, "Next follow-up").disabled
+
+    # A usable take after it: now it counts, and the refused take stays under Earlier takes.
+    button(at, "Record again").click()
+    at.run()
+    record(at, speech(ANSWER))
+    takes = database.step_answers(db, answer.session_id, answer.question_id, 0)
+    assert [t.status for t in takes] == ["transcribed", "failed"]
+    assert not button(at, "Next follow-up").disabled and button(at, "Skip this question").disabled
+    assert len(at.feedback) == 1  # stars for the good take only
+    assert any(e.label == "Earlier takes (1)" for e in at.expander)
 
 
 def test_broken_question_file_is_named_not_fatal(app_env, tmp_path, monkeypatch):
@@ -120,3 +143,59 @@ def test_think_time_and_limit_show_a_countdown(app_env):
     timers = [h for h in at.get("html") if "Think: " in h.proto.body]
     assert len(timers) == 1
     assert "const think = 10.0, limit = 150.0" in timers[0].proto.body
+
+
+def test_listen_only_stays_on_for_the_whole_drill(app_env, speech):
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.run()
+    at.selectbox(key="drill_choice").set_value("leadership-follow-ups")
+    at.toggle(key="listen_only").set_value(True)
+    at.run()
+    button(at, "Start drill").click()
+    at.run()
+    prompt = at.session_state["run"].step.prompt
+    for moment in ("question", "after the answer", "follow-up", "after its answer"):
+        assert len(at.subheader) == 0, moment  # the text stays hidden...
+        assert any(e.label == "Show the text" for e in at.expander), moment  # ...one click away
+        if moment in ("question", "follow-up"):
+            record(at, speech(ANSWER))
+        elif moment == "after the answer":
+            button(at, "Next follow-up").click()
+            at.run()
+            at.run()  # one more rerun: the toggle's own state is gone by now
+    assert prompt not in [s.value for s in at.subheader]
+
+
+def test_a_reload_offers_to_continue_the_run_or_start_a_new_one(app_env, speech):
+    at = AppTest.from_file(APP, default_timeout=180)
+    start(at, "leadership-follow-ups")
+    db = database.open_database(app_env)
+    run = at.session_state["run"]
+    record(at, speech(ANSWER))
+    button(at, "Next follow-up").click()
+    at.run()
+    probe = run.step
+    [session] = database.list_sessions(db)
+
+    # A reload is a new browser session: nothing in the session state, the run is in the database.
+    again = AppTest.from_file(APP, default_timeout=180)
+    again.run()
+    assert not again.exception, again.exception
+    assert any("You have a drill in progress: Leadership" in i.value for i in again.info)
+    label = "Continue Leadership stories, follow-ups first where you left off (question 1 of 3)"
+    button(again, label).click()
+    again.run()
+    assert again.subheader[0].value == probe.prompt
+    assert again.get("progress")[0].proto.text.startswith("Question 1 of 3 · follow-up 1 of ")
+    assert again.session_state["run"].session_id == session.id
+    record(again, speech(PROBE_ANSWER))
+    assert [a.probe_index for a in database.session_answers(db, session.id)] == [0, 1]
+
+    # Another reload, and this time a new drill: the old one is kept as ended early.
+    third = AppTest.from_file(APP, default_timeout=60)
+    third.run()
+    button(third, "Start a new drill").click()
+    third.run()
+    assert database.get_session(db, session.id).status == "ended"
+    assert third.selectbox(key="drill_choice").options  # the chooser is back
+    assert not [b for b in third.button if b.label.startswith("Continue")]

@@ -253,10 +253,19 @@ def test_queue_page_runs_the_due_drill_through_the_drill_page(seeded, app_env):
     button(at, "Start the due-today drill (1 question(s))").click()
     rerun(at)
     assert at.title[0].value == "Drill"
-    session = database.list_sessions(db)[0]
-    assert session.drill_id == "due-today" and session.drill_title == "Due today"
-    assert [s["question_id"] for s in session.plan] == [FAIL] * 3  # the question and two follow-ups
+    run = at.session_state["run"]
+    assert run.drill.id == "due-today" and run.drill.title == "Due today"
+    assert [s.question_id for s in run.steps] == [FAIL] * 3  # the question and two follow-ups
     assert at.subheader[0].value.startswith("Tell me about a launch or deadline that you missed")
+    # Its session is stored with the first answer, with the drill's name and plan.
+    assert "due-today" not in {s.drill_id for s in database.list_sessions(db)}
+    at.switch_page("pages/drill.py")  # AppTest re-runs the page it last opened; the browser is on Drill now
+    rerun(at)
+    button(at, "Skip this question").click()
+    rerun(at)
+    session = database.list_sessions(db)[0]
+    assert session.drill_id == "due-today" and session.drill_title == "Due today" and session.status == "completed"
+    assert [s["question_id"] for s in session.plan] == [FAIL] * 3
 
 
 def test_export_page_downloads_deletes_and_prunes(seeded, app_env):

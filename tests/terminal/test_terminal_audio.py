@@ -326,7 +326,7 @@ def test_on_a_terminal_the_meter_redraws_in_place(tmp_path, speech):
     assert any("speaking" in m for m in drawn) and "silence 1.5 of 1.5 s" in drawn[-1]
     assert "You said:" in t.expect("Rate this answer 1-5")
     t.type("q")
-    assert "Drill ended: Terminal test. 1 answer(s) saved" in t.expect("answer(s) saved")
+    assert "Drill ended early: Terminal test. 1 answer(s) saved" in t.expect("answer(s) saved")
     assert t.proc.wait(timeout=60) == 0
     db = database.open_database(load_settings(env))
     (session,) = database.list_sessions(db)

@@ -12,6 +12,7 @@ import pytest
 
 from rehearse.errors import AudioDeviceError
 from rehearse.library import bank
+from rehearse.practice.run import DrillRun
 from rehearse.speech import audio
 from rehearse.store import database
 from rehearse.terminal import devices
@@ -152,8 +153,9 @@ def run_scripted(settings, db, tmp_path, keys: str):
     out = io.StringIO()
     fake = FakeAudio()
     drill = TerminalDrill(settings, db, None, FakeVoice(tmp_path), fake, Console(out, LineReader(io.StringIO(keys))))
-    session_id = drill.run(DRILL, steps, library.questions)
-    return drill, database.get_session(db, session_id), out.getvalue(), fake, steps
+    session_id = drill.run(DrillRun(DRILL, list(steps), source="terminal"), library.questions)
+    session = database.get_session(db, session_id) if session_id else None
+    return drill, session, out.getvalue(), fake, steps
 
 
 def test_skip_replay_bad_keys_and_ctrl_c_save_what_was_recorded(settings, db, tmp_path):
@@ -163,7 +165,7 @@ def test_skip_replay_bad_keys_and_ctrl_c_save_what_was_recorded(settings, db, tm
     assert "(take up to 5 s to think, answer within 90 s)" in out
     assert fake.played[0] == fake.played[1] and len(fake.played) == 3  # Q1 twice, then Q2
     assert "REC 0:01 / 1:30" in out and "Interrupted. Recorded 2.5 s." in out
-    assert "Your recording (2.5 s) is saved." in out and "Drill ended: Two stories. 1 answer(s) saved" in out
+    assert "Your recording (2.5 s) is saved." in out and "Drill ended early: Two stories. 1 answer(s) saved" in out
     assert drill.interrupted
     assert (session.source, session.status, session.answer_count, len(session.plan)) == ("terminal", "ended", 1, 4)
     answers = database.session_answers(db, session.id)
@@ -179,8 +181,10 @@ def test_skip_replay_bad_keys_and_ctrl_c_save_what_was_recorded(settings, db, tm
 @pytest.mark.parametrize("keys", ["q\n", ""])
 def test_q_or_end_of_input_ends_the_session_cleanly(settings, db, tmp_path, keys):
     drill, session, out, fake, _ = run_scripted(settings, db, tmp_path, keys)
-    assert not drill.interrupted and session.status == "ended" and session.answer_count == 0
-    assert "Drill ended: Two stories. 0 answer(s) saved" in out
+    assert not drill.interrupted
+    # Nothing answered or skipped: no empty session is left behind.
+    assert session is None and database.list_sessions(db) == []
+    assert "Drill ended early: Two stories. 0 answer(s) saved" in out
 
 
 def test_a_speaker_that_fails_is_reported_and_the_drill_goes_on(settings, db, tmp_path, monkeypatch):
@@ -190,4 +194,19 @@ def test_a_speaker_that_fails_is_reported_and_the_drill_goes_on(settings, db, tm
     monkeypatch.setattr(FakeAudio, "play", broken)
     drill, session, out, _, _ = run_scripted(settings, db, tmp_path, "s\nq\n")
     assert out.count("(The question cannot be played: Cannot play sound on [3] default (ALSA)") == 2
+    assert "Question 2 of 2" in out and session.status == "ended"
+
+
+def test_a_refused_take_is_kept_but_not_rated_and_the_question_can_still_be_skipped(settings, db, tmp_path):
+    # Q1: Enter starts recording and the next Enter stops it at once: too short, refused. No rating
+    # is asked for; the question is skipped instead (with its probe); Q2: end the drill.
+    drill, session, out, fake, steps = run_scripted(settings, db, tmp_path, "\n\ns\nq\n")
+    assert "This take does not count as your answer: record again, or skip." in out
+    assert "Rate this answer" not in out
+    answers = database.session_answers(db, session.id)
+    assert [(a.question_id, a.probe_index, a.status) for a in answers] == [
+        ("lead-cross-org-change", 0, "failed"),
+        ("lead-cross-org-change", 0, "skipped"),
+    ]
+    assert answers[0].audio_file(settings).exists()  # the refused take is kept
     assert "Question 2 of 2" in out and session.status == "ended"
