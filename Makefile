@@ -9,6 +9,7 @@ PYTEST_ARGS ?=
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet 'setuptools>=77' wheel
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 

@@ -4,8 +4,8 @@ folder outside the checkout.
 
 No copy of the world: the wheel is installed with --no-deps into a fresh virtualenv that sees the
 test venv's libraries through a plain path in a .pth file (so the test venv's own editable install of
-Rehearse stays inactive there) and nothing is installed from an index. Building the wheel needs a
-setuptools new enough for pyproject.toml, which pip takes from its configured index as for any build.
+Rehearse stays inactive there) and nothing is installed from an index. The wheel is built without
+build isolation, with the setuptools `make install` put in the test venv, so nothing is fetched.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("packaging")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", work / "dist", ROOT], work, env, 600
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", work / "dist", ROOT], work, env, 600
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = (work / "dist").glob("rehearse-*.whl")
