@@ -542,6 +542,14 @@ MORE_BLAME = (
     "dropped the ball",
     "was late with",
     "were late with",
+    "never explained",
+    "never told us",
+    "never told me",
+    "did not tell us",
+    "did not tell me",
+    "did not explain",
+    "kept changing",
+    "should have communicated",
 )
 MORE_ADMISSIONS = (
     "i said something",
@@ -640,6 +648,24 @@ OUTCOME_CUES = (
     "went ahead",
     "was cancelled",
     "lost the",
+    "went fine",
+    "went well",
+    "went smoothly",
+    "settled down",
+    "settled",
+    "turned out",
+    "worked out",
+    "got accepted",
+    "was accepted",
+    "been paid",
+    "since has",
+    "since have",
+    "back on track",
+    "recovered",
+    "we closed",
+    "i closed",
+    "it ended",
+    "stable after",
 )
 MORE_REFLECTION = (
     "what i do now",
@@ -714,7 +740,12 @@ _NOT_PEOPLE = frozenset(
         "okay i mr mrs ms dr sure yeah yes so and but well um uh"
     ).split()
 )
-_PLACE_BEFORE = frozenset("at in into onto on near across of joined join left using use used via inside outside".split())
+_PLACE_BEFORE = frozenset(
+    (
+        "at in into onto on near across of joined join left using use used via inside outside learn learned "
+        "learnt learning adopt adopted install installed configure migrate migrated"
+    ).split()
+)
 _PLACE_VERBS = frozenset("moved move relocated travelled traveled went came flew drove back originally".split())
 _PERSON_AFTER = frozenset(
     (
@@ -826,7 +857,7 @@ def _capitalised_name(word: str) -> bool:
 
 
 def _role_follows(after: str) -> bool:
-    """", our senior buyer," after a name: the name is a person."""
+    """ ", our senior buyer," after a name: the name is a person."""
     m = re.match(r",\s+(?:our|my|the|a|an|his|her|their|one of our|one of the)\s+((?:[\w-]+\s+){0,2}[\w-]+)", after)
     return bool(m) and any(w.lower() in LISTENING_ROLES for w in m.group(1).split())
 
@@ -868,6 +899,7 @@ def role_mentions(text: str) -> list[RoleMention]:
     toks = tokenize(text)
     stream = Stream(toks)
     low = _tok_words(toks)
+    n_toks = len(toks)
     out: dict[str, RoleMention] = {}
     for m in stream.find(LISTENING_ROLES):
         role = LISTENING_ROLES[m.phrase]
@@ -899,7 +931,9 @@ def role_mentions(text: str) -> list[RoleMention]:
             begin -= 2
         # A name right after ("my director, Hamid") or right before ("Ingrid, our senior buyer").
         tail = text[toks[last].end_char : toks[last].end_char + 30]
-        if re.match(r",?\s+[A-Z][^\W\d_]+", tail) and not re.match(r",?\s+(I|I'm|I'd|I've)\b", tail):
+        if re.match(r",?\s+(?:called\s+|named\s+)?[A-Z][^\W\d_]+", tail) and not re.match(
+            r",?\s+(I|I'm|I'd|I've)\b", tail
+        ):
             continue
         head = text[max(0, toks[begin].start_char - 30) : toks[begin].start_char]
         if re.search(r"[A-Z][^\W\d_]+,\s*$", head) and not re.search(r"(^|\s)(I|So|And|But),\s*$", head):
@@ -913,8 +947,15 @@ def role_mentions(text: str) -> list[RoleMention]:
                     break
                 if toks[e].break_before:
                     break
-        if role in ("lead", "head") and not found:
-            continue
+        if role in ("lead", "head") and (not found or (begin + 1 == first and low[last + 1 : last + 2] != ["of"])):
+            continue  # "my head", "the lead" are not people; "our QA lead", "head of sales" are
+        if role != "head of" and last + 2 < n_toks and low[last + 1] == "of" and not toks[last].break_after:
+            # "a vice president of finance"
+            e = last + 2
+            while e < n_toks and e - last <= 3 and low[e] not in FUNCTION_WORDS and not toks[e].break_before:
+                e += 1
+            if e > last + 2:
+                last = e - 1
         weight = 0.0
         plural = m.phrase.endswith("s") and m.phrase != role
         if role in _SPECIFIC_ROLES:
@@ -938,7 +979,9 @@ _TIME_UNITS = frozenset(
     ).split()
 )
 _DURATION_BEFORE = frozenset("for in within over under took take takes taking spent spend lasted inside".split())
-_DURATION_FILL = frozenset("a an another single about just only nearly almost around roughly under over couple of few".split())
+_DURATION_FILL = frozenset(
+    "a an another single about just only nearly almost around roughly under over couple of few".split()
+)
 _APPROX = frozenset("about around roughly nearly almost over under just only approximately some".split())
 _APPROX2 = {("more", "than"), ("less", "than"), ("fewer", "than"), ("up", "to"), ("at", "least")}
 _FRACTIONS = frozenset("half third thirds quarter quarters fifth fifths tenth tenths".split())
@@ -1098,12 +1141,7 @@ def figures(text: str) -> list[Figure]:
         second = to + 1
         while second < n and (low[second] in _FILLERS or low[second] in _APPROX):
             second += 1
-        if (
-            second < n
-            and low[to : to + 1] == ["to"]
-            and not toks[to - 1].break_after
-            and _is_number(toks[second])
-        ):
+        if second < n and low[to : to + 1] == ["to"] and not toks[to - 1].break_after and _is_number(toks[second]):
             end = tail(number_run(second))
             is_range = True
         # Words before that belong to the claim: "about", "more than", "by about", "from".
@@ -1138,7 +1176,10 @@ def figures(text: str) -> list[Figure]:
             continue
         kind = kind_override or "number"
         if has_time and not is_range and not kind_override:
-            if prev in _DURATION_BEFORE or prev in ("had", "spent", "took"):
+            if end + 1 < n and low[end + 1] == "later" and not toks[end].break_after:
+                end += 1
+                kind = "duration"
+            elif prev in _DURATION_BEFORE or prev in ("had", "spent", "took", "by"):
                 kind = "duration"
                 b -= 1
             elif b > 1 and low[b - 1] in _DURATION_FILL and low[b - 2] in _DURATION_BEFORE:
@@ -1168,8 +1209,15 @@ def figures(text: str) -> list[Figure]:
             weight += 3.0
         if kind == "duration":
             weight += 2.0 if prev in ("in", "within", "over", "took", "spent") else 0.0
+            c_first, _ = _clause(toks, b)
+            if prev == "for" and {"worked", "been", "working", "work"} & set(low[c_first:b]):
+                weight -= 8.0  # "I've worked in marketing for eight years": a career, not a claim
+        # Results come late in a story: a figure near the end is more likely the outcome.
+        weight += 3.0 * toks[b].start_char / max(1, len(text))
         key_words = [w for w in low[j + 1 : end + 1] if w not in FUNCTION_WORDS]
-        key = "percent" if any(w.endswith("%") or w == "percent" for w in words) else (key_words[-1] if key_words else "")
+        key = (
+            "percent" if any(w.endswith("%") or w == "percent" for w in words) else (key_words[-1] if key_words else "")
+        )
         out.append(
             Figure(
                 kind,
@@ -1196,7 +1244,16 @@ _ADVERBS = frozenset("really just also then all actually basically eventually qu
 _RESULT_VERBS = frozenset(
     "launched delivered hit finished won shipped missed ended managed lost got went came achieved reached".split()
 )
-_GROUPS = (("the", "team"), ("our", "team"), ("my", "team"), ("the", "whole", "team"), ("everyone",), ("everybody",))
+_GROUPS = (
+    ("the", "team"),
+    ("our", "team"),
+    ("my", "team"),
+    ("the", "whole", "team"),
+    ("the", "group"),
+    ("our", "group"),
+    ("everyone",),
+    ("everybody",),
+)
 VAGUE_SELF = (
     "i was involved",
     "i was heavily involved",
@@ -1261,15 +1318,21 @@ def collective_claims(text: str) -> list[Claim]:
         c_first, _ = _clause(toks, i)
         clause_words = low[c_first : claim_end(v) + 1]
         # The same claim again after a stumble ("we cut, um, we cut waste"): keep the later one.
-        if any(low[k] == "we" and k > i and k - i <= 4 and low[k + 1 : k + 2] == [low[v]] for k in range(i + 1, min(n - 1, i + 5))):
+        if any(
+            low[k] == "we" and k > i and k - i <= 4 and low[k + 1 : k + 2] == [low[v]]
+            for k in range(i + 1, min(n - 1, i + 5))
+        ):
             continue
         begin = i
         if i > c_first and low[i] == "we" and low[i - 1] not in FUNCTION_WORDS and low[i - 1] not in ("and", "so"):
-            # A relative clause ("the new onboarding flow we built"): quote the thing built.
+            # A relative clause ("the new onboarding flow we built"): quote the thing built; "every
+            # invoice we sent" only describes the invoice.
             for k in range(i - 1, max(c_first - 1, i - 5), -1):
                 if low[k] in ("the", "a", "an", "our", "this", "that"):
                     begin = k
                     break
+            if begin == i:
+                continue
         end = v if begin < i else claim_end(v)
         weight = 0.0
         if low[v] in _RESULT_VERBS:
@@ -1344,7 +1407,9 @@ def has_reflection(text: str, found: Content | None = None) -> bool:
     return bool(Stream(tokenize(text)).find([*STAR_CUES["reflection"], *MORE_REFLECTION]))
 
 
-_STORY_OPENERS = re.compile(r"^\s*(tell me about|describe|give me an example|walk me through a time|talk me through a time)")
+_STORY_OPENERS = re.compile(
+    r"^\s*(tell me about|describe|give me an example|walk me through a time|talk me through a time)"
+)
 _NEGATIVE_QUESTION = re.compile(r"\b(drain\w*|bor\w*|least|worst|frustrat\w*|weakness\w*|dislike\w*|hate)\b", re.I)
 _NEGATIVE_ANSWER = re.compile(
     r"\b(drain\w*|tir\w*|exhaust\w*|sap\w*|wears? me|dread\w*|bor\w*|tedious|hate|dislike\w*|least|worst|"
@@ -1388,3 +1453,11 @@ def off_question(question: str, category: str | None, answer: str) -> bool:
     if category == "judgement" and _ABOUT_PEOPLE.search(question) and not _PEOPLE_WORDS.search(answer):
         return True
     return False
+
+
+def starts_figure(toks: Sequence[Token], k: int) -> bool:
+    """Whether token k opens a figure ("in about three weeks", "by 20%"): quotes stop before it."""
+    j = k
+    while j < len(toks) and j - k < 3 and toks[j].lower in (_APPROX | _DURATION_BEFORE | {"by", "a", "an"}):
+        j += 1
+    return j < len(toks) and _is_number(toks[j])

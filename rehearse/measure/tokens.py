@@ -202,9 +202,7 @@ def token_probabilities(text: str, words: Iterable[Mapping]) -> list[float | Non
     found = [m.group().lower() for m in TOKEN.finditer(text)]
     out: list[float | None] = [None] * len(found)
     timed = [
-        (t.lower(), w.get("probability"))
-        for w in words
-        for t in TOKEN.findall(str(w.get("text", w.get("word", ""))))
+        (t.lower(), w.get("probability")) for w in words for t in TOKEN.findall(str(w.get("text", w.get("word", ""))))
     ]
     if not timed:
         return out

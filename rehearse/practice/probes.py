@@ -49,7 +49,7 @@ FIRST_GENERATED_INDEX = 101
 STORY_CATEGORIES = frozenset({"behavioral", "failure", "competency", "values"})
 # Each further probe of a kind already asked ranks this much lower: a panel asks about one
 # number, then moves on to something else before coming back for a second.
-REPEAT_PENALTY = {"blame": 20.0, "hedge": 12.0}
+REPEAT_PENALTY = {"blame": 20.0, "hedge": 12.0, "stock_phrase": 4.0}
 
 
 @dataclass(frozen=True)
@@ -339,6 +339,10 @@ def _phrase_span(
     ("..., probably") takes the clause before it instead."""
     c_first, c_last = _clause_bounds(a, first)
     end = min(c_last, last + after)
+    for k in range(last + 1, end + 1):
+        if content.starts_figure(a.toks, k):
+            end = k - 1  # the figure is its own probe
+            break
     while end > last and a.toks[end].lower in content.TRAILING:
         end -= 1
     begin = first
@@ -423,7 +427,7 @@ def _gaps(a: _Answer, tone: str) -> list[_Candidate]:
         )
     if a.category == "failure" and not a.found.admissions and not content.more_admissions(a.text):
         out.append(_Candidate("no_ownership", 84.0, None, _say(tone, "no_ownership"), _why("no_ownership")))
-    if story and not content.has_outcome(a.text, a.found):
+    if story and not short and not content.has_outcome(a.text, a.found):
         # A story that trails off is the first thing to ask about; a short one gets too_short first.
         out.append(_Candidate("no_result", 80.0, None, _say(tone, "no_result"), _why("no_result")))
     if story and not content.has_reflection(a.text, a.found):
@@ -468,9 +472,7 @@ def _rank(a: _Answer, candidates: list[_Candidate]) -> list[Probe]:
             taken.append(span)
         chosen.append((score, c))
     chosen.sort(key=lambda sc: -sc[0])
-    return [
-        Probe(c.kind, c.text, a.span_text(c.span) if c.span else "", a.start_of(c.span), c.why) for _, c in chosen
-    ]
+    return [Probe(c.kind, c.text, a.span_text(c.span) if c.span else "", a.start_of(c.span), c.why) for _, c in chosen]
 
 
 def propose(
