@@ -829,7 +829,11 @@ def entities(text: str) -> list[Entity]:
         elif at_start and (word.lower() in _SENTENCE_ADVERBS or (word.endswith("ly") and len(word) > 5)):
             i = j + 1
             continue
-        elif at_start and not (apposed or re.match(r",\s+\w+ (said|told|asked)", after_text)):
+        elif at_start and not (
+            apposed
+            or re.match(r",\s+\w+ (said|told|asked)", after_text)
+            or re.match(r"\s+(said|told|asked|warned|pushed back|emailed|messaged|called me|disagreed)\b", after_text)
+        ):
             # A capital at a sentence start says nothing; a later mention may still count.
             i = j + 1
             continue
@@ -1129,7 +1133,15 @@ def figures(text: str) -> list[Figure]:
         end = tail(j)
         is_range = False
         # "one in five", "two out of three"
-        if end == j and j + 2 < n and low[j + 1] == "in" and _is_number(toks[j + 2]) and not toks[j].break_after:
+        if (
+            end == j
+            and j + 2 < n
+            and low[j + 1] == "in"
+            and low[j] in _SMALL
+            and low[j + 2] in _SMALL
+            and not toks[j].break_after
+            and not (j + 3 < n and low[j + 3] in _TIME_UNITS)
+        ):
             end = j + 2
         elif low[i] == "one":
             i += 1

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from rehearse.bench.accuracy import filled_pause
+from rehearse.library import bank
 from rehearse.library.bank import Question, Step
 from rehearse.measure import content
 from rehearse.measure.tokens import Stream, Token, token_probabilities, tokenize
@@ -39,7 +40,7 @@ KINDS = (
     "stock_phrase",
     "no_reflection",
 )
-TONES = ("plain", "blunt")
+TONES = bank.TONES
 # A word the model gave less than this is not quoted back: asking about a name it misheard
 # tells the user the interviewer was not listening.
 UNSURE = 0.5
@@ -199,7 +200,7 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "vague_we": "You said {quote}. What did you do yourself?",
         "number": "You said {figure}. How did you measure that, and against what?",
         "range": "You said {figure}. How was that measured, and what else changed at the same time?",
-        "duration": "You said {figure}. What had to be true to do it in that time?",
+        "duration": "You said '{figure}'. What had to be true to do it in that time?",
         "no_result": "How did it end? What was the outcome?",
         "no_reflection": "Looking back, what would you do differently now?",
         "no_ownership": "What part of this was your fault?",
@@ -657,5 +658,9 @@ def caption(kind: str, evidence: str, start: float | None, why: str = "") -> str
         return why or "compares with your earlier take"
     if not evidence:
         return why or kind.replace("_", " ")
-    at = f" at {int(start // 60)}:{int(start % 60):02d}" if start is not None else ""
-    return f"picks up '{spoken(evidence)}'{at}"
+    return f"picks up '{spoken(evidence)}'{at_time(start)}"
+
+
+def at_time(start: float | None) -> str:
+    """ " at 0:42" for a time in the recording, "" without one."""
+    return f" at {int(start // 60)}:{int(start % 60):02d}" if start is not None else ""
