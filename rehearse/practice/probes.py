@@ -664,3 +664,17 @@ def caption(kind: str, evidence: str, start: float | None, why: str = "") -> str
 def at_time(start: float | None) -> str:
     """ " at 0:42" for a time in the recording, "" without one."""
     return f" at {int(start // 60)}:{int(start % 60):02d}" if start is not None else ""
+
+
+def answer_caption(answer) -> str:
+    """The caption of a stored answer to a generated follow-up (store.database.Answer), or ""."""
+    return caption(answer.probe_kind, answer.probe_evidence, answer.probe_start, answer.probe_why)
+
+
+def step_name(probe_index: int, kind: str = "") -> str:
+    """ "Main answer", "Follow-up 2", or "Listening follow-up (vague we)" for a generated one."""
+    if probe_index == 0:
+        return "Main answer"
+    if kind or probe_index >= FIRST_GENERATED_INDEX:
+        return f"Listening follow-up ({kind.replace('_', ' ')})" if kind else "Listening follow-up"
+    return f"Follow-up {probe_index}"

@@ -139,3 +139,14 @@ def m_issue4_fts(db: Database) -> None:
     db["ratings"].enable_fts(["note"], fts_version="FTS5", tokenize="porter", create_triggers=True)
     # History lists newest first and filters by date range.
     db["answers"].create_index(["created_at"])
+
+
+@migrations()
+def m_issue12_listening_probes(db: Database) -> None:
+    """An answer to a follow-up picked from the previous answer keeps what it picked up: its kind,
+    the words quoted, their time in that recording and the one line shown. Empty for the main
+    question and curated probes (the prompt column already holds the probe's text)."""
+    answers = db["answers"]
+    for name, kind in (("probe_kind", str), ("probe_evidence", str), ("probe_start", float), ("probe_why", str)):
+        if name not in answers.columns_dict:
+            answers.add_column(name, kind)
