@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 
 from rehearse.bench.accuracy import filled_pause
 from rehearse.library import bank
@@ -91,6 +92,7 @@ class _Candidate:
     text: str
     why: str
     core: tuple[int, int] | None = None  # a shorter span to fall back on when the span is taken
+    evidence: str | None = None  # when not the span's words (a memory probe quotes two takes)
 
 
 # --------------------------------------------------------------------------- answer reading
@@ -261,6 +263,8 @@ def _say(tone: str, key: str, **values: str) -> str:
 
 
 def _why(kind: str, evidence: str = "") -> str:
+    if kind == "memory":
+        return _WHY[kind].format(ev=evidence)
     return _WHY[kind].format(ev=f"'{spoken(evidence)}'" if evidence else "")
 
 
@@ -473,7 +477,16 @@ def _rank(a: _Answer, candidates: list[_Candidate]) -> list[Probe]:
             taken.append(span)
         chosen.append((score, c))
     chosen.sort(key=lambda sc: -sc[0])
-    return [Probe(c.kind, c.text, a.span_text(c.span) if c.span else "", a.start_of(c.span), c.why) for _, c in chosen]
+    return [
+        Probe(
+            c.kind,
+            c.text,
+            c.evidence if c.evidence is not None else a.span_text(c.span) if c.span else "",
+            a.start_of(c.span),
+            c.why,
+        )
+        for _, c in chosen
+    ]
 
 
 def propose(
@@ -488,7 +501,7 @@ def propose(
     """The follow-ups this answer invites, best first. `words` are the decoder's word timings
     (start, end, text or word, probability); without them every start is None. `earlier` are the
     user's previous takes of the same question, newest first, for memory probes."""
-    settings = settings or Settings()
+    settings = settings or Settings(home=Path("."))  # only the phrase lists are read
     if tone not in TONES:
         raise ValueError(f"tone {tone!r} is not one of {', '.join(TONES)}")
     if not text.strip():
@@ -590,7 +603,17 @@ def _when_phrase(then: datetime | None, now: datetime | None) -> str:
     return "Last time"
 
 
+def _bare(said: str) -> str:
+    """A figure without the preposition it was said with: "by 30%" -> "30%"."""
+    return re.sub(r"^(by|for|in|within|over|from|after|about)\s+", "", spoken(said), flags=re.I)
+
+
+DROPPED = "(not said)"
+
+
 def _memory(a: _Answer, tone: str, earlier: Sequence[Take], now: datetime | None) -> list[_Candidate]:
+    """Facts of the last take this one changes or drops. The evidence holds both takes' words,
+    "three teams → two teams" (or "Dana → (not said)"); the span is where today's words are."""
     if not earlier:
         return []
     last = earlier[0]
@@ -598,21 +621,21 @@ def _memory(a: _Answer, tone: str, earlier: Sequence[Take], now: datetime | None
     out = []
     when = _when_phrase(last.when, now)
     for c in fact_changes(facts(last.text), today):
-        if c.before is None or c.kind == "role":
+        if c.before is None or c.kind in ("role", "organisation"):
             continue
-        before = second_person(spoken(c.before.said))
+        before = second_person(_bare(c.before.said))
         if c.after is not None:
             span = _find_span(a.text, c.after.said)
-            now_said = second_person(spoken(c.after.said))
+            now_said = second_person(_bare(c.after.said))
             text = _say(tone, "memory_changed", when=when, before=before, now=now_said)
             evidence = f"{spoken(c.before.said)} → {spoken(c.after.said)}"
-            out.append(_Candidate("memory", 78.0, span, text, _why("memory", evidence)))
-        elif c.kind == "name":
-            text = _say(tone, "memory_dropped", when=when, before=before)
-            out.append(_Candidate("memory", 66.0, None, text, _why("memory", f"{c.before.said} → not said today")))
-        elif c.kind in ("number", "duration"):
-            text = _say(tone, "memory_dropped_figure", when=when, before=before)
-            out.append(_Candidate("memory", 58.0, None, text, _why("memory", f"{c.before.said} → not said today")))
+            out.append(_Candidate("memory", 78.0, span, text, _why("memory", evidence), evidence=evidence))
+        else:
+            key = "memory_dropped" if c.kind == "name" else "memory_dropped_figure"
+            evidence = f"{spoken(c.before.said)} → {DROPPED}"
+            text = _say(tone, key, when=when, before=before)
+            score = 66.0 if c.kind == "name" else 58.0
+            out.append(_Candidate("memory", score, None, text, _why("memory", evidence), evidence=evidence))
     return out
 
 
@@ -623,9 +646,8 @@ def _find_span(text: str, said: str) -> tuple[int, int] | None:
 
 def memory_evidence(probe: Probe) -> tuple[str, str]:
     """A memory probe's two takes' words: (earlier, today); today is "" when the fact was dropped."""
-    body = probe.why.split(": ", 1)[-1]
-    before, _, after = body.partition(" → ")
-    return before.strip("'"), "" if after == "not said today" else after.strip("'")
+    before, _, after = probe.evidence.partition(" → ")
+    return before, "" if after == DROPPED else after
 
 
 # --------------------------------------------------------------------------- drill steps
@@ -678,3 +700,12 @@ def step_name(probe_index: int, kind: str = "") -> str:
     if kind or probe_index >= FIRST_GENERATED_INDEX:
         return f"Listening follow-up ({kind.replace('_', ' ')})" if kind else "Listening follow-up"
     return f"Follow-up {probe_index}"
+
+
+def takes_from_answers(answers: Iterable) -> list[Take]:
+    """Stored answers (store.database.Answer, newest first) as the earlier takes memory probes use."""
+    return [
+        Take(a.transcript or "", tuple(a.words), datetime.fromisoformat(a.created_at) if a.created_at else None)
+        for a in answers
+        if a.transcript
+    ]
