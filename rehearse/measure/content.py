@@ -746,7 +746,7 @@ _PLACE_BEFORE = frozenset(
         "learnt learning adopt adopted install installed configure migrate migrated"
     ).split()
 )
-_PLACE_VERBS = frozenset("moved move relocated travelled traveled went came flew drove back originally".split())
+_PLACE_VERBS = frozenset("moved move relocated travelled traveled flew drove back originally".split())
 _PERSON_AFTER = frozenset(
     (
         "said says told tells asked asks warned warns agreed agrees pushed wanted wants thought thinks "
@@ -798,7 +798,7 @@ def entities(text: str) -> list[Entity]:
                 gap == " "
                 and nxt in ("and", "of", "&")
                 and j + 2 < len(words)
-                and words[j + 2].group()[0].isupper()
+                and _capitalised_name(words[j + 2].group())
                 and j + 2 - i <= 3
             ):
                 j += 2
@@ -833,6 +833,7 @@ def entities(text: str) -> list[Entity]:
             apposed
             or re.match(r",\s+\w+ (said|told|asked)", after_text)
             or re.match(r"\s+(said|told|asked|warned|pushed back|emailed|messaged|called me|disagreed)\b", after_text)
+            or re.match(r"\s+and (I|me)\b", after_text)
         ):
             # A capital at a sentence start says nothing; a later mention may still count.
             i = j + 1
@@ -1085,6 +1086,7 @@ def figures(text: str) -> list[Figure]:
             and low[k + 1] not in FUNCTION_WORDS
             and not _is_number(toks[k + 1])
             and not toks[k + 1].text[0].isupper()
+            and not low[k + 1].endswith("ed")
         ):
             k += 1
             if low[k] in _UNITS or low[k] in _TIME_UNITS:
@@ -1425,7 +1427,7 @@ _STORY_OPENERS = re.compile(
 _NEGATIVE_QUESTION = re.compile(r"\b(drain\w*|bor\w*|least|worst|frustrat\w*|weakness\w*|dislike\w*|hate)\b", re.I)
 _NEGATIVE_ANSWER = re.compile(
     r"\b(drain\w*|tir\w*|exhaust\w*|sap\w*|wears? me|dread\w*|bor\w*|tedious|hate|dislike\w*|least|worst|"
-    r"frustrat\w*|struggl\w*|hard|difficult|annoy\w*|repetitive|weak\w*|avoid|slog|not good|badly|fail\w*|wrong)\b",
+    r"frustrat\w*|struggl\w*|annoy\w*|repetitive|weak\w*|avoid|slog|not good|badly|fail\w*)\b",
     re.I,
 )
 _LOGISTICS = re.compile(

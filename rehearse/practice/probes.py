@@ -421,7 +421,7 @@ def _gaps(a: _Answer, tone: str) -> list[_Candidate]:
     words = a.word_count()
     sentences = sum(1 for t in a.toks if t.sentence_start)
     story = content.is_story_question(a.question.text, a.category) if a.question else True
-    short = words < 25 or (story and (words < 35 or (sentences <= 2 and words < 70)))
+    short = words < 25 or (story and (words < 35 or (sentences <= 1 and words < 60)))
     if short:
         out.append(_Candidate("too_short", 90.0, None, _say(tone, "too_short"), _why("too_short")))
     if a.question is not None and content.off_question(a.question.text, a.question.category, a.text):
