@@ -386,8 +386,9 @@ def earlier_answers(db: Database, question_id: str, before: str | None = None, l
     )
     params: list[Any] = [question_id]
     if before:
-        sql += " and answers.created_at < (select created_at from answers where id = ?) and answers.id != ?"
-        params += [before, before]
+        # Ties in created_at (the same second) fall back on insertion order.
+        sql += " and (answers.created_at, answers.rowid) < (select created_at, rowid from answers where id = ?)"
+        params.append(before)
     sql += " order by answers.created_at desc, answers.rowid desc limit ?"
     params.append(limit)
     return [answer_from_row(r) for r in query(db, sql, params)]
