@@ -917,7 +917,7 @@ def role_mentions(text: str) -> list[RoleMention]:
                 last += 1
         # Back to the determiner that opens the noun phrase ("the trading director").
         begin, found = first, False
-        for k in range(first - 1, max(-1, first - 4), -1):
+        for k in range(first - 1, max(-1, first - 5), -1):
             if toks[k + 1].break_before and k + 1 != first:
                 break
             if toks[k + 1].break_before:
@@ -928,8 +928,8 @@ def role_mentions(text: str) -> list[RoleMention]:
             if low[k] in _DETERMINERS:
                 begin, found = k, True
                 break
-        if begin < 0:
-            continue
+        if begin < 0 or not found:
+            continue  # no "the", "my", "a" before it: a job title in passing, or the speaker's own
         if found and begin > 0 and not toks[begin].break_before and _describes_someone(low, begin - 1):
             continue
         if found and begin > 1 and low[begin - 1] == "of" and low[begin - 2] == "one":
@@ -1111,7 +1111,7 @@ def figures(text: str) -> list[Figure]:
             continue
         if not (_is_number(tok) or fraction):
             # "a weekend", "a fortnight" after "for", "within", "spent": durations without digits.
-            if low[i] in _TIME_UNITS and i > 0:
+            if low[i] in _TIME_UNITS and i > 0 and low[i + 1 : i + 2] not in (["late"], ["early"], ["ago"]):
                 b = i - 1
                 while b >= 0 and low[b] in _DURATION_FILL and not toks[b + 1].break_before:
                     b -= 1
@@ -1189,6 +1189,10 @@ def figures(text: str) -> list[Figure]:
             i = j + 1
             continue
         kind = kind_override or "number"
+        if has_time and end + 1 < n and low[end + 1] in ("late", "early", "ago") and not kind_override:
+            used.update(range(i, end + 1))  # "a day late", "two weeks ago": no claim about how long
+            i = end + 1
+            continue
         if has_time and not is_range and not kind_override:
             if end + 1 < n and low[end + 1] == "later" and not toks[end].break_after:
                 end += 1
@@ -1303,7 +1307,9 @@ def collective_claims(text: str) -> list[Claim]:
         _, c_last = _clause(toks, v)
         end = min(c_last, v + 6)
         for k in range(v + 1, end + 1):
-            stop = low[k] in ("and", "but", "so", "because", "which", "then", "until", "while", "by")
+            stop = low[k] in ("and", "but", "so", "because", "which", "then", "until", "while", "by") or (
+                k - v >= 3 and low[k] in ("at", "in", "on", "for", "to", "from", "with", "into")
+            )
             if stop or toks[k].break_before or _is_number(toks[k]):
                 end = k - 1
                 break

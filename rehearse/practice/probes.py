@@ -183,6 +183,7 @@ def spoken(words: str) -> str:
     out = "".join(kept)
     out = re.sub(r"\s*,(\s*,)+", ",", out)
     out = re.sub(r"\s{2,}", " ", out).strip(" ,;:")
+    out = re.sub(r"^(and|so|but|well|then)\s+", "", out, flags=re.I)  # "And I'm better at it" -> "I'm better at it"
     return out.rstrip(".!?")
 
 
@@ -198,11 +199,12 @@ _TEMPLATES: dict[str, dict[str, str]] = {
     "plain": {
         "person": "You mentioned {name}. What did {name} say when you {talked}?",
         "person_again": "And {name}: what part did {name} play?",
-        "role": "You mentioned {role}. What was the pushback from {role}?",
+        "role": "You mentioned {role}. What did they say, and what did you do about it?",
         "vague_we": "You said {quote}. What did you do yourself?",
         "number": "You said {figure}. How did you measure that, and against what?",
         "range": "You said {figure}. How was that measured, and what else changed at the same time?",
-        "duration": "You said '{figure}'. What had to be true to do it in that time?",
+        "duration": "You said {quoted}. What had to be true to do it {figure}?",
+        "duration_for": "You said {quoted}. What was going on in that time, and when did you notice?",
         "no_result": "How did it end? What was the outcome?",
         "no_reflection": "Looking back, what would you do differently now?",
         "no_ownership": "What part of this was your fault?",
@@ -218,11 +220,12 @@ _TEMPLATES: dict[str, dict[str, str]] = {
     "blunt": {
         "person": "Who is {name}, and what exactly did {name} say to you?",
         "person_again": "And {name}? What did {name} actually do?",
-        "role": "What did {role} push back on, exactly?",
+        "role": "You mentioned {role}. What exactly did they push back on?",
         "vague_we": "You keep saying {quote}. What did you personally do?",
         "number": "{Figure}. Measured how, against what baseline?",
         "range": "{Figure}. Who measured that, and how do you know it was your work?",
-        "duration": "{Figure}. What made that possible, and what did you cut to get there?",
+        "duration": "{Bare}? What made that possible, and what did you cut to get there?",
+        "duration_for": "{Quoted}. What exactly was happening all that time?",
         "no_result": "You haven't told me how it ended. What was the result?",
         "no_reflection": "What would you do differently? Be specific.",
         "no_ownership": "So what was your fault in this?",
@@ -259,6 +262,9 @@ def _say(tone: str, key: str, **values: str) -> str:
     template = _TEMPLATES.get(tone, _TEMPLATES["plain"])[key]
     if "figure" in values:
         values["Figure"] = _capital(values["figure"])
+    for key in ("quoted", "bare"):
+        if key in values:
+            values[key.title()] = _capital(values[key])
     return template.format(**values)
 
 
@@ -315,9 +321,14 @@ def _numbers(a: _Answer, tone: str) -> list[_Candidate]:
         said = a.span_text(span)
         figure = second_person(spoken(said))
         if f.kind == "duration":
-            text = _say(tone, "duration", figure=figure)
+            key = "duration_for" if said.lower().startswith("for ") else "duration"
+            bare = second_person(_bare(said))
+            within = re.match(r"(in|within|over|under|inside)\s", spoken(said), re.I)
+            quoted = second_person(spoken(said))
+            text = _say(tone, key, figure=quoted if within else f"in {bare}", quoted=quoted, bare=bare)
             out.append(_Candidate("duration", 60.0 + f.weight, span, text, _why("duration", said)))
         else:
+            figure = figure if f.is_range else second_person(_bare(said))
             text = _say(tone, "range" if f.is_range else "number", figure=figure)
             out.append(_Candidate("number", 64.0 + f.weight, span, text, _why("number", said)))
     return out
@@ -605,7 +616,7 @@ def _when_phrase(then: datetime | None, now: datetime | None) -> str:
 
 def _bare(said: str) -> str:
     """A figure without the preposition it was said with: "by 30%" -> "30%"."""
-    return re.sub(r"^(by|for|in|within|over|from|after|about)\s+", "", spoken(said), flags=re.I)
+    return re.sub(r"^(by|for|in|within|over|from|after|took|spent|had|lasted)\s+", "", spoken(said), flags=re.I)
 
 
 DROPPED = "(not said)"
