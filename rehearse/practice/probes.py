@@ -187,6 +187,12 @@ def spoken(words: str) -> str:
     return out.rstrip(".!?")
 
 
+def _midsentence(words: str) -> str:
+    """A quote put inside a sentence: "For four months" -> "for four months" (names keep capitals)."""
+    first, _, rest = words.partition(" ")
+    return f"{first.lower()} {rest}".strip() if first.lower() in content.FUNCTION_WORDS else words
+
+
 def _quote(words: str) -> str:
     return f"'{spoken(words)}'"
 
@@ -203,7 +209,8 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "vague_we": "You said {quote}. What did you do yourself?",
         "number": "You said {figure}. How did you measure that, and against what?",
         "range": "You said {figure}. How was that measured, and what else changed at the same time?",
-        "duration": "You said {quoted}. What had to be true to do it {figure}?",
+        "duration": "What had to be true to do it {quoted}?",
+        "duration_said": "You said {bare}. What had to be true to do it in that time?",
         "duration_for": "You said {quoted}. What was going on in that time, and when did you notice?",
         "no_result": "How did it end? What was the outcome?",
         "no_reflection": "Looking back, what would you do differently now?",
@@ -225,6 +232,7 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "number": "{Figure}. Measured how, against what baseline?",
         "range": "{Figure}. Who measured that, and how do you know it was your work?",
         "duration": "{Bare}? What made that possible, and what did you cut to get there?",
+        "duration_said": "{Bare}? What made that possible, and what did you cut to get there?",
         "duration_for": "{Quoted}. What exactly was happening all that time?",
         "no_result": "You haven't told me how it ended. What was the result?",
         "no_reflection": "What would you do differently? Be specific.",
@@ -324,8 +332,10 @@ def _numbers(a: _Answer, tone: str) -> list[_Candidate]:
             key = "duration_for" if said.lower().startswith("for ") else "duration"
             bare = second_person(_bare(said))
             within = re.match(r"(in|within|over|under|inside)\s", spoken(said), re.I)
-            quoted = second_person(spoken(said))
-            text = _say(tone, key, figure=quoted if within else f"in {bare}", quoted=quoted, bare=bare)
+            quoted = _midsentence(second_person(spoken(said)))
+            if key == "duration" and not within and tone == "plain":
+                key = "duration_said"
+            text = _say(tone, key, quoted=quoted, bare=bare)
             out.append(_Candidate("duration", 60.0 + f.weight, span, text, _why("duration", said)))
         else:
             figure = figure if f.is_range else second_person(_bare(said))
