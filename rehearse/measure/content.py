@@ -550,6 +550,16 @@ MORE_BLAME = (
     "did not explain",
     "kept changing",
     "should have communicated",
+    "should have done",
+    "should really have",
+    "should have checked",
+    "should have caught",
+    "anyone could have",
+    "no one could have",
+    "nobody could have",
+    "he lied",
+    "she lied",
+    "they lied",
 )
 MORE_ADMISSIONS = (
     "i said something",
@@ -666,6 +676,15 @@ OUTCOME_CUES = (
     "i closed",
     "it ended",
     "stable after",
+    "rolled it back",
+    "rolled back",
+    "let him go",
+    "let her go",
+    "let them go",
+    "caught it",
+    "ever since",
+    "one since",
+    "it since",
 )
 MORE_REFLECTION = (
     "what i do now",
@@ -913,7 +932,13 @@ def role_mentions(text: str) -> list[RoleMention]:
         if nxt in _ROLE_NOUN_AFTER or (nxt in LISTENING_ROLES and nxt != m.phrase):
             continue
         if role == "head of":
-            while last + 1 < len(toks) and last - m.last < 3 and not toks[last].break_after:
+            while (
+                last + 1 < len(toks)
+                and last - m.last < 3
+                and not toks[last].break_after
+                and low[last + 1] not in FUNCTION_WORDS
+                and not low[last + 1].endswith("ed")
+            ):
                 last += 1
         # Back to the determiner that opens the noun phrase ("the trading director").
         begin, found = first, False
@@ -1070,6 +1095,8 @@ def figures(text: str) -> list[Figure]:
             and (_is_number(toks[j + 1]) or low[j + 1] == "and" and j + 2 < n and _is_number(toks[j + 2]))
         ):
             j += 1 if _is_number(toks[j + 1]) else 2
+        if j + 2 < n and low[j + 1] in ("a", "an", "per") and low[j + 2] in _TIME_UNITS and not toks[j].break_after:
+            j += 2  # a rate: "eight a month"
         if low[j] == "half" and j + 2 < n and low[j + 1] in ("a", "an") and low[j + 2] in (_UNITS | _TIME_UNITS):
             j += 2
         if j + 1 < n and low[j + 1] in _VAGUE_TAILS and text[toks[j].end_char : toks[j + 1].start_char] == "-":
@@ -1155,7 +1182,12 @@ def figures(text: str) -> list[Figure]:
         second = to + 1
         while second < n and (low[second] in _FILLERS or low[second] in _APPROX):
             second += 1
-        if second < n and low[to : to + 1] == ["to"] and not toks[to - 1].break_after and _is_number(toks[second]):
+        if (
+            second < n
+            and low[to : to + 1] == ["to"]
+            and not toks[to - 1].break_after
+            and (_is_number(toks[second]) or low[second] == "one")
+        ):
             end = tail(number_run(second))
             is_range = True
         # Words before that belong to the claim: "about", "more than", "by about", "from".
@@ -1175,7 +1207,9 @@ def figures(text: str) -> list[Figure]:
             else:
                 break
         prev = low[b - 1] if b > 0 and not toks[b].break_before else ""
-        units = set(low[i : end + 1])
+        units = set(low[i : end + 1]) - {
+            w for k, w in enumerate(low[i : end + 1]) if k and low[i + k - 1] in ("a", "an", "per")
+        }
         has_time = bool(units & _TIME_UNITS) and not units & {"percent"} and not low[j].endswith("%")
         if is_range and low[end] in _TIME_UNITS and has_time:
             # "from eight hours to forty minutes": both ends are times, a claim about how long.
@@ -1197,6 +1231,8 @@ def figures(text: str) -> list[Figure]:
             if end + 1 < n and low[end + 1] == "later" and not toks[end].break_after:
                 end += 1
                 kind = "duration"
+            elif low[b] in ("over", "under"):
+                kind = "duration"  # "over roughly three hours": the preposition is already in
             elif prev in _DURATION_BEFORE or prev in ("had", "spent", "took", "by"):
                 kind = "duration"
                 b -= 1
@@ -1222,9 +1258,11 @@ def figures(text: str) -> list[Figure]:
         if not bare:
             weight += 1.0
         if all(w in _SMALL and _SMALL[w] <= 10 for w in low[i : j + 1]) and not is_range and kind == "number":
-            weight -= 8.0
+            weight -= 10.0
         if fraction or any(w in _VAGUE_TAILS for w in words) or low[i] == "half":
             weight += 3.0
+        if bare and low[i] in ("doubled", "tripled", "double", "half") and i == j:
+            weight -= 4.0  # "doubled the retry rate": a figure without a number
         if kind == "duration":
             weight += 2.0 if prev in ("in", "within", "over", "took", "spent") else 0.0
             c_first, _ = _clause(toks, b)
@@ -1390,7 +1428,7 @@ def _clause(toks: Sequence[Token], i: int) -> tuple[int, int]:
 
 _OUTCOME_WORDS = frozenset(
     "worked work right me better success successful improved competent fixed results result went grew increased "
-    "retention up down call figure number numbers percent exact check sure".split()
+    "retention up down call figure number numbers percent exact check sure fine well good ok okay great stable".split()
 )
 
 
@@ -1428,7 +1466,8 @@ def has_reflection(text: str, found: Content | None = None) -> bool:
 
 
 _STORY_OPENERS = re.compile(
-    r"^\s*(tell me about|describe|give me an example|walk me through a time|talk me through a time)"
+    r"^\s*(tell me about (a|an|the|someone|something|your most)\b|describe (a|an|the)\b|give me an example|"
+    r"walk me through a time|talk me through a time)"
 )
 _NEGATIVE_QUESTION = re.compile(r"\b(drain\w*|bor\w*|least|worst|frustrat\w*|weakness\w*|dislike\w*|hate)\b", re.I)
 _NEGATIVE_ANSWER = re.compile(
@@ -1455,7 +1494,12 @@ _ABOUT_PEOPLE = re.compile(r"\b(people|manager|report|reports|team|colleague|som
 
 
 def is_story_question(text: str, category: str | None) -> bool:
-    return category in ("behavioral", "failure") or bool(_STORY_OPENERS.match(text.lower()))
+    """Whether the question wants a story (what happened, what you did, how it ended)."""
+    if category in ("behavioral", "failure"):
+        return True
+    if category in ("intro", "motivation", "self-inventory", "judgement"):
+        return False
+    return bool(_STORY_OPENERS.match(text.lower()))
 
 
 def off_question(question: str, category: str | None, answer: str) -> bool:

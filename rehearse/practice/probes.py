@@ -398,9 +398,15 @@ def _hedges(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
         if k + 1 < len(matches) and matches[k + 1].phrase == m.phrase and matches[k + 1].first - m.last <= 3:
             continue
         span = _phrase_span(a, m.first, m.last, before=6, after=6)
+        if span[0] == a.toks[m.first].start_char:
+            # Mid-clause ("it was probably the right call"): quote from the clause's subject.
+            c_first, _ = _clause_bounds(a, m.first)
+            begin = max(c_first, m.first - 2)
+            span = (a.toks[begin].start_char, span[1])
         said = a.span_text(span)
         claim = content.claims_outcome(said)
-        score = 56.0 + (8.0 if claim else 0.0)
+        # In a hypothetical ("what would you do") the hedge is on the answer itself.
+        score = 56.0 + (8.0 if claim or a.category == "judgement" else 0.0)
         core = a.tok_span(m.first, m.last)
         text = _say(tone, "hedge", quote=_quote(said))
         out.append(_Candidate("hedge", score, span, text, _why("hedge", said), core))
@@ -429,6 +435,8 @@ def _blame(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
     failure = a.category == "failure"
     for m in a.stream.find([*content.BLAME, *content.MORE_BLAME]):
+        if m.first > 0 and a.toks[m.first - 1].lower in ("i", "we", "i'd", "we'd") and "should" in m.phrase:
+            continue  # "I should have done": owning it, not blame
         span = _phrase_span(a, m.first, m.last, before=5, after=5, lead=True)
         said = a.span_text(span)
         text = _say(tone, "blame", quote=_quote(said))
@@ -442,7 +450,7 @@ def _gaps(a: _Answer, tone: str) -> list[_Candidate]:
     words = a.word_count()
     sentences = sum(1 for t in a.toks if t.sentence_start)
     story = content.is_story_question(a.question.text, a.category) if a.question else True
-    short = words < 25 or (story and (words < 35 or (sentences <= 1 and words < 60)))
+    short = words < 25 or (story and (words < 40 or (sentences <= 1 and words < 60)))
     if short:
         out.append(_Candidate("too_short", 90.0, None, _say(tone, "too_short"), _why("too_short")))
     if a.question is not None and content.off_question(a.question.text, a.question.category, a.text):
@@ -457,7 +465,7 @@ def _gaps(a: _Answer, tone: str) -> list[_Candidate]:
         # A story that trails off is the first thing to ask about; a short one gets too_short first.
         out.append(_Candidate("no_result", 80.0, None, _say(tone, "no_result"), _why("no_result")))
     if story and not content.has_reflection(a.text, a.found):
-        out.append(_Candidate("no_reflection", 40.0, None, _say(tone, "no_reflection"), _why("no_reflection")))
+        out.append(_Candidate("no_reflection", 58.0, None, _say(tone, "no_reflection"), _why("no_reflection")))
     return out
 
 
@@ -468,10 +476,45 @@ def _overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def _around(a: _Answer, core: tuple[int, int], span: tuple[int, int], taken: list[tuple[int, int]]) -> tuple[int, int]:
+    """The most of `span` around `core` that no earlier probe quotes, cut at word edges."""
+    lo, hi = span
+    for t in taken:
+        if t[1] <= core[0]:
+            lo = max(lo, t[1])
+        elif t[0] >= core[1]:
+            hi = min(hi, t[0])
+    words = [t for t in a.toks if t.start_char >= lo and t.end_char <= hi]
+    while words and words[-1].lower in content.TRAILING and words[-1].end_char > core[1]:
+        words.pop()
+    while words and words[0].lower in content.TRAILING and words[0].start_char < core[0]:
+        words.pop(0)
+    return (words[0].start_char, words[-1].end_char) if words else core
+
+
+def _requote(a: _Answer, c: _Candidate, span: tuple[int, int]) -> _Candidate:
+    """The candidate quoting `span` instead of its own span."""
+    return replace(
+        c,
+        span=span,
+        text=c.text.replace(_quote(a.span_text(c.span)), _quote(a.span_text(span))),
+        why=c.why.replace(spoken(a.span_text(c.span)), spoken(a.span_text(span))),
+    )
+
+
 def _rank(a: _Answer, candidates: list[_Candidate]) -> list[Probe]:
     """Best first, each kind asked again only after a penalty, no two probes on overlapping words,
     and nothing quoted that the model was unsure it heard."""
-    pool = sorted(candidates, key=lambda c: (-c.score, c.span[0] if c.span else -1))
+    # A quoted clause never swallows a name, a role or a figure: those are probes of their own.
+    specific = [c.span for c in candidates if c.span and c.kind in ("person", "role", "number", "duration")]
+    trimmed = []
+    for c in candidates:
+        if c.span and c.core and c.kind not in ("person", "role", "number", "duration"):
+            inside = [s for s in specific if _overlaps(s, c.span)]
+            if inside and not any(_overlaps(s, c.core) for s in inside):
+                c = _requote(a, c, _around(a, c.core, c.span, inside))
+        trimmed.append(c)
+    pool = sorted(trimmed, key=lambda c: (-c.score, c.span[0] if c.span else -1))
     taken: list[tuple[int, int]] = []
     asked: dict[str, int] = {}
     chosen: list[tuple[float, _Candidate]] = []
@@ -481,13 +524,8 @@ def _rank(a: _Answer, candidates: list[_Candidate]) -> list[Probe]:
             if any(_overlaps(span, t) for t in taken):
                 if c.core is None or any(_overlaps(c.core, t) for t in taken):
                     continue
-                span = c.core
-                c = replace(
-                    c,
-                    span=span,
-                    text=c.text.replace(_quote(a.span_text(c.span)), _quote(a.span_text(span))),
-                    why=c.why.replace(spoken(a.span_text(c.span)), spoken(a.span_text(span))),
-                )
+                span = _around(a, c.core, span, taken)
+                c = _requote(a, c, span)
             if not a.sure(span):
                 continue
         if c.kind in ("off_question", "too_short", "no_result", "no_reflection", "no_ownership") and c.kind in asked:
