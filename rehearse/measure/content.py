@@ -864,7 +864,7 @@ def entities(text: str) -> list[Entity]:
         if key not in out:
             out[key] = Entity(name, kind, start, end, weight)
         elif kind == "person" and out[key].kind == "person" and weight > out[key].weight:
-            out[key] = replace_weight(out[key], weight)
+            out[key] = _with_weight(out[key], weight)
         i = j + 1
     return list(out.values())
 
@@ -900,7 +900,7 @@ def _describes_someone(low: Sequence[str], k: int) -> bool:
     return False
 
 
-def replace_weight(e: Entity, weight: float) -> Entity:
+def _with_weight(e: Entity, weight: float) -> Entity:
     return Entity(e.text, e.kind, e.start, e.end, weight)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rehearse.bench.accuracy import filled_pause
@@ -652,6 +652,8 @@ def fact_diff(before_text: str, after_text: str) -> list[str]:
 def _when_phrase(then: datetime | None, now: datetime | None) -> str:
     if then is None or now is None:
         return "Last time"
+    if (then.tzinfo is None) != (now.tzinfo is None):  # stored times are UTC
+        then, now = then.replace(tzinfo=None), now.astimezone(UTC).replace(tzinfo=None) if now.tzinfo else now
     days = (now - then).total_seconds() / 86400
     if days < 0.5:
         return "Earlier"

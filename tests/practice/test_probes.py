@@ -280,3 +280,25 @@ def test_caption_says_what_was_picked_up_and_when():
 
 def test_empty_answer_has_no_probes():
     assert propose("   ", "lead-turnaround-project") == []
+
+
+def test_memory_wording_follows_how_long_ago_the_last_take_was():
+    from datetime import UTC
+
+    text = "I led the move with two teams at Brightline, and errors fell by 25% by the end of the quarter."
+    before = "I led the move with three teams at Brightline, and errors fell by 25% by the end of the quarter."
+    now = datetime(2026, 12, 1, 18, 0, tzinfo=UTC)
+    for then, word in (
+        (now - timedelta(hours=2), "Earlier"),
+        (now - timedelta(days=1), "Yesterday"),
+        (now - timedelta(days=7), "Last week"),
+        (now - timedelta(days=30), "Last time"),
+        (None, "Last time"),
+    ):
+        found = propose(text, "lead-cross-org-change", earlier=[probes.Take(before, when=then)], now=now)
+        memory = next(p for p in found if p.kind == "memory")
+        assert memory.text.startswith(f"{word} you said three teams"), memory.text
+    # Stored times are naive UTC strings; a timezone-aware clock still compares.
+    naive = probes.Take(before, when=datetime(2026, 11, 24, 18, 0))
+    found = propose(text, "lead-cross-org-change", earlier=[naive], now=now)
+    assert next(p for p in found if p.kind == "memory").text.startswith("Last week")
