@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rehearse import clock
-from rehearse.practice import compare, history
+from rehearse.practice import compare, history, probes
 from rehearse.web import ui
 
 SHOWN = 10  # takes per tab before "Show all": each one carries its audio
@@ -27,10 +27,7 @@ question_id = st.selectbox(
 )
 
 parts = compare.parts(db, question_id)
-names = {
-    p.probe_index: ("Main answer" if p.probe_index == 0 else f"Follow-up {p.probe_index}") + f" ({p.takes})"
-    for p in parts
-}
+names = {p.probe_index: probes.step_name(p.probe_index) + f" ({p.takes})" for p in parts}
 focus = st.session_state.pop("compare_focus", None)
 tabs = st.tabs(list(names.values()), default=names.get(focus))
 for part, tab in zip(parts, tabs):
@@ -56,6 +53,10 @@ for part, tab in zip(parts, tabs):
             )
             with st.container(border=True):
                 st.markdown(ui.diff_markdown(diff.pieces))
+            changed = compare.fact_diff(by_id[older], by_id[newer])
+            st.caption(
+                "Facts: " + ("; ".join(changed) if changed else "the same names, roles and numbers in both takes")
+            )
             st.dataframe(
                 compare.side_by_side(by_id[older], by_id[newer]),
                 hide_index=True,
@@ -70,6 +71,8 @@ for part, tab in zip(parts, tabs):
                 st.caption(clock.label(answer.created_at))
                 if answer.audio_path is None:
                     st.caption("The recording was deleted; the transcript is kept.")
+                if answer.probe_kind:
+                    st.caption(probes.answer_caption(answer))
                 ui.answer_card(settings, answer, key_prefix=f"compare-{part.probe_index}-")
         if len(takes) > SHOWN and not show_all:
             st.button(

@@ -5,7 +5,7 @@ import streamlit as st
 from rehearse import clock
 from rehearse.errors import NotFoundError, RehearseError
 from rehearse.library import bank
-from rehearse.practice import history
+from rehearse.practice import history, probes
 from rehearse.store import database, deletion
 from rehearse.web import ui
 
@@ -75,6 +75,8 @@ def show_opened(answer_id: str) -> None:
             f"{clock.label(answer.created_at)} · {where.drill_title}"
             + (f" · follow-up {answer.probe_index} to: {answer.question_text}" if answer.probe_index else "")
         )
+        if answer.probe_kind:
+            st.caption(probes.answer_caption(answer))
         if answer.audio_path is None:
             st.caption("The recording was deleted; the transcript is kept.")
         ui.answer_card(settings, answer, key_prefix="history-")
@@ -121,12 +123,14 @@ for hit in results.hits:
     answer = hit.answer
     with st.container(border=True):
         rating = "★" * answer.stars if answer.stars else "not rated"
-        step = f"follow-up {answer.probe_index}" if answer.probe_index else "main answer"
+        step = probes.step_name(answer.probe_index, answer.probe_kind).lower()
         st.caption(f"{clock.label(answer.created_at)} · {hit.drill_title} · {step} · take {answer.take} · {rating}")
         st.markdown(
             f"**{ui.plain(answer.prompt)}**"
             + (f" (follow-up to: {ui.plain(answer.question_text)})" if answer.probe_index else "")
         )
+        if answer.probe_kind:
+            st.caption(probes.answer_caption(answer))
         if answer.status == "transcribed":
             st.markdown(ui.highlighted(hit.transcript))
         else:

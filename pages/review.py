@@ -4,7 +4,7 @@ import streamlit as st
 
 from rehearse import clock
 from rehearse.library import bank
-from rehearse.practice import run
+from rehearse.practice import probes, run
 from rehearse.store import database
 from rehearse.web import ui
 
@@ -42,6 +42,8 @@ for (question_id, probe_index), takes in steps.items():
         if probe_index == 0:
             st.subheader(first.prompt)
         else:
-            st.markdown(f"**Follow-up {probe_index}:** {ui.plain(first.prompt)}")
+            st.markdown(f"**{probes.step_name(probe_index, first.probe_kind)}:** {ui.plain(first.prompt)}")
+            if first.probe_kind:
+                st.caption(probes.answer_caption(first))
         for answer in sorted(takes, key=lambda a: a.take, reverse=True):
             ui.answer_card(settings, answer, key_prefix="review-", target=target)

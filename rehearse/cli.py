@@ -125,6 +125,53 @@ def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
+    """The follow-ups an answer invites: an audio file through the real transcription, or a typed
+    draft (.txt) measured as text, without timings."""
+    from rehearse.practice import probes
+
+    library = bank.load_library(settings)
+    question = library.questions.get(args.question)
+    if question is None:
+        raise RehearseError(
+            f"unknown question id '{args.question}'; the ids are in questions/*.toml (rehearse check lists problems)"
+        )
+    path = Path(args.file)
+    if path.suffix.lower() == ".txt":
+        try:
+            text, words = path.read_text(encoding="utf-8"), []
+        except (OSError, UnicodeDecodeError) as exc:
+            raise RehearseError(f"{path}: cannot be read as a text answer ({exc})") from None
+        if not text.strip():
+            raise RehearseError(f"{path}: the file is empty; write the answer you would give in it")
+    else:
+        if not path.is_file():
+            raise RehearseError(f"{path}: no such file; give an audio recording or a .txt draft answer")
+        result, _duration = pipeline.transcribe_checked(settings, Model(settings), path)
+        text, words = result.text, [asdict(w) for w in result.words]
+    found = probes.propose(text, words, question, settings, tone=args.tone)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in found], indent=2, ensure_ascii=False))
+        return 0
+    if not found:
+        print("No follow-ups: the answer gives nothing to pick up.")
+    for n, p in enumerate(found, 1):
+        print(f"{n}. {p.text}")
+        print(f"   ({p.why}{probes.at_time(p.start)})")
+    return 0
+
+
+def cmd_bench_probes(args: argparse.Namespace, settings: Settings) -> int:
+    from rehearse.bench import probes as bench_probes
+
+    path = bench_probes.answers_file(Path(args.answers) if args.answers else None)
+    library = bank.load_library(settings)
+    summary, results = bench_probes.run(path, library.questions, settings)
+    print(f"== {path}")
+    print(bench_probes.format_report(summary, results, verbose=args.verbose_answers))
+    return 0
+
+
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
     from rehearse.speech.transcribe import model_choices
 
@@ -216,6 +263,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=drill.cmd_drill)
     p = sub.add_parser("devices", help="list the audio input and output devices the terminal drill can use")
     p.set_defaults(func=drill.cmd_devices)
+    p = sub.add_parser(
+        "probe", help="the follow-ups an answer invites: an audio file (transcribed) or a .txt draft answer"
+    )
+    p.add_argument("--question", required=True, metavar="ID", help="the question answered (its id in questions/)")
+    p.add_argument("file", metavar="FILE", help="an audio recording, or a .txt file with a typed answer")
+    p.add_argument(
+        "--json", action="store_true", help="print a JSON list of {kind, text, evidence, start, why}, best first"
+    )
+    p.add_argument("--tone", choices=["plain", "blunt"], default="plain", help="how the follow-ups are worded")
+    p.set_defaults(func=cmd_probe)
     p = sub.add_parser("models", help="list the speech models that ship as packages and whether each is installed")
     p.set_defaults(func=cmd_models)
     # `rehearse bench live` joins the other `bench` subcommands when a block above declared them.
@@ -244,6 +301,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="also the clips joined into one answer this long (default 180, the longest answer aimed at; 0 for none)",
     )
     p.set_defaults(func=cmd_bench_live)
+    p = bench_commands.add_parser(
+        "probes", help="recall, top-1 and grounding of the listening follow-ups on labelled answers"
+    )
+    p.add_argument(
+        "--answers", metavar="FILE", help="labelled answers TOML (default shared/answers/dev.toml beside the checkout)"
+    )
+    p.add_argument("--verbose-answers", action="store_true", help="also print each answer's top 3 and what it missed")
+    p.set_defaults(func=cmd_bench_probes)
     return parser
 
 

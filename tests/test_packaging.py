@@ -33,7 +33,21 @@ def installed(tmp_path_factory):
     work = tmp_path_factory.mktemp("packaging")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME")}
     built = _run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", "-w", work / "dist", ROOT], work, env, 600
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--quiet",
+            "-w",
+            work / "dist",
+            ROOT,
+        ],
+        work,
+        env,
+        600,
     )
     assert built.returncode == 0, built.stderr
     (wheel,) = (work / "dist").glob("rehearse-*.whl")

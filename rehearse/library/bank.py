@@ -36,7 +36,9 @@ ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 QUESTION_KEYS = {"id", "text", "category", "tags", "target_seconds", "probes"}
 BANK_KEYS = {"title", "questions"}
 DRILL_REQUIRED = {"title", "description", "count", "order", "probes_per_question"}
-DRILL_OPTIONAL = {"questions", "tags", "categories", "think_seconds", "time_limit_seconds"}
+DRILL_OPTIONAL = {"questions", "tags", "categories", "think_seconds", "time_limit_seconds", "listening_probes", "tone"}
+# How generated follow-ups are worded (practice/probes.py TONES): "blunt" for a skeptical panel.
+TONES = ("plain", "blunt")
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,10 @@ class Drill:
     think_seconds: float | None = None
     time_limit_seconds: float | None = None
     source: str = ""
+    # After the main answer, this many follow-ups picked from what the answer said (listening
+    # probes) come before the curated ones; worded in `tone`.
+    listening_probes: int = 0
+    tone: str = "plain"
 
 
 @dataclass(frozen=True)
@@ -243,6 +249,14 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
     limit = data.get("time_limit_seconds")
     if limit is not None:
         limit = _number(limit, f"{at}: field 'time_limit_seconds'", DrillError, minimum=0, strict=True)
+    listening = data.get("listening_probes", 0)
+    if not isinstance(listening, int) or isinstance(listening, bool) or not 0 <= listening <= 5:
+        raise DrillError(
+            f"{at}: field 'listening_probes' must be a whole number from 0 to 5 (follow-ups picked from the answer), got {listening!r}"
+        )
+    tone = data.get("tone", "plain")
+    if tone not in TONES:
+        raise DrillError(f"{at}: field 'tone' is {tone!r}; valid tones are {', '.join(TONES)}")
     drill = Drill(
         drill_id,
         data["title"].strip(),
@@ -256,6 +270,8 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
         think,
         limit,
         where,
+        listening,
+        tone,
     )
     matched = len(select_questions(drill, questions))
     if matched < count:

@@ -194,3 +194,21 @@ class Stream:
                     taken.update(range(i, i + n))
                     matches.append(Match(phrase, self.owner[i], self.owner[i + n - 1], i, n))
         return sorted(matches, key=lambda m: m.first)
+
+
+def token_probabilities(text: str, words: Iterable[Mapping]) -> list[float | None]:
+    """How sure the decoder was of each token of `text` (its word's probability), None where the
+    timed words do not cover a token or carry no probability."""
+    found = [m.group().lower() for m in TOKEN.finditer(text)]
+    out: list[float | None] = [None] * len(found)
+    timed = [
+        (t.lower(), w.get("probability")) for w in words for t in TOKEN.findall(str(w.get("text", w.get("word", ""))))
+    ]
+    if not timed:
+        return out
+    matcher = SequenceMatcher(None, found, [t for t, _ in timed], autojunk=False)
+    for a, b, size in matcher.get_matching_blocks():
+        for k in range(size):
+            p = timed[b + k][1]
+            out[a + k] = float(p) if p is not None else None
+    return out

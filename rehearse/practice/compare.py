@@ -77,6 +77,14 @@ def side_by_side(older: database.Answer, newer: database.Answer) -> list[dict]:
     return rows
 
 
+def fact_diff(older: database.Answer, newer: database.Answer) -> list[str]:
+    """The facts (names, organisations, roles, numbers, durations) that changed between two takes,
+    one line per kind: "numbers: 30% → 25%", "names: Dana dropped, Ravi new"."""
+    from rehearse.practice import probes
+
+    return probes.fact_diff(older.transcript or "", newer.transcript or "")
+
+
 def _norm(word: str) -> str:
     return _STRIP.sub("", word.lower().replace("’", "'"))
 

@@ -155,6 +155,15 @@ class Answer:
     created_at: str
     stars: int | None = None
     note: str | None = None
+    # For an answer to a generated follow-up (practice/probes.py): what the probe picked up.
+    probe_kind: str = ""
+    probe_evidence: str = ""
+    probe_start: float | None = None
+    probe_why: str = ""
+
+    @property
+    def is_generated_probe(self) -> bool:
+        return bool(self.probe_kind)
 
     def audio_file(self, settings: Settings) -> Path | None:
         return settings.home / self.audio_path if self.audio_path else None
@@ -181,6 +190,10 @@ def answer_from_row(row: dict[str, Any]) -> Answer:
         created_at=row["created_at"],
         stars=row.get("stars"),
         note=row.get("note"),
+        probe_kind=row.get("probe_kind") or "",
+        probe_evidence=row.get("probe_evidence") or "",
+        probe_start=row.get("probe_start"),
+        probe_why=row.get("probe_why") or "",
     )
 
 
@@ -270,7 +283,13 @@ def add_answer(
     duration: float | None,
     status: str,
     error: str | None = None,
+    probe_kind: str = "",
+    probe_evidence: str = "",
+    probe_start: float | None = None,
+    probe_why: str = "",
 ) -> Answer:
+    """One take of one step. For a generated follow-up pass the step's kind, evidence,
+    evidence_start and why as probe_kind, probe_evidence, probe_start and probe_why."""
     if status not in ANSWER_STATUSES:
         raise ValueError(f"answer status {status!r} not in {ANSWER_STATUSES}")
     get_session(db, session_id)
@@ -280,11 +299,13 @@ def add_answer(
     with transaction(db):
         db.execute(
             """insert into answers (id, session_id, question_id, question_text, probe_index, prompt, take,
-                   audio_path, duration, status, error, created_at, updated_at)
+                   audio_path, duration, status, error, created_at, updated_at,
+                   probe_kind, probe_evidence, probe_start, probe_why)
                values (:id, :session_id, :question_id, :question_text, :probe_index, :prompt,
                    (select coalesce(max(take), 0) + 1 from answers
                     where session_id = :session_id and question_id = :question_id and probe_index = :probe_index),
-                   :audio_path, :duration, :status, :error, :stamp, :stamp)""",
+                   :audio_path, :duration, :status, :error, :stamp, :stamp,
+                   :probe_kind, :probe_evidence, :probe_start, :probe_why)""",
             {
                 "id": answer_id,
                 "session_id": session_id,
@@ -297,6 +318,10 @@ def add_answer(
                 "status": status,
                 "error": error,
                 "stamp": stamp,
+                "probe_kind": probe_kind,
+                "probe_evidence": probe_evidence,
+                "probe_start": probe_start,
+                "probe_why": probe_why,
             },
         )
     return get_answer(db, answer_id)
@@ -384,3 +409,19 @@ def step_answers(db: Database, session_id: str, question_id: str, probe_index: i
             [session_id, question_id, probe_index],
         )
     ]
+
+
+def earlier_answers(db: Database, question_id: str, before: str | None = None, limit: int = 5) -> list[Answer]:
+    """Transcribed main answers to one question over all sessions, newest first; with `before` (an
+    answer id) only those recorded before it. Story memory compares a new take with these."""
+    sql = (
+        ANSWER_SELECT + " where answers.question_id = ? and answers.probe_index = 0 and answers.status = 'transcribed'"
+    )
+    params: list[Any] = [question_id]
+    if before:
+        # Ties in created_at (the same second) fall back on insertion order.
+        sql += " and (answers.created_at, answers.rowid) < (select created_at, rowid from answers where id = ?)"
+        params.append(before)
+    sql += " order by answers.created_at desc, answers.rowid desc limit ?"
+    params.append(limit)
+    return [answer_from_row(r) for r in query(db, sql, params)]

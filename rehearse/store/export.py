@@ -111,6 +111,13 @@ def file_name(fmt: str, session: database.Session | None = None) -> str:
     return f"rehearse-all-{clock.today()}.{ext}"
 
 
+def probe_caption(answer: database.Answer) -> str:
+    """What a generated follow-up picked up, as History, Review, Compare and the report show it."""
+    from rehearse.practice import probes
+
+    return probes.answer_caption(answer)
+
+
 def _quote(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
 
@@ -141,9 +148,13 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
                 heading = (
                     f"### {answer.prompt}"
                     if answer.probe_index == 0
+                    else f"#### Listening follow-up ({answer.probe_kind.replace('_', ' ')}): {answer.prompt}"
+                    if answer.probe_kind
                     else f"#### Follow-up {answer.probe_index}: {answer.prompt}"
                 )
                 out += [heading, ""]
+                if answer.probe_kind:
+                    out += [f"*{probe_caption(answer)}*", ""]
             if answer.status == "skipped":
                 out += ["Skipped.", ""]
                 continue
@@ -208,6 +219,10 @@ CSV_COLUMNS = (
     "audio_path",
     "model",
     "error",
+    "probe_kind",
+    "probe_evidence",
+    "probe_start",
+    "probe_why",
 ) + tuple(k for k in METRIC_KEYS if k != "duration")
 
 
@@ -238,6 +253,10 @@ def to_csv(db: Database, session_id: str | None = None) -> str:
                 "audio_path": a.audio_path,
                 "model": a.model,
                 "error": a.error,
+                "probe_kind": a.probe_kind,
+                "probe_evidence": a.probe_evidence,
+                "probe_start": a.probe_start,
+                "probe_why": a.probe_why,
             }
             row.update({k: (a.metrics or {}).get(k) for k in METRIC_KEYS if k != "duration"})
             writer.writerow(row)

@@ -156,3 +156,14 @@ def m_issue11_drill_runs(db: Database) -> None:
                (select max(created_at) from answers where answers.session_id = sessions.id), started_at)
            where status = 'active'"""
     )
+
+
+@migrations()
+def m_issue12_listening_probes(db: Database) -> None:
+    """An answer to a follow-up picked from the previous answer keeps what it picked up: its kind,
+    the words quoted, their time in that recording and the one line shown. Empty for the main
+    question and curated probes (the prompt column already holds the probe's text)."""
+    answers = db["answers"]
+    for name, kind in (("probe_kind", str), ("probe_evidence", str), ("probe_start", float), ("probe_why", str)):
+        if name not in answers.columns_dict:
+            answers.add_column(name, kind)

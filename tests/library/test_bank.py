@@ -40,6 +40,13 @@ def test_drill_file_loads_and_plans(path: Path, shipped: bank.Library):
         q = shipped.questions[s.question_id]
         assert s.prompt == q.prompt(s.probe_index)
         assert s.probe_index <= drill.probes_per_question
+    # Listening follow-ups are checked on load: a count the drill run can honour, a known tone.
+    assert 0 <= drill.listening_probes <= 5
+    assert drill.tone in bank.TONES
+    if path.stem in ("leadership-follow-ups", "failure-under-probing", "skeptical-panel"):
+        assert drill.listening_probes >= 1
+    if path.stem == "skeptical-panel":
+        assert drill.tone == "blunt"
 
 
 def test_shipped_library_is_complete(shipped: bank.Library):
@@ -171,6 +178,11 @@ probes_per_question = 2
         (DRILL + 'think_seconds = "ten"\n', ["think_seconds", "must be a number"]),
         (DRILL + "time_limit_seconds = 0\n", ["time_limit_seconds", "more than 0"]),
         (DRILL.replace('description = "D"', 'description = ""'), ["description", "non-empty string"]),
+        (DRILL + "listening_probes = -1\n", ["listening_probes", "0 to 5"]),
+        (DRILL + "listening_probes = 9\n", ["listening_probes", "0 to 5"]),
+        (DRILL + 'listening_probes = "two"\n', ["listening_probes", "whole number"]),
+        (DRILL + "listening_probes = true\n", ["listening_probes", "whole number"]),
+        (DRILL + 'tone = "rude"\n', ["tone", "plain, blunt"]),
     ],
 )
 def test_broken_drill_file_names_file_and_field(tmp_path: Path, body: str, expected: list[str]):

@@ -202,18 +202,21 @@ def test_sessions_left_active_before_the_upgrade_are_ended(tmp_path, settings):
     old = Database(conn)
     migrations.apply(old, stop_before="m_issue11_drill_runs")
     sid = database.create_session(old, "warm-up", "Warm-up", [])
-    database.add_answer(
-        old,
-        answer_id="a1",
-        session_id=sid,
-        question_id=Q1,
-        question_text="q",
-        probe_index=0,
-        prompt="p",
-        audio_path=None,
-        duration=None,
-        status="skipped",
+    # Raw insert: today's add_answer writes columns later migrations add.
+    old["answers"].insert(
+        {
+            "id": "a1",
+            "session_id": sid,
+            "question_id": Q1,
+            "question_text": "q",
+            "probe_index": 0,
+            "prompt": "p",
+            "take": 1,
+            "status": "skipped",
+            "created_at": "2026-11-30T10:00:00+00:00",
+        }
     )
+    conn.commit()
     conn.close()
     db = database.open_database(settings)
     stored = database.get_session(db, sid)
