@@ -24,7 +24,7 @@ from rehearse.practice import pipeline
 from rehearse.settings import Settings, load_settings
 from rehearse.speech import audio
 from rehearse.speech.capture import CaptureServer
-from rehearse.speech.transcribe import SAMPLE_RATE, Model, model_choices
+from rehearse.speech.transcribe import SAMPLE_RATE, Model
 from rehearse.speech.voice import Voice
 from rehearse.store import database as storage
 from rehearse.store import recovery
@@ -164,15 +164,25 @@ def transcript_markdown(text: str, hits) -> str:
     )
 
 
-def feedback_panel(metrics: dict) -> None:
-    """Delivery and content signals under the transcript, each with its reason."""
-    legend = " ".join(f":{colour}-background[{label}]" for label, colour in _HIGHLIGHT_COLOURS.items())
-    st.caption(f"{legend} · {feedback.FILLER_NOTE}")
-    with st.expander(f"Feedback: {feedback.summary_line(metrics)}", expanded=True):
+def headline_markdown(line: feedback.Headline) -> str:
+    return f"{_TONE[line.tone]} **{plain(line.title)}**  \n{plain(line.detail)}"
+
+
+def feedback_panel(metrics: dict, key: str = "") -> None:
+    """The headline (the one thing to fix first), then every signal with its reason, collapsed.
+
+    Keyed (class st-key-headline-..., st-key-details-...) so the browser tests can find them."""
+    shown = feedback.card(metrics)
+    if shown.headline:
+        st.container(key=f"headline-{key}").markdown(headline_markdown(shown.headline))
+    if shown.short:
+        return  # one message about length: no ticks for what a few words had no time to show
+    with st.container(key=f"details-{key}"), st.expander(f"All the measurements: {feedback.summary_line(metrics)}"):
+        st.caption(feedback.FILLER_NOTE)
         columns = st.columns(2)
         for column, title, signals in (
-            (columns[0], "Delivery", feedback.delivery(metrics)),
-            (columns[1], "Content", feedback.content(metrics)),
+            (columns[0], "Delivery", shown.delivery),
+            (columns[1], "Content", shown.content),
         ):
             with column:
                 st.markdown(f"**{title}**")
@@ -211,7 +221,7 @@ def answer_card(
         return
     bits = [f"Take {answer.take}"]
     if answer.duration:
-        bits.append(f"{answer.duration:.1f} s")
+        bits.append(feedback.seconds(answer.duration))
     st.caption(" · ".join(bits))
     path = answer.audio_file(settings)
     if path and path.exists() and path.suffix == ".flac":
@@ -219,11 +229,17 @@ def answer_card(
     if answer.status == "transcribed":
         # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
         hits = (answer.metrics or {}).get("hits") or []
+        if answer.metrics:
+            feedback_panel(answer.metrics, f"{key_prefix}{answer.id}")
         st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(
             transcript_markdown(answer.transcript or "", hits)
         )
-        if answer.metrics:
-            feedback_panel(answer.metrics)
+        labels = {label for _, label in feedback.segments(answer.transcript or "", hits) if label}
+        if labels:
+            st.caption(
+                "Highlighted: "
+                + " ".join(f":{c}-background[{label}]" for label, c in _HIGHLIGHT_COLOURS.items() if label in labels)
+            )
         sure = analysis.confidence(answer.words)
         if sure is not None and sure < analysis.LOW_CONFIDENCE:
             st.warning(analysis.low_confidence_message(sure))
@@ -319,13 +335,9 @@ def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: 
 
 
 def model_caption(settings: Settings) -> str:
-    """Which speech model is in use, and the other shipped ones installed here."""
-    current = settings.model.strip() or "tiny.en"
-    others = [c.name for c in model_choices() if c.present and c.name != current]
-    text = f"Speech model: {current}"
-    if others:
-        text += " · also installed: " + ", ".join(others) + " (choose one in Settings)"
-    return text
+    """What the drill page says about transcription: in the user's words, no model names (those are
+    on the Settings page, where they can be changed)."""
+    return "Your answers are transcribed on this computer; nothing you say leaves it."
 
 
 def play_prompt(settings: Settings, text: str) -> None:
