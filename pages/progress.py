@@ -3,7 +3,8 @@
 import streamlit as st
 
 from rehearse import clock
-from rehearse.practice import history, progress
+from rehearse.measure import feedback
+from rehearse.practice import compare, history, progress
 from rehearse.web import ui
 
 KIND_LABELS = {"main": "Main answers", "probes": "Follow-ups", "all": "Both"}
@@ -30,10 +31,25 @@ if not items:
     st.stop()
 st.caption(f"{len(items)} answer(s) from {items[0].day} to {items[-1].day}")
 
+if question_id:
+    view = progress.question_view(compare.takes(db, question_id, 0))
+    if view is not None:
+        st.subheader("This question")
+        best_col, latest_col = st.columns(2)
+        for column, title, take in ((best_col, "Best take", view.best), (latest_col, "Latest take", view.latest)):
+            with column.container(border=True, key=f"progress-{title.split()[0].lower()}-take"):
+                st.markdown(f"**{title}** · {ui.plain(compare.take_label(take))}")
+                line = feedback.headline(take.metrics)
+                if line:
+                    st.markdown(ui.headline_markdown(line))
+        st.markdown(f"**{view.label}, take by take** (what the latest take's headline is about)")
+        st.scatter_chart(view.points, x="Take", y=view.label, height=200)
+
 st.subheader("Am I getting better?")
 trends = progress.trend(items, settings)
-if all(t.early is None for t in trends):
-    st.caption("After six answers this compares your first third of answers with your last third.")
+note = progress.trend_note(len(items))
+if note:
+    st.info(note)
 else:
     st.caption(
         "Your first third of answers against your last third. Pace is judged by its distance from the "
@@ -55,8 +71,6 @@ else:
     )
 
 st.subheader("Over time")
-st.caption("Daily averages.")
-points = progress.daily(items)
 charts = [
     ("Pace (words/min)", ["wpm"]),
     ("Filler rate (fillers/min)", ["fillers_per_minute"]),
@@ -64,10 +78,20 @@ charts = [
     ("Answer length (s)", ["duration"]),
     ("Self-rating (stars, rated answers only)", ["stars"]),
 ]
+by_answer = progress.per_answer(items)
+if by_answer:
+    # One or two days: a daily average is a dot or two, so each answer is a point, oldest first.
+    st.caption("Each answer, oldest first. Once you have practised on a few days, these become daily averages.")
+else:
+    st.caption("Daily averages.")
+points = progress.daily(items)
 for title, keys in charts:
     st.markdown(f"**{title}**")
-    data = progress.chart_columns(points, keys)
-    st.line_chart(data, x="day", y=[progress.SIGNAL[k].label for k in keys], height=220)
+    labels = [progress.SIGNAL[k].label for k in keys]
+    if by_answer:
+        st.scatter_chart(progress.answer_columns(items, keys), x="Answer", y=labels, height=200)
+    else:
+        st.line_chart(progress.chart_columns(points, keys), x="day", y=labels, height=220)
 
 st.subheader("Calibration: your rating against the measurements")
 calibration = progress.calibration(items, settings)

@@ -1,14 +1,25 @@
-"""Practice queue page: which questions are due again, by a spaced-repetition schedule over your ratings."""
+"""Practice queue page: which questions are due again, by a spaced-repetition schedule over your
+ratings, and today's weakest answers to go over again while they are fresh."""
+
+from datetime import timedelta
 
 import streamlit as st
 
 from rehearse import clock
 from rehearse.library import bank
+from rehearse.measure import feedback
 from rehearse.practice import schedule
+from rehearse.store import weakest
 from rehearse.web import ui
+
+ONE_DAY = timedelta(days=1)
 
 settings = ui.settings()
 st.title("Practice queue")
+st.caption(
+    "Questions come back here on a schedule set by your star ratings: the lower you rate an answer, "
+    "the sooner its question returns; the better you do, the longer the gap."
+)
 
 db = ui.page_database(settings)
 
@@ -17,6 +28,8 @@ today = clock.today()
 items = schedule.queue(db, library.questions)
 due = schedule.due(items, today)
 unrated = schedule.unrated(db)
+run = st.session_state.get("run")
+busy = bool(run and not run["finished"])
 
 if not items and not unrated:
     st.info(
@@ -24,6 +37,15 @@ if not items and not unrated:
         "within a day or two, high ones later."
     )
     st.stop()
+
+if items and not due and all(i.reviews == 1 and i.last_day == today for i in items):
+    # Day one: every rating is from today, so nothing can be due until tomorrow at the earliest.
+    first = min(i.due for i in items)
+    st.info(
+        f"You rated {len(items)} question(s) today, your first day. Each one comes back on its own day: "
+        "1★ tomorrow, 2★ in two days, 5★ in about a week; each good go after that stretches the gap. "
+        f"The first is due on {first:%A %-d %B}. Until then, go over today's weakest answers while they are fresh."
+    )
 
 st.subheader(f"Due today: {len(due)}")
 drill, missing = schedule.due_drill(due, library.questions)
@@ -38,16 +60,31 @@ if due:
             f"- **{ui.plain(item.question_text)}** · last rated {item.last_grade}★ on {item.last_day}"
             + (f" · {late} day(s) overdue" if late else " · due today")
         )
-    run = st.session_state.get("run")
-    busy = bool(run and not run["finished"])
     if drill and st.button(
         f"Start the due-today drill ({drill.count} question(s))", type="primary", disabled=busy, key="queue_start"
     ):
         ui.request_drill(drill)
-    if busy:
-        st.caption("A drill is in progress on the Drill page: finish or end it first.")
 else:
     st.success("Nothing is due today.")
+if busy:
+    st.caption("A drill is in progress on the Drill page: finish or end it first.")
+
+todays = weakest.main_answers_on(db, today)
+weak_drill, weakest_takes = schedule.weakest_drill(todays, library.questions)
+if weak_drill:
+    st.subheader("Today's weakest answers")
+    for take in weakest_takes:
+        line = feedback.headline(take.metrics)
+        stars = f"{take.stars}★" if take.stars else "not rated"
+        st.markdown(f"- **{ui.plain(take.question_text)}** · {stars}" + (f" · {ui.plain(line.title)}" if line else ""))
+    if st.button(
+        "Practise the weakest answers from today",
+        type="primary" if not due else "secondary",
+        disabled=busy,
+        key="queue_weakest",
+    ):
+        ui.request_drill(weak_drill)
+
 
 upcoming = [i for i in items if i.due > today]
 if upcoming:
@@ -56,16 +93,21 @@ if upcoming:
         [
             {
                 "Question": i.question_text,
-                "Due": i.due.isoformat(),
-                "In days": (i.due - today).days,
-                "Last rating": "★" * i.last_grade,
-                "Reviews": i.reviews,
-                "Gap (days)": i.interval,
+                "Due": f"{i.due:%a %-d %b}, "
+                + ("tomorrow" if i.due - today == ONE_DAY else f"in {(i.due - today).days} days"),
+                "Rated": "★" * i.last_grade,
+                "Goes": i.reviews,
             }
             for i in upcoming
         ],
         hide_index=True,
         key="queue_upcoming",
+        column_config={
+            "Question": st.column_config.TextColumn(width="large"),
+            "Due": st.column_config.TextColumn(width="small"),
+            "Rated": st.column_config.TextColumn("Last rating", width="small"),
+            "Goes": st.column_config.NumberColumn("Times", width="small", help="How many sessions rated it"),
+        },
     )
 if unrated:
     st.subheader("Not scheduled: rate these first")

@@ -308,8 +308,18 @@ _TIMER_JS = """
   if (!box || box.dataset.started) return;
   box.dataset.started = "1";
   const think = {think}, limit = {limit}, start = Date.now();
+  let stopped = false;
+  // The live recorder tells the page when it stops (its component value): the countdown stops too.
+  window.addEventListener("message", (e) => {{
+    const d = e.data, v = d && d.isStreamlitMessage && d.type === "streamlit:setComponentValue" && d.value;
+    if (!v || stopped || !["stopped", "dropped"].includes(v.state)) return;
+    stopped = true;
+    box.textContent = "Recording stopped";
+    box.style.background = "#f0f2f6";
+  }});
   const fmt = s => Math.floor(s / 60) + ":" + String(Math.floor(s % 60)).padStart(2, "0");
   const tick = () => {{
+    if (stopped) return;
     const t = (Date.now() - start) / 1000;
     if (t < think) {{ box.textContent = "Think: " + Math.ceil(think - t) + " s, then record"; }}
     else if (limit > 0 && t < think + limit) {{ box.textContent = "Answer now: " + fmt(think + limit - t) + " left"; }}
@@ -323,12 +333,23 @@ _TIMER_JS = """
 """
 
 
+_TIMER_SLOT = "timer-slot-{}"
+
+
+def _clear_timer(key: str) -> None:
+    slot = st.session_state.pop(_TIMER_SLOT.format(key), None)
+    if slot is not None:
+        slot.empty()
+
+
 def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: str) -> None:
     """A countdown in the browser: think time, then the answer's time limit. It never blocks a rerun."""
     if not think_seconds and not limit_seconds:
         return
     element_id = "timer-" + re.sub(r"[^a-zA-Z0-9-]", "-", key)
-    st.html(
+    # In a slot record_answer empties once the answer is stored: no countdown over a finished answer.
+    st.session_state[_TIMER_SLOT.format(key)] = slot = st.empty()
+    slot.html(
         _TIMER_JS.format(id=element_id, think=float(think_seconds or 0), limit=float(limit_seconds or 0)),
         unsafe_allow_javascript=True,
     )
@@ -397,9 +418,18 @@ def record_answer(
             url, reason = server.url(st.session_state[token_key]), ""
         except RehearseError as exc:
             url, reason = "", str(exc)
-        value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
+        slot = st.empty()
+        with slot:
+            value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
         if value and value.get("state") in ("stopped", "dropped"):
-            return _store_live(db, settings, session_id, step, key, target, category)
+            try:
+                return _store_live(db, settings, session_id, step, key, target, category)
+            finally:
+                # The answer card below shows the final transcript: no recorder, live words or
+                # countdown left above it.
+                if f"done-{key}" in st.session_state:
+                    slot.empty()
+                    _clear_timer(key)
         if not value or value.get("state") != "unavailable":
             with st.expander("Microphone trouble? Use the simple recorder instead"):
                 return _simple_recorder(db, settings, session_id, step, key, target, category)
@@ -427,6 +457,7 @@ def _simple_recorder(
         st.button("Save again", key=f"save-again-{key}", type="primary")
         return None
     st.session_state[f"done-{key}"] = answer.id  # saved: a rerun must not save it again
+    _clear_timer(key)
     if answer.status == "failed":
         return answer
     bar = st.progress(0.0, text="Transcribing your answer…")

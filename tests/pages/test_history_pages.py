@@ -207,15 +207,21 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
     at.selectbox(key="progress_question").set_value(LEAD)
     rerun(at)
     assert at.caption[0].value.startswith("3 answer(s)")
-    pace = chart_data(at.get("vega_lite_chart")[0])
+    # The question's own view first: best and latest take, and its headline signal take by take.
+    assert any(t.startswith("**Best take**") for t in texts(at)) and any(
+        t.startswith("**Latest take**") for t in texts(at)
+    )
+    per_take = chart_data(at.get("vega_lite_chart")[0])
+    assert per_take["Take"] == [1, 2, 3]
+    pace = chart_data(at.get("vega_lite_chart")[1])
     expected = progress.daily(progress.samples(db, LEAD))
     assert pace["Pace"] == [p.values["wpm"] for p in expected] and len(pace["day"]) == 2
-    stars = chart_data(at.get("vega_lite_chart")[4])
+    stars = chart_data(at.get("vega_lite_chart")[5])
     assert stars["Self-rating"] == [2.5, 5.0]
     at.radio(key="progress_kind").set_value("all")
     rerun(at)
     assert at.caption[0].value.startswith("5 answer(s)")
-    scatter = chart_data(at.get("vega_lite_chart")[5])
+    scatter = chart_data(at.get("vega_lite_chart")[6])
     assert sorted(scatter["Self-rating (stars)"]) == [2, 2, 3, 4, 5]
 
 
@@ -243,7 +249,7 @@ def test_queue_page_runs_the_due_drill_through_the_drill_page(seeded, app_env):
     assert at.subheader[0].value == "Due today: 1"
     assert any("launch or deadline" in t and "5 day(s) overdue" in t for t in texts(at))
     upcoming = at.dataframe[0].value
-    assert list(upcoming["In days"]) == [1, 3]
+    assert [d.split(", ")[1] for d in upcoming["Due"]] == ["tomorrow", "in 3 days"]
     assert any("hard feedback" in t for t in texts(at))  # unrated, so not scheduled
     button(at, "Start the due-today drill (1 question(s))").click()
     rerun(at)
