@@ -108,7 +108,10 @@ def test_settings_page_validates_warns_about_environment_and_repairs_a_broken_fi
     at.number_input[0].set_value(200.0)  # slowest pace above the fastest
     at.button[0].click()
     at.run()
-    assert any("wpm_low (200) must be below wpm_high (160)" in e.value for e in at.error)
+    # Named as the page labels it, no file path (nothing was written).
+    [error] = [e.value for e in at.error]
+    assert "Slowest good pace \\(words/min\\)” \\(200\\) must be below “Fastest good pace" in error, error
+    assert "settings" not in error and "wpm_low" not in error
     assert not (app_env / "settings.toml").exists()
 
     monkeypatch.setenv("REHEARSE_WPM_LOW", "100")
