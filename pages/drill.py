@@ -84,7 +84,7 @@ if run is None:
 
 if run["finished"]:
     st.success(f"Drill complete: {run['drill'].title}. Every answer is saved.")
-    st.page_link("pages/review.py", label="Review this session", icon="📼")
+    st.page_link("pages/review.py", label="Review this session", icon=":material/play_circle:")
     if st.button("Start another drill", type="primary"):
         del st.session_state.run
         st.rerun()

@@ -9,7 +9,7 @@ from rehearse import clock
 from rehearse.library import bank
 from rehearse.measure import feedback
 from rehearse.practice import schedule
-from rehearse.store import weakest
+from rehearse.store import takes
 from rehearse.web import ui
 
 ONE_DAY = timedelta(days=1)
@@ -69,7 +69,7 @@ else:
 if busy:
     st.caption("A drill is in progress on the Drill page: finish or end it first.")
 
-todays = weakest.main_answers_on(db, today)
+todays = takes.main_answers_on(db, today)
 weak_drill, weakest_takes = schedule.weakest_drill(todays, library.questions)
 if weak_drill:
     st.subheader("Today's weakest answers")

@@ -65,6 +65,11 @@ def takes(db: Database, question_id: str, probe_index: int) -> list[database.Ans
     ]
 
 
+def question_label(text: str, takes: int) -> str:
+    """A question in the Compare picker with its takes: of one step, the most practised one."""
+    return f"{text} ({takes} take{'' if takes == 1 else 's'})"
+
+
 def take_label(answer: database.Answer) -> str:
     stars = "★" * answer.stars if answer.stars else "not rated"
     words = f"{answer.metrics['word_count']} words" if answer.metrics else answer.status

@@ -50,7 +50,7 @@ def settings() -> Settings:
         return _settings()
     except ConfigError as exc:
         st.error(f"{exc}")
-        st.page_link("pages/settings.py", label="Open the settings page to repair it", icon="⚙️")
+        st.page_link("pages/settings.py", label="Open the settings page to repair it", icon=":material/settings:")
         st.stop()
 
 

@@ -145,6 +145,10 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     data, db = seeded
     at = page("compare", compare_question=LEAD)
     assert [t.label for t in at.tabs] == ["Main answer (3)", "Follow-up 1 (2)"]
+    # Takes of one step, not follow-ups, count as takes: 3 of the main answer (plus 2 follow-ups) is 3.
+    options = at.selectbox(key="compare_question").options
+    assert any(o.startswith("Tell me about a time you led") and o.endswith("(3 takes)") for o in options), options
+    assert any(o.endswith("missed. (1 take)") for o in options), options
     main = at.tabs[0]
     assert main.subheader[0].value.startswith("Tell me about a time you led a change")
     # Newest first: the latest transcript is the first answer card.
