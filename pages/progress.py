@@ -29,21 +29,29 @@ items = progress.samples(db, question_id or None, kind)
 if not items:
     st.info("No transcribed answers for this choice yet. Record some answers on the Drill page, then come back.")
     st.stop()
-st.caption(f"{len(items)} answer(s) from {items[0].day} to {items[-1].day}")
+st.caption(progress.span_caption(items, clock.today()))
 
 if question_id:
     view = progress.question_view(compare.takes(db, question_id, 0))
     if view is not None:
         st.subheader("This question")
-        best_col, latest_col = st.columns(2)
-        for column, title, take in ((best_col, "Best take", view.best), (latest_col, "Latest take", view.latest)):
-            with column.container(border=True, key=f"progress-{title.split()[0].lower()}-take"):
+        shown = [("Best take", view.best), ("Latest take", view.latest)]
+        if view.best.id == view.latest.id:
+            shown = [("Best and latest take", view.best)]
+        for column, (title, take) in zip(st.columns(len(shown)), shown):
+            key = "progress-" + ("best-take" if title.startswith("Best") else "latest-take")
+            with column.container(border=True, key=key):
                 st.markdown(f"**{title}** · {ui.plain(compare.take_label(take))}")
                 line = feedback.headline(take.metrics)
                 if line:
                     st.markdown(ui.headline_markdown(line))
-        st.markdown(f"**{view.label}, take by take** (what the latest take's headline is about)")
-        st.scatter_chart(view.points, x="Take", y=view.label, height=200)
+        about = (
+            f"take {view.headline_take}'s headline was about this"
+            if view.signal != "none"
+            else "no take has had anything to fix yet"
+        )
+        st.markdown(f"**{view.label}, take by take** ({about})")
+        ui.points_chart(view.points, "Take", [view.label])
 
 st.subheader("Am I getting better?")
 trends = progress.trend(items, settings)
@@ -89,7 +97,7 @@ for title, keys in charts:
     st.markdown(f"**{title}**")
     labels = [progress.SIGNAL[k].label for k in keys]
     if by_answer:
-        st.scatter_chart(progress.answer_columns(items, keys), x="Answer", y=labels, height=200)
+        ui.points_chart(progress.answer_columns(items, keys), "Answer", labels)
     else:
         st.line_chart(progress.chart_columns(points, keys), x="day", y=labels, height=220)
 

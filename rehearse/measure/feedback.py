@@ -7,6 +7,7 @@ show what they have, and the wording can improve without re-measuring anything.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -45,8 +46,12 @@ def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else many or word + 's'}"
 
 
+_LOWER_I = re.compile(r"\bi\b(?=$|[\s'’])")
+
+
 def _quoted(items: Iterable[str]) -> str:
-    return ", ".join(f"“{i}”" for i in items)
+    """Phrases from the matcher (lowercase) quoted as a person writes them: “nothing I could do”."""
+    return ", ".join(f"“{_LOWER_I.sub('I', i)}”" for i in items)
 
 
 def _times(n: int) -> str:
@@ -68,7 +73,7 @@ def delivery(m: Mapping) -> list[Signal]:
         out.append(
             Signal(
                 "Length",
-                f"{verdict}: {spoke} ({target})",
+                f"{verdict}, {spoke} ({target})",
                 "good" if m["length_verdict"] == "ok" else "warn",
                 "Too short usually leaves out what you did or how it ended; too long loses the listener.",
             )

@@ -378,6 +378,15 @@ def trend_note(answers: int) -> str:
     )
 
 
+def span_caption(items: Sequence[Sample], today: date) -> str:
+    """ "4 answers today", "4 answers on Tue 1 Dec", "12 answers from Tue 1 Dec to Fri 4 Dec"."""
+    count = f"{len(items)} answer{'s' if len(items) != 1 else ''}"
+    first, last = items[0].day, items[-1].day
+    if first == last:
+        return f"{count} today" if first == today else f"{count} on {first:%a %-d %b %Y}"
+    return f"{count} from {first:%a %-d %b %Y} to {last:%a %-d %b %Y}"
+
+
 def per_answer(items: Sequence[Sample]) -> bool:
     """Plot each answer as a point (True) rather than daily averages as lines: on day one, a line
     chart of one daily average draws nothing."""
@@ -413,14 +422,15 @@ HEADLINE_MEASURES: dict[str, tuple[str, Callable[[Mapping], float | None]]] = {
 
 @dataclass(frozen=True)
 class QuestionView:
-    """One question's takes at a glance: the best and the latest, and how the signal the latest
-    take's headline names has moved over the takes."""
+    """One question's takes at a glance: the best and the latest, and how the signal named by the
+    latest headline with something to fix has moved over the takes."""
 
     best: Any  # a store Answer
     latest: Any
     signal: str  # a HEADLINE_MEASURES key
     label: str
     points: dict[str, list]  # {"Take": [1, 2, ...], label: [value per take]}
+    headline_take: int = 0  # which take's headline named the signal (1 is the oldest)
 
 
 def question_view(takes: Sequence[Any]) -> QuestionView | None:
@@ -436,8 +446,14 @@ def question_view(takes: Sequence[Any]) -> QuestionView | None:
 
     best = max(measured, key=lambda a: (a.stars or 0, -warnings(a), a.created_at))
     latest = measured[-1]
-    line = feedback.headline(latest.metrics)
-    signal = line.signal if line and line.signal in HEADLINE_MEASURES else "none"
+    # The latest take's headline; when it has nothing to fix, the newest earlier one that had, so
+    # the chart shows what got fixed ("9 'we' to 2 'I'" on take 1, fine on take 3).
+    signal, source = "none", latest
+    for take in reversed(measured):
+        line = feedback.headline(take.metrics)
+        if line and line.signal in HEADLINE_MEASURES and line.signal != "none":
+            signal, source = line.signal, take
+            break
     label, measure = HEADLINE_MEASURES[signal]
     return QuestionView(
         best,
@@ -445,4 +461,5 @@ def question_view(takes: Sequence[Any]) -> QuestionView | None:
         signal,
         label,
         {"Take": list(range(1, len(measured) + 1)), label: [measure(a.metrics) for a in measured]},
+        measured.index(source) + 1,
     )

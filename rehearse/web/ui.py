@@ -86,6 +86,25 @@ def highlighted(segments: tuple[tuple[str, bool], ...]) -> str:
     )
 
 
+def points_chart(data: dict[str, list], x: str, ys: list[str], height: int = 200) -> None:
+    """One dot per answer (or take), numbered along the bottom: on day one a line chart of daily
+    averages draws nothing, and a numeric axis would start at 0 and cut the last dot in half."""
+    encoding = {
+        "x": {"field": x, "type": "ordinal", "axis": {"labelAngle": 0}},
+        "y": {"field": "value", "type": "quantitative", "title": None},
+        "tooltip": [{"field": x, "type": "ordinal"}, {"field": "value", "type": "quantitative", "format": ".1f"}],
+    }
+    if len(ys) > 1:
+        encoding["color"] = {"field": "signal", "type": "nominal", "title": None, "legend": {"orient": "bottom"}}
+    spec = {
+        "height": height,
+        "transform": [{"fold": ys, "as": ["signal", "value"]}],
+        "mark": {"type": "point", "filled": True, "size": 90},
+        "encoding": encoding,
+    }
+    st.vega_lite_chart(data, spec, width="stretch")
+
+
 def diff_markdown(pieces: tuple) -> str:
     """A compare.WordDiff's pieces: dropped words struck through in red, new words bold in green."""
     styles = {"same": "{}", "removed": ":red[~~{}~~]", "added": ":green[**{}**]"}

@@ -51,7 +51,7 @@ def test_every_signal_has_a_value_a_tone_and_one_plain_reason():
     assert named["Fillers"].value.startswith("3 fillers heard (6.1 a minute)") and "um" in named["Fillers"].value
     assert named["Owns the mistake"].tone == "good" and "“my fault”" in named["Owns the mistake"].value
     assert "Toronto" in named["People and places"].value and "engineer" in named["People and places"].value
-    assert named["Stock phrases"].value == "“i'm a perfectionist”"
+    assert named["Stock phrases"].value == "“I'm a perfectionist”"
     assert "ends on the reflection" in named["Story structure"].value
     assert named["Numbers in the result"].tone == "good" and "three" in named["Numbers in the result"].value
     assert (
@@ -134,6 +134,6 @@ def test_highlighted_transcript_never_renders_what_the_user_said():
 
 def test_text_lines_for_a_terminal():
     lines = feedback.text_lines(stored(FAILURE, target=(60, 120), category="failure"))
-    assert lines[0].startswith("Length: short: ") and lines[0].endswith("(!)")
+    assert lines[0].startswith("Length: short, ") and lines[0].endswith("(!)")
     assert any(line.startswith("Owns the mistake: yes: ") for line in lines)
     assert all(": " in line and "\n" not in line for line in lines)

@@ -27,7 +27,7 @@ def page(name: str) -> AppTest:
 def test_progress_on_day_one_shows_each_answer_and_says_why_there_is_no_table(day_one):
     ids, db = day_one
     at = page("progress")
-    assert at.caption[0].value.startswith("4 answer(s)")
+    assert at.caption[0].value == "4 answers today"
     # No first-third/last-third table with four answers: a message says when it comes.
     assert not [d for d in at.dataframe if d.key == "progress_trend"]
     assert any("4 answers so far" in i.value and "2 more" in i.value for i in at.info)
@@ -46,21 +46,24 @@ def test_progress_for_one_question_shows_best_and_latest_take(day_one):
     at.run()
     assert not at.exception
     shown = [m.value for m in at.markdown]
-    best = next(t for t in shown if t.startswith("**Best take**"))
-    latest = next(t for t in shown if t.startswith("**Latest take**"))
-    assert "★★★★" in best and "take 2" in best and "take 2" in latest  # the better take is both
+    # The better take is both the best and the latest: one card says so.
+    [both] = [t for t in shown if t.startswith("**Best and latest take**")]
+    assert "★★★★" in both and "take 2" in both
     view = progress.question_view(database.step_answers(db, database.list_sessions(db)[0].id, LEAD, 0))
     assert view.best.id == ids["better"] and view.latest.id == ids["better"]
-    assert view.points["Take"] == [1, 2] and len(view.points[view.label]) == 2
+    # The latest take has nothing to fix, so the trend is of what take 1's headline named: "we" over "I".
+    assert view.signal == "ownership" and view.headline_take == 1
+    assert view.points == {"Take": [1, 2], view.label: [0, 89]}
+    assert any(t.startswith(f"**{view.label}, take by take** (take 1's headline") for t in shown)
 
 
 def test_question_view_trend_follows_the_latest_headline(day_one):
     ids, db = day_one
     we, better = database.get_answer(db, ids["we"]), database.get_answer(db, ids["better"])
     view = progress.question_view([better, we])
-    assert view.best.id == better.id and view.latest.id == better.id
-    # The take that counts "we" nine times is the worse one, whatever order they come in.
-    assert progress.question_view([we]).signal in {"ownership", "numbers", "structure", "length"}
+    assert view.best.id == better.id and view.latest.id == better.id  # whatever order they come in
+    alone = progress.question_view([we])
+    assert alone.signal == "ownership" and alone.best.id == alone.latest.id == we.id
     assert progress.question_view([]) is None
 
 

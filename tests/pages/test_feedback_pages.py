@@ -80,7 +80,7 @@ def test_settings_then_drill_then_review_show_the_feedback(app_env, speech):
     assert ":orange-background[Honestly]" in shown and ":blue-background[I think]" in shown
     assert "**Owns the mistake**" in shown and "**Story structure**" in shown and "**Pace**" in shown
     assert any("lower bound" in c.value for c in at.caption)
-    assert any(e.label.startswith("Feedback: ") for e in at.expander)
+    assert any(e.label.startswith("All the measurements: ") for e in at.expander)
 
     # The first probe: measured as a follow-up, still checked for owning the mistake.
     next(b for b in at.button if b.label == "Next follow-up").click()

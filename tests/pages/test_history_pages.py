@@ -196,7 +196,7 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
     at = page("progress")
     charts = at.get("vega_lite_chart")
     assert len(charts) == 6  # five lines over time and the calibration scatter
-    assert at.caption[0].value.startswith("6 answer(s)")
+    assert at.caption[0].value.startswith("6 answers from ")
     trend = at.dataframe[0].value
     assert list(trend["Signal"])[0] == "Pace (words/min)" and set(trend["Verdict"]) <= {
         "better",
@@ -210,11 +210,10 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
 
     at.selectbox(key="progress_question").set_value(LEAD)
     rerun(at)
-    assert at.caption[0].value.startswith("3 answer(s)")
+    assert at.caption[0].value.startswith("3 answers from ")
     # The question's own view first: best and latest take, and its headline signal take by take.
-    assert any(t.startswith("**Best take**") for t in texts(at)) and any(
-        t.startswith("**Latest take**") for t in texts(at)
-    )
+    # The latest take (5 stars) is also the best: one card says so.
+    assert any(t.startswith("**Best and latest take**") and "★★★★★" in t for t in texts(at))
     per_take = chart_data(at.get("vega_lite_chart")[0])
     assert per_take["Take"] == [1, 2, 3]
     pace = chart_data(at.get("vega_lite_chart")[1])
@@ -224,7 +223,7 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
     assert stars["Self-rating"] == [2.5, 5.0]
     at.radio(key="progress_kind").set_value("all")
     rerun(at)
-    assert at.caption[0].value.startswith("5 answer(s)")
+    assert at.caption[0].value.startswith("5 answers from ")
     scatter = chart_data(at.get("vega_lite_chart")[6])
     assert sorted(scatter["Self-rating (stars)"]) == [2, 2, 3, 4, 5]
 
