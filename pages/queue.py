@@ -41,10 +41,11 @@ if not items and not unrated:
 if items and not due and all(i.reviews == 1 and i.last_day == today for i in items):
     # Day one: every rating is from today, so nothing can be due until tomorrow at the earliest.
     first = min(i.due for i in items)
+    rated = f"{len(items)} question{'s' if len(items) != 1 else ''}"
     st.info(
-        f"You rated {len(items)} question(s) today, your first day. Each one comes back on its own day: "
-        "1★ tomorrow, 2★ in two days, 5★ in about a week; each good go after that stretches the gap. "
-        f"The first is due on {first:%A %-d %B}. Until then, go over today's weakest answers while they are fresh."
+        f"You rated {rated} today, your first day. Each comes back on its own day: the lower you rated it, "
+        f"the sooner, and each good go after that stretches the gap. The first is due on {first:%A %-d %B}. "
+        "Until then, go over today's weakest answers while they are fresh."
     )
 
 st.subheader(f"Due today: {len(due)}")
@@ -89,26 +90,14 @@ if weak_drill:
 upcoming = [i for i in items if i.due > today]
 if upcoming:
     st.subheader("Coming up")
-    st.dataframe(
-        [
-            {
-                "Question": i.question_text,
-                "Due": f"{i.due:%a %-d %b}, "
-                + ("tomorrow" if i.due - today == ONE_DAY else f"in {(i.due - today).days} days"),
-                "Rated": "★" * i.last_grade,
-                "Goes": i.reviews,
-            }
-            for i in upcoming
-        ],
-        hide_index=True,
-        key="queue_upcoming",
-        column_config={
-            "Question": st.column_config.TextColumn(width="large"),
-            "Due": st.column_config.TextColumn(width="small"),
-            "Rated": st.column_config.TextColumn("Last rating", width="small"),
-            "Goes": st.column_config.NumberColumn("Times", width="small", help="How many sessions rated it"),
-        },
-    )
+    # A list, not a table: a long question wraps instead of being cut off, at any width.
+    for i in upcoming:
+        when = "tomorrow" if i.due - today == ONE_DAY else f"in {(i.due - today).days} days"
+        times = "once" if i.reviews == 1 else f"{i.reviews} times"
+        st.markdown(
+            f"- **{i.due:%a %-d %b}** ({when}) · {ui.plain(i.question_text)} · last rated "
+            f"{'★' * i.last_grade}, practised {times}"
+        )
 if unrated:
     st.subheader("Not scheduled: rate these first")
     for question_id, text in unrated:

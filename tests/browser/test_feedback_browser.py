@@ -121,12 +121,13 @@ def test_progress_and_queue_on_day_one(first_day, app, chromium, shots):
             go(page, "Practice queue", "queue")
             page.expect_text("your first day")
             expect(page.button("Practise the weakest answers from today")).to_be_visible()
-            scroll = page.page.evaluate(
-                "() => { const s = document.querySelector('[data-testid=stDataFrame] .dvn-scroller');"
-                " return s && [s.scrollWidth, s.clientWidth]; }"
-            )
-            if width == 1280:
-                assert scroll and scroll[0] <= scroll[1] + 1, scroll  # every column in view, no sideways scroll
+            # Coming up: whole questions, wrapped, nothing cut off or scrolled sideways.
+            coming = page.page.get_by_text("Tell me about a launch or deadline that you missed", exact=False).first
+            expect(coming).to_be_visible()
+            main = page.page.get_by_test_id("stMain").bounding_box()
+            line = coming.bounding_box()
+            assert line["x"] + line["width"] <= main["x"] + main["width"] + 1, (line, main)
+            assert page.page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollWidth") <= width
             if width == 1280:
                 # Page icons: Material Symbols from the font Streamlit ships, loaded from this machine.
                 icons = page.page.get_by_test_id("stSidebarNavLink").get_by_test_id("stIconMaterial")
