@@ -67,7 +67,7 @@ def add() -> None:
         return
     st.session_state["own-message"] = (
         "success",
-        f"Added '{added.id}'. It is in every drill that selects "
+        f"Added “{ui.plain(added.text)}”. It is in every drill that selects "
         f"{added.category} questions" + (f" or the tags {', '.join(added.tags)}." if added.tags else "."),
     )
     for name, value in defaults(None).items():
@@ -77,15 +77,17 @@ def add() -> None:
 def save(qid: str) -> None:
     try:
         own_questions.update_question(settings, bank.load_library(settings), qid, **entered(f"edit-{qid}"))
-        st.session_state["own-message"] = ("success", f"Saved '{qid}'.")
+        st.session_state["own-message"] = ("success", "Saved your changes.")
     except RehearseError as exc:
         st.session_state["own-message"] = ("error", str(exc))
 
 
 def delete(qid: str) -> None:
     try:
-        own_questions.delete_question(settings, bank.load_library(settings), qid)
-        st.session_state["own-message"] = ("success", f"Deleted '{qid}'.")
+        library = bank.load_library(settings)
+        text = library.questions[qid].text if qid in library.questions else qid
+        own_questions.delete_question(settings, library, qid)
+        st.session_state["own-message"] = ("success", f"Deleted “{ui.plain(text)}”.")
         for name in FIELDS:
             st.session_state.pop(f"edit-{qid}-{name}", None)
     except RehearseError as exc:
@@ -114,7 +116,9 @@ if st.button("Practise my questions"):
 
 for q in own.questions:
     with st.expander(q.text):
-        st.caption(f"{q.id} · {q.category} · in {q.source}")
+        st.caption(
+            f"{q.category.capitalize()} · {len(q.probes)} follow-ups · aim for {q.target_seconds[0]:.0f}–{q.target_seconds[1]:.0f} s"
+        )
         with st.form(f"edit-{q.id}"):
             question_form(f"edit-{q.id}", q)
             st.form_submit_button("Save changes", on_click=save, args=(q.id,))

@@ -185,7 +185,8 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     at.run()
     assert not at.exception, at.exception
     qid = "my-tell-me-about-the-hardest-feedback"
-    assert f"Added '{qid}'" in at.success[0].value
+    assert at.success[0].value.startswith("Added “Tell me about the hardest feedback you ever gave\\.”")
+    assert qid not in at.success[0].value  # the id is for files, not for people
     assert at.text_area(key="new-text").value == ""  # the form is ready for the next one
     library = bank.load_library(settings)
     q = library.questions[qid]
