@@ -10,6 +10,11 @@ from rehearse.web import ui
 KIND_LABELS = {"main": "Main answers", "probes": "Follow-ups", "all": "Both"}
 VERDICTS = {"better": "better", "worse": "worse", "steady": "about the same", "": "–"}
 
+
+def one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 settings = ui.settings()
 st.title("Progress")
 
@@ -68,8 +73,8 @@ else:
         [
             {
                 "Signal": f"{t.label} ({t.unit})",
-                "First answers": t.early,
-                "Latest answers": t.recent,
+                "First answers": one_decimal(t.early),
+                "Latest answers": one_decimal(t.recent),
                 "Verdict": VERDICTS[t.verdict],
             }
             for t in trends
@@ -111,9 +116,9 @@ st.dataframe(
         {
             "Rating": "★" * r.stars,
             "Answers": r.answers,
-            "Pace (words/min)": r.wpm,
-            "Fillers/min": r.fillers_per_minute,
-            "Long pauses": r.long_pauses,
+            "Pace (words/min)": None if r.wpm is None else feedback.pace(r.wpm),
+            "Fillers/min": one_decimal(r.fillers_per_minute),
+            "Long pauses": one_decimal(r.long_pauses),
             "In pace band": None if r.in_pace_band is None else f"{r.in_pace_band:.0%}",
             "On target length": None if r.on_target_length is None else f"{r.on_target_length:.0%}",
         }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from rehearse import clock
+from rehearse.measure import feedback
 from rehearse.store import database
 
 _STRIP = re.compile(r"^\W+|\W+$")
@@ -86,10 +87,26 @@ SIDE_BY_SIDE = (
 )
 
 
+# Rounded for people: seconds whole, pace to the nearest 5, rates to one decimal.
+_ROUND = {
+    "duration": lambda v: int(v + 0.5),
+    "word_count": int,
+    "wpm": feedback.pace,
+    "fillers_per_minute": lambda v: round(v, 1),
+    "long_pauses": int,
+    "longest_pause": lambda v: int(v + 0.5),
+}
+
+
+def _shown(metrics: dict | None, key: str):
+    value = (metrics or {}).get(key)
+    return None if value is None else _ROUND[key](value)
+
+
 def side_by_side(older: database.Answer, newer: database.Answer) -> list[dict]:
     """The two takes' measurements and ratings, one row per signal, for a table."""
     rows = [
-        {"Signal": label, "From": (older.metrics or {}).get(key), "To": (newer.metrics or {}).get(key)}
+        {"Signal": label, "From": _shown(older.metrics, key), "To": _shown(newer.metrics, key)}
         for key, label in SIDE_BY_SIDE
     ]
     rows.append({"Signal": "Self-rating (stars)", "From": older.stars, "To": newer.stars})

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from rehearse import clock
 from rehearse.bench.accuracy import normalize
 from rehearse.library.bank import Step
+from rehearse.measure import feedback
 from rehearse.practice import pipeline, progress
 from rehearse.settings import load_settings
 from rehearse.store import database, export
@@ -166,9 +167,10 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     assert any("words in common" in c.value for c in at.tabs[0].caption)
     side = at.tabs[0].dataframe[0].value
     assert list(side["Signal"])[-1] == "Self-rating (stars)" and list(side.iloc[-1][["From", "To"]]) == [2, 5]
+    # Rounded for people: pace to the nearest 5 words/min.
     assert list(side.iloc[2][["From", "To"]]) == [
-        data.answers["first"].metrics["wpm"],
-        data.answers["latest"].metrics["wpm"],
+        feedback.pace(data.answers["first"].metrics["wpm"]),
+        feedback.pace(data.answers["latest"].metrics["wpm"]),
     ]
     at.selectbox(key="compare_question").set_value(FAIL)
     rerun(at)
