@@ -116,3 +116,23 @@ def test_a_labelled_missing_result_is_never_praised_as_ending_on_one():
         if "no_result" in a["expect"]:
             m = stored(a["transcript"], category="behavioral")
             assert by_name(feedback.content(m))["Story structure"].tone != "good", a["id"]
+
+
+def test_delivery_headlines_when_the_story_is_sound():
+    text = (
+        "At Ledgerly I owned the tax service. I found a rounding bug in overtime pay, so I wrote a fix, "
+        "I tested it against every contract type and I rolled it out on a Tuesday. "
+        "As a result wrong payslips fell from 312 to zero within a month, and I learned to run the slow tests."
+    )
+    fast = stored(text, category="behavioral") | {"wpm": 187.3}
+    assert feedback.headline(fast).title == "Slow down: about 185 words a minute"
+    slow = stored(text, category="behavioral") | {"wpm": 96.0}
+    assert feedback.headline(slow).title == "Pick up the pace: about 95 words a minute"
+    fillers = stored(text, category="behavioral") | {"wpm": 145.0, "fillers_per_minute": 7.25, "fillers": {"um": 5}}
+    line = feedback.headline(fillers)
+    assert line.title == "Cut the fillers: 7.2 a minute" and line.detail.startswith("Most often: um ×5.")
+    long = stored(text, category="behavioral", target=(10, 20)) | {"wpm": 145.0}
+    assert (
+        feedback.headline(long).title.startswith("Tighten it: ")
+        and "(aim for 10–20 s)" in feedback.headline(long).title
+    )
