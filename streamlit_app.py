@@ -1,30 +1,39 @@
 """Routing only: every page lives in pages/."""
 
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="Rehearse", page_icon="🎙️", layout="centered")
+import rehearse.web
 
-# Emoji, not Streamlit's :material/...: icons, which the browser fetches from fonts.gstatic.com
-# (tests/browser catches any request that leaves the machine).
+# The tab icon is a file served by this app: a :material/...: favicon is fetched from
+# fonts.gstatic.com, and an emoji one needs an emoji font, which many machines lack.
+st.set_page_config(
+    page_title="Rehearse", page_icon=str(Path(rehearse.web.__file__).parent / "icon.png"), layout="centered"
+)
+
+# Page icons are Streamlit's Material Symbols, drawn with the font bundled in Streamlit's own static
+# files (no network; tests/browser catches any request that leaves the machine), so they show
+# where no emoji font is installed.
 navigation = st.navigation(
     {
         "Practise": [
-            st.Page("pages/drill.py", title="Drill", icon="🎙️", default=True),
-            st.Page("pages/queue.py", title="Practice queue", icon="🗓️"),
-            st.Page("pages/my_questions.py", title="My questions", icon="✍️"),
+            st.Page("pages/drill.py", title="Drill", icon=":material/mic:", default=True),
+            st.Page("pages/queue.py", title="Practice queue", icon=":material/event_repeat:"),
+            st.Page("pages/my_questions.py", title="My questions", icon=":material/edit_note:"),
         ],
         "Look back": [
-            st.Page("pages/review.py", title="Review", icon="📼"),
-            st.Page("pages/history.py", title="History", icon="🔎"),
-            st.Page("pages/compare.py", title="Compare takes", icon="🔁"),
-            st.Page("pages/progress.py", title="Progress", icon="📈"),
+            st.Page("pages/review.py", title="Review", icon=":material/play_circle:"),
+            st.Page("pages/history.py", title="History", icon=":material/search:"),
+            st.Page("pages/compare.py", title="Compare takes", icon=":material/compare_arrows:"),
+            st.Page("pages/progress.py", title="Progress", icon=":material/trending_up:"),
         ],
         "Real interviews": [
-            st.Page("pages/debrief.py", title="Debrief", icon="📝"),
+            st.Page("pages/debrief.py", title="Debrief", icon=":material/rate_review:"),
         ],
         "Your data": [
-            st.Page("pages/data.py", title="Export and delete", icon="💾"),
-            st.Page("pages/settings.py", title="Settings", icon="⚙️"),
+            st.Page("pages/data.py", title="Export and delete", icon=":material/download:"),
+            st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
         ],
     }
 )

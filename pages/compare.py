@@ -4,6 +4,7 @@ import streamlit as st
 
 from rehearse import clock
 from rehearse.practice import compare, history, probes
+from rehearse.store import takes as stored_takes
 from rehearse.web import ui
 
 SHOWN = 10  # takes per tab before "Show all": each one carries its audio
@@ -14,16 +15,17 @@ st.title("Compare takes")
 db = ui.page_database(settings)
 
 questions = {q.id: q for q in history.question_choices(db)}
+counts = stored_takes.take_counts(db)
 if not questions:
     st.info("No answers yet. Once you have answered a question more than once, compare the takes here.")
     st.stop()
 if st.session_state.get("compare_question") not in questions:
-    st.session_state.compare_question = max(questions.values(), key=lambda q: q.count).id  # most practised first
+    st.session_state.compare_question = max(questions, key=lambda q: counts.get(q, 0))  # most practised first
 question_id = st.selectbox(
     "Question",
     list(questions),
     key="compare_question",
-    format_func=lambda q: f"{questions[q].label} ({questions[q].count} takes)",
+    format_func=lambda q: compare.question_label(questions[q].label, counts.get(q, 0)),
 )
 
 parts = compare.parts(db, question_id)

@@ -206,7 +206,7 @@ for link in linked:
         f"{s.answer_count} answer(s) · {s.status}"
     )
 if linked:
-    st.page_link("pages/review.py", label="Review those sessions", icon="📼")
+    st.page_link("pages/review.py", label="Review those sessions", icon=":material/play_circle:")
 
 st.header("Follow-up letter")
 letter_key = f"letter-{d.id}"

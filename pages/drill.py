@@ -109,7 +109,7 @@ if run.finished:
     else:
         st.success(f"Drill complete: {run.drill.title}. Every answer is saved.")
     if run.session_id is not None:
-        st.page_link("pages/review.py", label="Review this session", icon="📼")
+        st.page_link("pages/review.py", label="Review this session", icon=":material/play_circle:")
     if st.button("Start another drill", type="primary"):
         del st.session_state.run
         st.rerun()

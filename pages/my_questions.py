@@ -9,7 +9,7 @@ from rehearse.web import ui
 settings = ui.settings()
 st.title("My questions")
 st.caption(
-    f"Your own questions are kept in {settings.user_questions_dir} and take part in drills like the "
+    f"Your own questions are kept in {ui.plain(str(settings.user_questions_dir))} and take part in drills like the "
     "shipped ones: a drill picks them up by their category and tags."
 )
 
@@ -37,13 +37,14 @@ def question_form(prefix: str, q: bank.Question | None) -> None:
     """The fields of one question; probes are edited one per line, so adding or deleting a line adds or deletes a probe."""
     for name, value in defaults(q).items():
         st.session_state.setdefault(f"{prefix}-{name}", value)
-    st.text_area("Question", key=f"{prefix}-text")
-    st.selectbox("Category", bank.CATEGORIES, key=f"{prefix}-category")
-    st.text_input("Tags (comma-separated)", key=f"{prefix}-tags")
+    label = own_questions.LABELS
+    st.text_area(label["text"], key=f"{prefix}-text")
+    st.selectbox(label["category"], bank.CATEGORIES, key=f"{prefix}-category")
+    st.text_input(label["tags"], key=f"{prefix}-tags")
     low, high = st.columns(2)
-    low.number_input("Aim for at least (seconds)", min_value=1, key=f"{prefix}-min")
-    high.number_input("and at most (seconds)", min_value=2, key=f"{prefix}-max")
-    st.text_area("Follow-up probes, one per line (at least two)", key=f"{prefix}-probes", height=140)
+    low.number_input(label["min"], min_value=1, key=f"{prefix}-min")
+    high.number_input(label["max"], min_value=2, key=f"{prefix}-max")
+    st.text_area(label["probes"], key=f"{prefix}-probes", height=140)
 
 
 def entered(prefix: str) -> dict:
@@ -66,7 +67,7 @@ def add() -> None:
         return
     st.session_state["own-message"] = (
         "success",
-        f"Added '{added.id}'. It is in every drill that selects "
+        f"Added “{ui.plain(added.text)}”. It is in every drill that selects "
         f"{added.category} questions" + (f" or the tags {', '.join(added.tags)}." if added.tags else "."),
     )
     for name, value in defaults(None).items():
@@ -76,15 +77,17 @@ def add() -> None:
 def save(qid: str) -> None:
     try:
         own_questions.update_question(settings, bank.load_library(settings), qid, **entered(f"edit-{qid}"))
-        st.session_state["own-message"] = ("success", f"Saved '{qid}'.")
+        st.session_state["own-message"] = ("success", "Saved your changes.")
     except RehearseError as exc:
         st.session_state["own-message"] = ("error", str(exc))
 
 
 def delete(qid: str) -> None:
     try:
-        own_questions.delete_question(settings, bank.load_library(settings), qid)
-        st.session_state["own-message"] = ("success", f"Deleted '{qid}'.")
+        library = bank.load_library(settings)
+        text = library.questions[qid].text if qid in library.questions else qid
+        own_questions.delete_question(settings, library, qid)
+        st.session_state["own-message"] = ("success", f"Deleted “{ui.plain(text)}”.")
         for name in FIELDS:
             st.session_state.pop(f"edit-{qid}-{name}", None)
     except RehearseError as exc:
@@ -113,8 +116,17 @@ if st.button("Practise my questions"):
 
 for q in own.questions:
     with st.expander(q.text):
-        st.caption(f"{q.id} · {q.category} · in {q.source}")
+        st.caption(
+            f"{q.category.capitalize()} · {len(q.probes)} follow-ups · aim for {q.target_seconds[0]:.0f}–{q.target_seconds[1]:.0f} s"
+        )
         with st.form(f"edit-{q.id}"):
             question_form(f"edit-{q.id}", q)
             st.form_submit_button("Save changes", on_click=save, args=(q.id,))
-        st.button("Delete this question", key=f"delete-{q.id}", on_click=delete, args=(q.id,))
+        if ui.confirmed(
+            f"delete-{q.id}",
+            "Delete this question",
+            "Delete this question and its follow-ups from your questions? Answers you already recorded to it are kept.",
+            "Yes, delete the question",
+        ):
+            delete(q.id)
+            st.rerun()

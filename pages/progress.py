@@ -3,11 +3,17 @@
 import streamlit as st
 
 from rehearse import clock
-from rehearse.practice import history, progress
+from rehearse.measure import feedback
+from rehearse.practice import compare, history, progress
 from rehearse.web import ui
 
 KIND_LABELS = {"main": "Main answers", "probes": "Follow-ups", "all": "Both"}
 VERDICTS = {"better": "better", "worse": "worse", "steady": "about the same", "": "–"}
+
+
+def one_decimal(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
 
 settings = ui.settings()
 st.title("Progress")
@@ -28,12 +34,35 @@ items = progress.samples(db, question_id or None, kind)
 if not items:
     st.info("No transcribed answers for this choice yet. Record some answers on the Drill page, then come back.")
     st.stop()
-st.caption(f"{len(items)} answer(s) from {items[0].day} to {items[-1].day}")
+st.caption(progress.span_caption(items, clock.today()))
+
+if question_id:
+    view = progress.question_view(compare.takes(db, question_id, 0))
+    if view is not None:
+        st.subheader("This question")
+        shown = [("Best take", view.best), ("Latest take", view.latest)]
+        if view.best.id == view.latest.id:
+            shown = [("Best and latest take", view.best)]
+        for column, (title, take) in zip(st.columns(len(shown)), shown):
+            key = "progress-" + ("best-take" if title.startswith("Best") else "latest-take")
+            with column.container(border=True, key=key):
+                st.markdown(f"**{title}** · {ui.plain(compare.take_label(take))}")
+                line = feedback.headline(take.metrics)
+                if line:
+                    st.markdown(ui.headline_markdown(line))
+        about = (
+            f"take {view.headline_take}'s headline was about this"
+            if view.signal != "none"
+            else "no take has had anything to fix yet"
+        )
+        st.markdown(f"**{view.label}, take by take** ({about})")
+        ui.points_chart(view.points, "Take", [view.label])
 
 st.subheader("Am I getting better?")
 trends = progress.trend(items, settings)
-if all(t.early is None for t in trends):
-    st.caption("After six answers this compares your first third of answers with your last third.")
+note = progress.trend_note(len(items))
+if note:
+    st.info(note)
 else:
     st.caption(
         "Your first third of answers against your last third. Pace is judged by its distance from the "
@@ -44,8 +73,8 @@ else:
         [
             {
                 "Signal": f"{t.label} ({t.unit})",
-                "First answers": t.early,
-                "Latest answers": t.recent,
+                "First answers": one_decimal(t.early),
+                "Latest answers": one_decimal(t.recent),
                 "Verdict": VERDICTS[t.verdict],
             }
             for t in trends
@@ -55,8 +84,6 @@ else:
     )
 
 st.subheader("Over time")
-st.caption("Daily averages.")
-points = progress.daily(items)
 charts = [
     ("Pace (words/min)", ["wpm"]),
     ("Filler rate (fillers/min)", ["fillers_per_minute"]),
@@ -64,10 +91,20 @@ charts = [
     ("Answer length (s)", ["duration"]),
     ("Self-rating (stars, rated answers only)", ["stars"]),
 ]
+by_answer = progress.per_answer(items)
+if by_answer:
+    # One or two days: a daily average is a dot or two, so each answer is a point, oldest first.
+    st.caption("Each answer, oldest first. Once you have practised on a few days, these become daily averages.")
+else:
+    st.caption("Daily averages.")
+points = progress.daily(items)
 for title, keys in charts:
     st.markdown(f"**{title}**")
-    data = progress.chart_columns(points, keys)
-    st.line_chart(data, x="day", y=[progress.SIGNAL[k].label for k in keys], height=220)
+    labels = [progress.SIGNAL[k].label for k in keys]
+    if by_answer:
+        ui.points_chart(progress.answer_columns(items, keys), "Answer", labels)
+    else:
+        st.line_chart(progress.chart_columns(points, keys), x="day", y=labels, height=220)
 
 st.subheader("Calibration: your rating against the measurements")
 calibration = progress.calibration(items, settings)
@@ -79,9 +116,9 @@ st.dataframe(
         {
             "Rating": "★" * r.stars,
             "Answers": r.answers,
-            "Pace (words/min)": r.wpm,
-            "Fillers/min": r.fillers_per_minute,
-            "Long pauses": r.long_pauses,
+            "Pace (words/min)": None if r.wpm is None else feedback.pace(r.wpm),
+            "Fillers/min": one_decimal(r.fillers_per_minute),
+            "Long pauses": one_decimal(r.long_pauses),
             "In pace band": None if r.in_pace_band is None else f"{r.in_pace_band:.0%}",
             "On target length": None if r.on_target_length is None else f"{r.on_target_length:.0%}",
         }

@@ -24,7 +24,7 @@ except RehearseError as exc:
 
 st.write(
     "How your answers are transcribed, what the feedback after each answer counts, and how it "
-    f"judges pace and pauses. Saved in `{ui.plain(str(path))}`."
+    f"judges pace and pauses. Saved in {ui.plain(str(path))}."
 )
 for key, variable in config.env_overrides().items():
     st.warning(f"{variable} is set in the environment, so it wins over the {key} saved here.")
@@ -34,11 +34,12 @@ generation = st.session_state.setdefault("settings_generation", 0)
 models, current_model = model_options(saved["model"])
 with st.form(f"settings-{generation}"):
     st.subheader("Transcription")
+    label = config.LABELS
     model_name = st.selectbox(
-        "Speech model", [name for name, _ in models], format_func=dict(models).get, index=current_model
+        label["model"], [name for name, _ in models], format_func=dict(models).get, index=current_model
     )
     live = st.toggle(
-        "Transcribe while I speak (live)",
+        label["live_capture"],
         value=saved["live_capture"],
         help="Streams the microphone to this app (on this machine only) and transcribes as you speak, "
         "so the transcript is ready when you stop. Off: the browser's simple recorder, "
@@ -46,20 +47,20 @@ with st.form(f"settings-{generation}"):
     )
     st.subheader("Words")
     st.caption("One word or phrase per line. Matching ignores case, and “I'm” also matches “I am”.")
-    fillers = st.text_area("Fillers (always counted)", "\n".join(saved["fillers"]), height=150)
+    fillers = st.text_area(label["fillers"], "\n".join(saved["fillers"]), height=150)
     ambiguous = st.text_area(
-        "Sometimes fillers (counted apart, only where they act as fillers, like “it was, like, fine”)",
+        label["ambiguous_fillers"] + " (counted apart, only where they act as fillers, like “it was, like, fine”)",
         "\n".join(saved["ambiguous_fillers"]),
         height=80,
     )
-    hedges = st.text_area("Hedges", "\n".join(saved["hedges"]), height=150)
-    stock = st.text_area("Stock phrases that sound rehearsed", "\n".join(saved["stock_phrases"]), height=150)
+    hedges = st.text_area(label["hedges"], "\n".join(saved["hedges"]), height=150)
+    stock = st.text_area(label["stock_phrases"], "\n".join(saved["stock_phrases"]), height=150)
     st.subheader("Thresholds")
     columns = st.columns(3)
-    wpm_low = columns[0].number_input("Slowest good pace (words/min)", 40.0, 400.0, float(saved["wpm_low"]), step=5.0)
-    wpm_high = columns[1].number_input("Fastest good pace (words/min)", 40.0, 400.0, float(saved["wpm_high"]), step=5.0)
+    wpm_low = columns[0].number_input(label["wpm_low"], 40.0, 400.0, float(saved["wpm_low"]), step=5.0)
+    wpm_high = columns[1].number_input(label["wpm_high"], 40.0, 400.0, float(saved["wpm_high"]), step=5.0)
     long_pause = columns[2].number_input(
-        "Long pause (seconds)", 0.5, 30.0, float(saved["long_pause_seconds"]), step=0.5
+        label["long_pause_seconds"], 0.5, 30.0, float(saved["long_pause_seconds"]), step=0.5
     )
     submitted = st.form_submit_button("Save", type="primary")
 
@@ -75,16 +76,20 @@ if submitted:
         "model": "" if model_name == "tiny.en" else model_name,
         "live_capture": live,
     }
-    try:
-        config.write_settings_file(path, values)
-    except RehearseError as exc:
-        ui.show_error(exc)
+    problems = config.form_problems(values)
+    if problems:
+        st.error("Nothing was saved. Please fix:\n" + "\n".join(f"- {ui.plain(p)}" for p in problems))
     else:
-        ui.settings.clear()
-        st.success(
-            "Saved. Answers you record from now on are measured with these settings; "
-            "answers already recorded keep the feedback they were given."
-        )
+        try:
+            config.write_settings_file(path, values)
+        except RehearseError as exc:
+            ui.show_error(exc)
+        else:
+            ui.settings.clear()
+            st.success(
+                "Saved. Answers you record from now on are measured with these settings; "
+                "answers already recorded keep the feedback they were given."
+            )
 
 if st.button("Restore defaults", key="restore_defaults"):
     try:

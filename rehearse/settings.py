@@ -232,6 +232,43 @@ def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any
     return clean
 
 
+# The Settings page's labels for the file keys: its widgets use these, and so does form_problems.
+LABELS = {
+    "model": "Speech model",
+    "live_capture": "Transcribe while I speak (live)",
+    "fillers": "Fillers (always counted)",
+    "ambiguous_fillers": "Sometimes fillers",
+    "hedges": "Hedges",
+    "stock_phrases": "Stock phrases that sound rehearsed",
+    "wpm_low": "Slowest good pace (words/min)",
+    "wpm_high": "Fastest good pace (words/min)",
+    "long_pause_seconds": "Long pause (seconds)",
+}
+
+
+def form_problems(values: Mapping[str, Any]) -> list[str]:
+    """Every problem with the Settings page's values at once, each naming the field as the page
+    labels it (no file path: nothing has been written yet)."""
+    problems = []
+    for key, value in values.items():
+        label = LABELS.get(key, key)
+        try:
+            validate_file_values({key: value}, label)
+        except ConfigError:
+            if key in _LIST_KEYS:
+                problems.append(f"{label}: one word or phrase per line.")
+            elif key == "live_capture":
+                problems.append(f"{label}: must be on or off.")
+            elif key == "model":
+                problems.append(f"{label}: choose one of the listed models.")
+            else:
+                problems.append(f"{label}: must be a number above 0.")
+    low, high = values.get("wpm_low"), values.get("wpm_high")
+    if isinstance(low, (int, float)) and isinstance(high, (int, float)) and low >= high:
+        problems.append(f"“{LABELS['wpm_low']}” ({low:g}) must be below “{LABELS['wpm_high']}” ({high:g}).")
+    return problems
+
+
 def read_settings_file(path: Path) -> dict[str, Any]:
     """The values in the settings file, or {} when there is none."""
     try:

@@ -95,3 +95,15 @@ def test_environment_pace_band_must_not_be_empty(tmp_path):
 
 def test_phrases_typed_one_per_line_or_with_commas():
     assert config.phrases_from_text("um\n you know, i mean \n\n,basically") == ["um", "you know", "i mean", "basically"]
+
+
+def test_form_problems_list_every_problem_in_the_page_words():
+    problems = config.form_problems(
+        {"fillers": ["um", 3], "wpm_low": 170.0, "wpm_high": 160.0, "long_pause_seconds": -1.0, "live_capture": True}
+    )
+    assert problems == [
+        "Fillers (always counted): one word or phrase per line.",
+        "Long pause (seconds): must be a number above 0.",
+        "“Slowest good pace (words/min)” (170) must be below “Fastest good pace (words/min)” (160).",
+    ]
+    assert config.form_problems(config.default_values()) == []

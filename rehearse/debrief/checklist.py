@@ -408,6 +408,34 @@ def person_from_speech(transcript: str) -> str:
     return f"{head}: {concerns}" if concerns else head
 
 
+_FILLER_START = re.compile(r"^(?:(?:so|well|um+|uh+|erm|okay|ok|yeah|yes|right|oh|sure)\b[,.]?\s*)+", re.IGNORECASE)
+_SAID_START = re.compile(
+    r"^(?:(?:it|that|this)\s+(?:was|is|'s|’s)"
+    r"|(?:the\s+)?(?:company|role|job|position|format|stage|interview)\s+(?:was|is)"
+    r"|i\s+(?:was\s+)?(?:interviewed|interviewing|applied|applying|went|spoke|talked)"
+    r"|they\s+(?:were|are)|we\s+(?:did|had))\s+",
+    re.IGNORECASE,
+)
+_PREPOSITION = re.compile(r"^(?:with|at|for|to|in|over|on)\s+", re.IGNORECASE)
+_ARTICLE = re.compile(r"^(?:the|a|an)\s+", re.IGNORECASE)
+_ROLE_WORD = re.compile(r"\s+(?:role|position|job|post|opening)$", re.IGNORECASE)
+
+
+def short_answer(name: str, spoken: str) -> str:
+    """Only the answer in a spoken reply to a short item: "It was with Northwind Payments." is
+    "Northwind Payments", "I applied for the Staff Engineer role" is "Staff Engineer"."""
+    text = " ".join(spoken.split()).strip().rstrip(".!?")
+    text = _FILLER_START.sub("", text)
+    text = _SAID_START.sub("", text, count=1)
+    text = _PREPOSITION.sub("", text, count=1)
+    if name != "company":  # a company may be called "The Guardian"
+        text = _ARTICLE.sub("", text, count=1)
+    if name == "role":
+        text = _ROLE_WORD.sub("", text)
+    text = text.strip(" ,")
+    return text[:1].upper() + text[1:] if name in ("company", "role") else text or spoken.strip().rstrip(".")
+
+
 def merge_spoken(debrief: Debrief, name: str, transcript: str, today: date | None = None) -> Debrief:
     """The debrief with a spoken answer added to one item: short fields and the date are replaced,
     text is appended, list items gain one line per sentence, and people gain one person."""
@@ -417,7 +445,7 @@ def merge_spoken(debrief: Debrief, name: str, transcript: str, today: date | Non
         return debrief
     current = text_of(debrief, name)
     if it.kind == "short":
-        new = spoken.rstrip(".")
+        new = short_answer(name, spoken) or spoken.rstrip(".")
     elif it.kind == "date":
         new = spoken
     elif it.kind == "lines":

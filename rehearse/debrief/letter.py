@@ -86,43 +86,97 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
+_PAST_VERBS = frozenset(
+    "led built ran grew made won cut wrote took set drove shipped kept gave brought taught sold found owned "
+    "managed delivered designed launched created reduced increased improved fixed hired mentored coached".split()
+)
+_ADJECTIVE_STARTS = ("strong ", "good ", "clear ", "calm ", "confident ", "comfortable ", "experienced ")
+_QUESTION_WORDS = frozenset(
+    "what how why when where who whom which whose do does did can could would will is are was were have has should".split()
+)
+
+
+def own_sentence(strength: str) -> str:
+    """A strength noted in the debrief ("Telemetry pipeline design at scale", "Leading on-call
+    rotations", "Led the Kafka migration", "Strong on SQL") as a sentence the candidate would write."""
+    text = " ".join(strength.split()).rstrip(".!?;,")
+    if not text:
+        return ""
+    first = text.split()[0].lower()
+    lower = _lower_first(text)
+    if first in ("i", "i'm", "i've"):
+        sentence = text
+    elif first.endswith("ing"):
+        sentence = f"I have experience {lower}"
+    elif first in _PAST_VERBS or (first.endswith("ed") and len(first) > 4):
+        sentence = f"I {lower}"
+    elif text.lower().startswith(_ADJECTIVE_STARTS):
+        sentence = f"I am {lower}"
+    else:
+        sentence = f"{text[:1].upper()}{text[1:]} is one of my strengths"
+    return sentence + "."
+
+
+def quoted(text: str) -> str:
+    """A recalled question or statement in quotes, ending as it was said: a "?" only for a question."""
+    text = " ".join(text.split()).rstrip(" ,;:")
+    if text[-1:] not in ".?!":
+        first = text.split()[0].lower() if text.split() else ""
+        text += "?" if first in _QUESTION_WORDS else "."
+    return f"\u201c{text}\u201d"
+
+
+def _stage(stage: str) -> str:
+    """ "Second round" mid-sentence is "second round"; "HR screen" stays as it is."""
+    return _lower_first(stage) if stage else "interview"
+
+
 def draft(d: Debrief) -> str:
-    """A first draft from the debrief; bracketed parts are for the user to fill in."""
+    """A first draft from the debrief. Bracketed parts are for the user to fill in, and appear only
+    where the debrief does not say what to write: a filled debrief gives a draft with none."""
     names = _names(d.people)
     greeting = f"Dear {_join(names)}," if names else "Dear [name of the person you met],"
     role = d.role or "[role]"
     company = d.company or "[company]"
-    subject = f"Subject: Following up on our {d.stage or 'interview'} conversation for the {role} role"
+    subject = f"Subject: Following up on our {_stage(d.stage)} conversation for the {role} role"
     paragraphs = [greeting]
     opener = f"Thank you for talking with me about the {role} role at {company}."
     recalled = recalled_questions(d)
     if recalled:
         point = recalled[0]
-        asker = f" {point.person.first_name}," if point.person else ""
-        opener += (
-            f" I have kept thinking about your question,{asker} \u201c{point.text.rstrip('?.')}?\u201d, "
-            "and want to add one thing: [the example or number you would add now]."
-        )
+        asker = f", {point.person.first_name}" if point.person else ""
+        opener += f" I have kept thinking about your question{asker}: {quoted(point.text)}"
+        strength = _matching_strength(point.text, d.strong_areas)
+        if strength:
+            opener += f" One thing I would add: {own_sentence(strength)}"
     elif d.observations:
         opener += f" I have kept thinking about what I noticed: {_lower_first(d.observations.splitlines()[0])}."
     paragraphs.append(opener)
+    used: list[str] = []
     for person in d.people:
         for concern in person.concerns:
             strength = _matching_strength(concern, d.strong_areas)
-            answer = (
-                f"my {_lower_first(strength)} speaks to that, for example [one concrete example]."
-                if strength
-                else "[one or two sentences on how you have handled it, with an example]."
-            )
+            if strength in used:
+                answer = "the experience I mentioned above speaks to that too."
+            elif strength:
+                answer = own_sentence(strength)
+                used.append(strength)
+            elif d.strong_areas:
+                # Nothing in the debrief answers it: say how it will be closed rather than invent a fact.
+                answer = "I would like to show you how I would close that gap, and can send a short plan."
+            else:
+                answer = "[one or two sentences on how you have handled it, with an example]."
             paragraphs.append(
                 f"{person.first_name or person.name}, on the point you raised about {_lower_first(concern)}: {answer}"
             )
-    if d.strong_areas:
+    rest = [s for s in d.strong_areas if s.strip() and s not in used][:3]
+    if rest:
         paragraphs.append(
-            f"For this role, the parts of my background that fit best are {_join([_lower_first(s) for s in d.strong_areas[:3]])}."
+            ("What also fits this role: " if used else "What fits this role best: ")
+            + " ".join(own_sentence(s) for s in rest)
         )
     paragraphs.append("If a short example of that work would help your decision, I can send one this week.")
-    paragraphs.append("Best regards,\n[your name]")
+    paragraphs.append("Best regards,")
     return subject + "\n\n" + "\n\n".join(paragraphs)
 
 

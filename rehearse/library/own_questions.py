@@ -7,6 +7,7 @@ wrote always loads. The shipped questions/ folder is never written.
 
 from __future__ import annotations
 
+import html
 import logging
 import math
 import re
@@ -113,8 +114,13 @@ def is_own(settings: Settings, question: Question) -> bool:
     return bool(question.source) and Path(question.source).parent == settings.user_questions_dir
 
 
+_TAG = re.compile(r"<[^>]*>")
+
+
 def slug(text: str, words: int = 6) -> str:
-    return "-".join(re.findall(r"[a-z0-9]+", text.lower())[:words])
+    """The first words of a question, for its id: words only, never HTML tags or entities typed
+    with it ("<b>Tell</b> me" is "tell-me")."""
+    return "-".join(re.findall(r"[a-z0-9]+", html.unescape(_TAG.sub(" ", text)).lower())[:words])
 
 
 def new_question_id(text: str, taken: Iterable[str], prefix: str = "my") -> str:
@@ -125,6 +131,47 @@ def new_question_id(text: str, taken: Iterable[str], prefix: str = "my") -> str:
     while candidate in taken:
         candidate, n = f"{base}-{n}", n + 1
     return candidate
+
+
+# The My questions page's field labels: its widgets use these, and so do the messages below.
+LABELS = {
+    "text": "Question",
+    "category": "Category",
+    "tags": "Tags (comma-separated)",
+    "min": "Aim for at least (seconds)",
+    "max": "and at most (seconds)",
+    "probes": "Follow-up probes, one per line (at least two)",
+}
+
+
+def form_problems(
+    text: str, category: str, tags: Iterable[str], target: tuple[float, float], probes: Iterable[str]
+) -> list[str]:
+    """Every problem with the form at once, each naming the field as the page labels it."""
+    problems = []
+    if not text.strip():
+        problems.append(f"{LABELS['text']}: write the question.")
+    if category not in bank.CATEGORIES:
+        problems.append(f"{LABELS['category']}: choose one of {', '.join(bank.CATEGORIES)}.")
+    low, high = target
+    if low <= 0:
+        problems.append(f"{LABELS['min']}: must be more than 0.")
+    if high <= low:
+        problems.append(f"“{LABELS['max']}” ({high:g}) must be more than “{LABELS['min']}” ({low:g}).")
+    written = [p for p in probes if p.strip()]
+    if len(written) < 2:
+        problems.append(
+            f"{LABELS['probes']}: write at least two, one per line (there {'is' if len(written) == 1 else 'are'} {len(written)})."
+        )
+    return problems
+
+
+def _check_form(
+    text: str, category: str, tags: Iterable[str], target: tuple[float, float], probes: Iterable[str]
+) -> None:
+    problems = form_problems(text, category, tags, target, probes)
+    if problems:
+        raise BankError("Nothing was saved. Please fix:\n" + "\n".join(f"- {p}" for p in problems))
 
 
 def build_question(
@@ -171,6 +218,8 @@ def add_question(
     probes: Iterable[str],
     file_name: str = DEFAULT_FILE,
 ) -> Question:
+    tags, probes = list(tags), list(probes)
+    _check_form(text, category, tags, target, probes)
     path = settings.user_questions_dir / file_name
     qid = new_question_id(text, library.questions)
     question = build_question(qid, text, category, tags, target, probes, str(path))
@@ -192,6 +241,8 @@ def update_question(
     probes: Iterable[str],
 ) -> Question:
     old = _shipped_guard(settings, library, qid)
+    tags, probes = list(tags), list(probes)
+    _check_form(text, category, tags, target, probes)
     path = Path(old.source)
     question = build_question(qid, text, category, tags, target, probes, str(path))
     current = bank.load_question_file(path)

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from rehearse import clock
+from rehearse.measure import feedback
 from rehearse.store import Database, database
 from rehearse.store import history as stored
 
@@ -51,6 +52,11 @@ def takes(db: Database, question_id: str, probe_index: int) -> list[database.Ans
     return stored.takes(db, question_id, probe_index)
 
 
+def question_label(text: str, takes: int) -> str:
+    """A question in the Compare picker with its takes: of one step, the most practised one."""
+    return f"{text} ({takes} take{'' if takes == 1 else 's'})"
+
+
 def take_label(answer: database.Answer) -> str:
     stars = "★" * answer.stars if answer.stars else "not rated"
     words = f"{answer.metrics['word_count']} words" if answer.metrics else answer.status
@@ -67,10 +73,26 @@ SIDE_BY_SIDE = (
 )
 
 
+# Rounded for people: seconds whole, pace to the nearest 5, rates to one decimal.
+_ROUND = {
+    "duration": lambda v: int(v + 0.5),
+    "word_count": int,
+    "wpm": feedback.pace,
+    "fillers_per_minute": lambda v: round(v, 1),
+    "long_pauses": int,
+    "longest_pause": lambda v: int(v + 0.5),
+}
+
+
+def _shown(metrics: dict | None, key: str):
+    value = (metrics or {}).get(key)
+    return None if value is None else _ROUND[key](value)
+
+
 def side_by_side(older: database.Answer, newer: database.Answer) -> list[dict]:
     """The two takes' measurements and ratings, one row per signal, for a table."""
     rows = [
-        {"Signal": label, "From": (older.metrics or {}).get(key), "To": (newer.metrics or {}).get(key)}
+        {"Signal": label, "From": _shown(older.metrics, key), "To": _shown(newer.metrics, key)}
         for key, label in SIDE_BY_SIDE
     ]
     rows.append({"Signal": "Self-rating (stars)", "From": older.stars, "To": newer.stars})

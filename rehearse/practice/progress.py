@@ -7,11 +7,13 @@ wpm, fillers_per_minute, long_pauses, longest_pause, target_min/target_max and l
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from rehearse import clock
+from rehearse.measure import feedback
 from rehearse.settings import Settings
 from rehearse.store import Database
 from rehearse.store import history as stored
@@ -342,3 +344,107 @@ def scatter_columns(items: Sequence[Sample], key: str, settings: Settings) -> di
     pairs = [(s.stars, fn(s, settings)) for s in items if s.stars]
     pairs = [(st, v) for st, v in pairs if v is not None]
     return {"Self-rating (stars)": [st for st, _ in pairs], f"{label} ({unit})": [v for _, v in pairs]}
+
+
+# The first-third/last-third table needs two answers in each third to compare anything.
+TREND_MIN_ANSWERS = 6
+# With answers on fewer days than this, a daily average is one dot and no line: show each answer.
+MIN_DAYS_FOR_LINES = 2
+
+
+def trend_note(answers: int) -> str:
+    """Why the "Am I getting better?" table is not shown yet, or "" once it is."""
+    if answers >= TREND_MIN_ANSWERS:
+        return ""
+    more = TREND_MIN_ANSWERS - answers
+    return (
+        f"With {answers} answer{'s' if answers != 1 else ''} so far there is nothing to compare yet: after "
+        f"{TREND_MIN_ANSWERS} answers ({more} more) this compares your first third of answers with your last third."
+    )
+
+
+def span_caption(items: Sequence[Sample], today: date) -> str:
+    """ "4 answers today", "4 answers on Tue 1 Dec", "12 answers from Tue 1 Dec to Fri 4 Dec"."""
+    count = f"{len(items)} answer{'s' if len(items) != 1 else ''}"
+    first, last = items[0].day, items[-1].day
+    if first == last:
+        return f"{count} today" if first == today else f"{count} on {first:%a %-d %b %Y}"
+    return f"{count} from {first:%a %-d %b %Y} to {last:%a %-d %b %Y}"
+
+
+def per_answer(items: Sequence[Sample]) -> bool:
+    """Plot each answer as a point (True) rather than daily averages as lines: on day one, a line
+    chart of one daily average draws nothing."""
+    return len({s.day for s in items}) < MIN_DAYS_FOR_LINES
+
+
+def answer_columns(items: Sequence[Sample], keys: Sequence[str]) -> dict[str, list]:
+    """Columns for a chart with one point per answer: 'Answer' (1, 2, ... oldest first) and one per signal."""
+    data: dict[str, list] = {"Answer": list(range(1, len(items) + 1))}
+    for key in keys:
+        data[SIGNAL[key].label] = [s.value(key) for s in items]
+    return data
+
+
+def _share_of_i(m: Mapping) -> float | None:
+    return None if m.get("i_share") is None else round(100 * m["i_share"])
+
+
+# A headline's signal (feedback.Headline.signal) as a number per take, for the per-question trend.
+HEADLINE_MEASURES: dict[str, tuple[str, Callable[[Mapping], float | None]]] = {
+    "length": ("Answer length (s)", lambda m: round(m.get("duration") or 0.0)),
+    "ownership": ("“I” as a share of “I” and “we” (%)", _share_of_i),
+    "structure": ("Time on the result (s)", lambda m: round((m.get("star_seconds") or {}).get("result", 0.0))),
+    "stock": ("Stock phrases", lambda m: len(m.get("stock_phrases") or [])),
+    "pace": ("Pace (words/min)", lambda m: m.get("wpm")),
+    "fillers": ("Fillers per minute", lambda m: m.get("fillers_per_minute")),
+    "pauses": ("Long pauses", lambda m: m.get("long_pauses")),
+    "hedges": ("Hedges", lambda m: m.get("hedge_count")),
+    "numbers": ("Numbers in the result", lambda m: len(m.get("result_numbers") or [])),
+    "none": ("Pace (words/min)", lambda m: m.get("wpm")),
+}
+
+
+@dataclass(frozen=True)
+class QuestionView:
+    """One question's takes at a glance: the best and the latest, and how the signal named by the
+    latest headline with something to fix has moved over the takes."""
+
+    best: Any  # a store Answer
+    latest: Any
+    signal: str  # a HEADLINE_MEASURES key
+    label: str
+    points: dict[str, list]  # {"Take": [1, 2, ...], label: [value per take]}
+    headline_take: int = 0  # which take's headline named the signal (1 is the oldest)
+
+
+def question_view(takes: Sequence[Any]) -> QuestionView | None:
+    """From a question's transcribed takes (store Answers, any order). Best: the highest rated,
+    then the fewest things to fix, then the newest; None when no take has measurements."""
+    measured = sorted((a for a in takes if a.metrics), key=lambda a: a.created_at)
+    if not measured:
+        return None
+
+    def warnings(a: Any) -> int:
+        found = feedback.card(a.metrics)
+        return sum(s.tone == "warn" for s in found.delivery + found.content) + (10 if found.short else 0)
+
+    best = max(measured, key=lambda a: (a.stars or 0, -warnings(a), a.created_at))
+    latest = measured[-1]
+    # The latest take's headline; when it has nothing to fix, the newest earlier one that had, so
+    # the chart shows what got fixed ("9 'we' to 2 'I'" on take 1, fine on take 3).
+    signal, source = "none", latest
+    for take in reversed(measured):
+        line = feedback.headline(take.metrics)
+        if line and line.signal in HEADLINE_MEASURES and line.signal != "none":
+            signal, source = line.signal, take
+            break
+    label, measure = HEADLINE_MEASURES[signal]
+    return QuestionView(
+        best,
+        latest,
+        signal,
+        label,
+        {"Take": list(range(1, len(measured) + 1)), label: [measure(a.metrics) for a in measured]},
+        measured.index(source) + 1,
+    )

@@ -29,6 +29,7 @@ import fsrs
 
 from rehearse import clock
 from rehearse.library.bank import Drill, Question
+from rehearse.measure import feedback
 from rehearse.store import Database
 from rehearse.store import history as stored
 
@@ -162,3 +163,38 @@ def due_drill(
         source="practice queue",
     )
     return drill, missing
+
+
+WEAKEST_DRILL_ID = "weakest-today"
+WEAKEST_COUNT = 3
+
+
+def weakness(answer) -> tuple[int, int]:
+    """How weak one take is, for sorting (smaller is weaker): its stars (an unrated take counts as
+    3), then how many measurements warn about it."""
+    found = feedback.card(answer.metrics or {})
+    warns = sum(s.tone == "warn" for s in found.delivery + found.content) + (5 if found.short else 0)
+    return (answer.stars or 3, -warns)
+
+
+def weakest_drill(
+    answers: Sequence, questions: Mapping[str, Question], limit: int = WEAKEST_COUNT
+) -> tuple[Drill | None, list]:
+    """A drill of the questions whose latest take today is weakest (see `weakness`), weakest first,
+    and those latest takes; questions no longer in the banks are left out. `answers` come from
+    store.weakest.main_answers_on, oldest first."""
+    latest = {a.question_id: a for a in answers if a.question_id in questions}
+    chosen = sorted(latest.values(), key=lambda a: (weakness(a), a.created_at))[:limit]
+    if not chosen:
+        return None, []
+    drill = Drill(
+        id=WEAKEST_DRILL_ID,
+        title="Weakest from today",
+        description=f"The {len(chosen)} answer(s) from today that need the most work, weakest first.",
+        count=len(chosen),
+        order="fixed",
+        probes_per_question=DUE_DRILL_PROBES,
+        questions=tuple(a.question_id for a in chosen),
+        source="practice queue",
+    )
+    return drill, chosen

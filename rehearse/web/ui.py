@@ -23,7 +23,7 @@ from rehearse.practice import pipeline, run
 from rehearse.settings import Settings, load_settings
 from rehearse.speech import audio
 from rehearse.speech.capture import CaptureServer
-from rehearse.speech.transcribe import SAMPLE_RATE, Model, model_choices
+from rehearse.speech.transcribe import SAMPLE_RATE, Model
 from rehearse.speech.voice import Voice
 from rehearse.store import Database, recovery
 from rehearse.store import database as storage
@@ -49,7 +49,7 @@ def settings() -> Settings:
         return _settings()
     except ConfigError as exc:
         st.error(f"{exc}")
-        st.page_link("pages/settings.py", label="Open the settings page to repair it", icon="⚙️")
+        st.page_link("pages/settings.py", label="Open the settings page to repair it", icon=":material/settings:")
         st.stop()
 
 
@@ -83,6 +83,25 @@ def highlighted(segments: tuple[tuple[str, bool], ...]) -> str:
     return "".join(
         f":orange-background[{plain(text)}]" if hit and text.strip() else plain(text) for text, hit in segments
     )
+
+
+def points_chart(data: dict[str, list], x: str, ys: list[str], height: int = 200) -> None:
+    """One dot per answer (or take), numbered along the bottom: on day one a line chart of daily
+    averages draws nothing, and a numeric axis would start at 0 and cut the last dot in half."""
+    encoding = {
+        "x": {"field": x, "type": "ordinal", "axis": {"labelAngle": 0}},
+        "y": {"field": "value", "type": "quantitative", "title": None},
+        "tooltip": [{"field": x, "type": "ordinal"}, {"field": "value", "type": "quantitative", "format": ".1f"}],
+    }
+    if len(ys) > 1:
+        encoding["color"] = {"field": "signal", "type": "nominal", "title": None, "legend": {"orient": "bottom"}}
+    spec = {
+        "height": height,
+        "transform": [{"fold": ys, "as": ["signal", "value"]}],
+        "mark": {"type": "point", "filled": True, "size": 90},
+        "encoding": encoding,
+    }
+    st.vega_lite_chart(data, spec, width="stretch")
 
 
 def diff_markdown(pieces: tuple) -> str:
@@ -163,15 +182,25 @@ def transcript_markdown(text: str, hits) -> str:
     )
 
 
-def feedback_panel(metrics: dict) -> None:
-    """Delivery and content signals under the transcript, each with its reason."""
-    legend = " ".join(f":{colour}-background[{label}]" for label, colour in _HIGHLIGHT_COLOURS.items())
-    st.caption(f"{legend} · {feedback.FILLER_NOTE}")
-    with st.expander(f"Feedback: {feedback.summary_line(metrics)}", expanded=True):
+def headline_markdown(line: feedback.Headline) -> str:
+    return f"{_TONE[line.tone]} **{plain(line.title)}**  \n{plain(line.detail)}"
+
+
+def feedback_panel(metrics: dict, key: str = "") -> None:
+    """The headline (the one thing to fix first), then every signal with its reason, collapsed.
+
+    Keyed (class st-key-headline-..., st-key-details-...) so the browser tests can find them."""
+    shown = feedback.card(metrics)
+    if shown.headline:
+        st.container(key=f"headline-{key}").markdown(headline_markdown(shown.headline))
+    if shown.short:
+        return  # one message about length: no ticks for what a few words had no time to show
+    with st.container(key=f"details-{key}"), st.expander(f"All the measurements: {feedback.summary_line(metrics)}"):
+        st.caption(feedback.FILLER_NOTE)
         columns = st.columns(2)
         for column, title, signals in (
-            (columns[0], "Delivery", feedback.delivery(metrics)),
-            (columns[1], "Content", feedback.content(metrics)),
+            (columns[0], "Delivery", shown.delivery),
+            (columns[1], "Content", shown.content),
         ):
             with column:
                 st.markdown(f"**{title}**")
@@ -210,7 +239,7 @@ def answer_card(
         return
     bits = [f"Take {answer.take}"]
     if answer.duration:
-        bits.append(f"{answer.duration:.1f} s")
+        bits.append(feedback.seconds(answer.duration))
     st.caption(" · ".join(bits))
     path = answer.audio_file(settings)
     if path and path.exists() and path.suffix == ".flac":
@@ -218,11 +247,17 @@ def answer_card(
     if answer.status == "transcribed":
         # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
         hits = (answer.metrics or {}).get("hits") or []
+        if answer.metrics:
+            feedback_panel(answer.metrics, f"{key_prefix}{answer.id}")
         st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(
             transcript_markdown(answer.transcript or "", hits)
         )
-        if answer.metrics:
-            feedback_panel(answer.metrics)
+        labels = {label for _, label in feedback.segments(answer.transcript or "", hits) if label}
+        if labels:
+            st.caption(
+                "Highlighted: "
+                + " ".join(f":{c}-background[{label}]" for label, c in _HIGHLIGHT_COLOURS.items() if label in labels)
+            )
         sure = analysis.confidence(answer.words)
         if sure is not None and sure < analysis.LOW_CONFIDENCE:
             st.warning(analysis.low_confidence_message(sure))
@@ -294,8 +329,18 @@ _TIMER_JS = """
   if (!box || box.dataset.started) return;
   box.dataset.started = "1";
   const think = {think}, limit = {limit}, start = Date.now();
+  let stopped = false;
+  // The live recorder tells the page when it stops (its component value): the countdown stops too.
+  window.addEventListener("message", (e) => {{
+    const d = e.data, v = d && d.isStreamlitMessage && d.type === "streamlit:setComponentValue" && d.value;
+    if (!v || stopped || !["stopped", "dropped"].includes(v.state)) return;
+    stopped = true;
+    box.textContent = "Recording stopped";
+    box.style.background = "#f0f2f6";
+  }});
   const fmt = s => Math.floor(s / 60) + ":" + String(Math.floor(s % 60)).padStart(2, "0");
   const tick = () => {{
+    if (stopped) return;
     const t = (Date.now() - start) / 1000;
     if (t < think) {{ box.textContent = "Think: " + Math.ceil(think - t) + " s, then record"; }}
     else if (limit > 0 && t < think + limit) {{ box.textContent = "Answer now: " + fmt(think + limit - t) + " left"; }}
@@ -309,25 +354,32 @@ _TIMER_JS = """
 """
 
 
+_TIMER_SLOT = "timer-slot-{}"
+
+
+def _clear_timer(key: str) -> None:
+    slot = st.session_state.pop(_TIMER_SLOT.format(key), None)
+    if slot is not None:
+        slot.empty()
+
+
 def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: str) -> None:
     """A countdown in the browser: think time, then the answer's time limit. It never blocks a rerun."""
     if not think_seconds and not limit_seconds:
         return
     element_id = "timer-" + re.sub(r"[^a-zA-Z0-9-]", "-", key)
-    st.html(
+    # In a slot record_answer empties once the answer is stored: no countdown over a finished answer.
+    st.session_state[_TIMER_SLOT.format(key)] = slot = st.empty()
+    slot.html(
         _TIMER_JS.format(id=element_id, think=float(think_seconds or 0), limit=float(limit_seconds or 0)),
         unsafe_allow_javascript=True,
     )
 
 
 def model_caption(settings: Settings) -> str:
-    """Which speech model is in use, and the other shipped ones installed here."""
-    current = settings.model.strip() or "tiny.en"
-    others = [c.name for c in model_choices() if c.present and c.name != current]
-    text = f"Speech model: {current}"
-    if others:
-        text += " · also installed: " + ", ".join(others) + " (choose one in Settings)"
-    return text
+    """What the drill page says about transcription: in the user's words, no model names (those are
+    on the Settings page, where they can be changed)."""
+    return "Your answers are transcribed on this computer; nothing you say leaves it."
 
 
 # If the browser blocked the question's autoplay (it may, on a narrow window or before any click),
@@ -425,9 +477,18 @@ def record_answer(
             url, reason = server.url(st.session_state[token_key]), ""
         except RehearseError as exc:
             url, reason = "", str(exc)
-        value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
+        slot = st.empty()
+        with slot:
+            value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
         if value and value.get("state") in ("stopped", "dropped"):
-            return _store_live(db, settings, session_id, step, key, target, category)
+            try:
+                return _store_live(db, settings, session_id, step, key, target, category)
+            finally:
+                # The answer card below shows the final transcript: no recorder, live words or
+                # countdown left above it.
+                if f"done-{key}" in st.session_state:
+                    slot.empty()
+                    _clear_timer(key)
         if not value or value.get("state") != "unavailable":
             with st.expander("Microphone trouble? Use the simple recorder instead"):
                 return _simple_recorder(db, settings, session_id, step, key, target, category)
@@ -455,6 +516,7 @@ def _simple_recorder(
         st.button("Save again", key=f"save-again-{key}", type="primary")
         return None
     st.session_state[f"done-{key}"] = answer.id  # saved: a rerun must not save it again
+    _clear_timer(key)
     if answer.status == "failed":
         return answer
     bar = st.progress(0.0, text="Transcribing your answer…")

@@ -166,6 +166,15 @@ def test_live_capture_shows_words_and_has_the_transcript_soon_after_stop(
             expect(page.get_by_text("rollback plan", exact=False).last).to_be_visible(timeout=60_000)
             latency = time.perf_counter() - stopped
             expect(page.get_by_text("words/min")).to_be_visible()  # the feedback line is there too
+            # Nothing lingers above the final transcript: no recorder with a stale status line or
+            # grey live words, and no countdown still running.
+            page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", state="attached")
+            expect(page.locator('iframe[title*="live_recorder"]')).to_have_count(0)
+            expect(page.get_by_text("finishing the transcript", exact=False)).to_have_count(0)
+            expect(page.locator("[id^='timer-']")).to_have_count(0)
+            shots = ROOT / "test-artifacts" / "live-recorder-after-stop"
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "after-stop.png"), full_page=True)
         finally:
             browser.close()
     db = database.open_database(settings)

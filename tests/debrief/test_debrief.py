@@ -236,3 +236,21 @@ def test_spoken_item_gets_the_drills_checks_and_keeps_the_audio(settings, db, mo
     # A steady tone is sound but not speech: the drill's own verdict, word for word.
     rec, _ = debriefs.speak_item(db, settings, model, d.id, "company", data)
     assert (rec.status, rec.error) == ("failed", pipeline.NO_SPEECH_MESSAGE)
+
+
+@pytest.mark.parametrize(
+    "name, spoken, kept",
+    [
+        ("company", "It was with Northwind Payments.", "Northwind Payments"),
+        ("company", "Um, so it was at The Guardian.", "The Guardian"),
+        ("company", "Acme Robotics Inc.", "Acme Robotics Inc"),
+        ("role", "I applied for the Staff Engineer role.", "Staff Engineer"),
+        ("role", "It was for a senior data analyst position", "Senior data analyst"),
+        ("stage", "It was the second round.", "second round"),
+        ("format", "It was a video call with a panel.", "video call with a panel"),
+    ],
+)
+def test_a_spoken_short_item_keeps_only_the_answer(name, spoken, kept):
+    assert checklist.short_answer(name, spoken) == kept
+    d = checklist.merge_spoken(checklist.Debrief(id="x" * 32), name, spoken, TODAY)
+    assert checklist.text_of(d, name) == kept

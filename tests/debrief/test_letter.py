@@ -3,6 +3,7 @@
 import re
 from dataclasses import replace
 
+import pytest
 from examples import FULL
 
 from rehearse.debrief import letter
@@ -34,17 +35,51 @@ def test_draft_speaks_to_people_points_and_concerns():
     subject, body = letter.split_subject(text)
     assert "final round" in subject and "Staff Engineer" in subject
     assert body.startswith("Dear Dana and Sam,")
-    assert "Tell me about a time you missed a deadline?" in body  # a specific point they discussed
+    # A specific point they discussed, quoted as it was said: a statement gets no "?".
+    assert "\u201cTell me about a time you missed a deadline.\u201d" in body and "deadline?" not in body
     for concern in ("no Kubernetes experience", "team size I have led", "on-call load"):
         assert concern in body  # every open concern gets its own answer
-    assert "telemetry pipeline design at scale" in body  # strengths that fit the role
+    # Strengths read as the candidate's own sentences.
+    assert "Telemetry pipeline design at scale is one of my strengths." in body
+    assert "I have experience leading on-call rotations for large teams." in body
+    assert "my leading" not in body and "are telemetry" not in body
     checks = by_name(letter.check(text, FULL))
-    assert checks["Builds rapport"].ok and checks["Has a specific purpose"].ok
-    assert checks["Follows up on the discussion"].ok and checks["Succinct"].ok
-    # The draft's holes are the user's to fill; the check names every one of them.
-    assert not checks["Not generic"].ok and "[your name]" in checks["Not generic"].detail
+    # A filled debrief gives a draft that passes its own marks, "not generic" included: no placeholders.
+    assert all(c.ok for c in checks.values()), checks
+    assert not letter.PLACEHOLDER.search(text)
+
+
+def test_draft_of_an_empty_debrief_leaves_holes_the_check_names():
+    empty = Debrief(id="x" * 32)
+    text = letter.draft(empty)
+    generic = by_name(letter.check(text, empty))["Not generic"]
+    assert not generic.ok and "[role]" in generic.detail and "[company]" in generic.detail
     filled = re.sub(r"\[[^\]]*\]", "a release I shipped for 40 robots in two weeks", text)
-    assert all(c.ok for c in letter.check(filled, FULL)), letter.check(filled, FULL)
+    assert by_name(letter.check(filled, empty))["Not generic"].ok
+
+
+def test_stage_mid_sentence_and_quoted_questions():
+    second = replace(FULL, stage="Second round")
+    assert "our second round conversation" in letter.split_subject(letter.draft(second))[0]
+    assert "our HR screen conversation" in letter.split_subject(letter.draft(replace(FULL, stage="HR screen")))[0]
+    assert letter.quoted("How would you scale it") == "\u201cHow would you scale it?\u201d"
+    assert letter.quoted("Walk me through your CV") == "\u201cWalk me through your CV.\u201d"
+    assert letter.quoted("Why us?") == "\u201cWhy us?\u201d"
+
+
+@pytest.mark.parametrize(
+    "strength, sentence",
+    [
+        ("Telemetry pipeline design at scale", "Telemetry pipeline design at scale is one of my strengths."),
+        ("Leading on-call rotations", "I have experience leading on-call rotations."),
+        ("Led the Kafka migration.", "I led the Kafka migration."),
+        ("Strong on SQL", "I am strong on SQL."),
+        ("I explain trade-offs well", "I explain trade-offs well."),
+        ("SQL", "SQL is one of my strengths."),
+    ],
+)
+def test_strengths_read_as_the_candidates_own_sentence(strength, sentence):
+    assert letter.own_sentence(strength) == sentence
 
 
 def test_strong_letter_passes_every_mark():

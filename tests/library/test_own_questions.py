@@ -90,10 +90,13 @@ def test_add_edit_delete_round_trip(settings):
 @pytest.mark.parametrize(
     "fields, message",
     [
-        ({"text": "  "}, "'text' must be a non-empty string"),
+        ({"text": "  "}, "Question: write the question"),
         ({"probes": ["Only one?"]}, "at least two"),
-        ({"category": "fun"}, "valid categories are behavioral"),
-        ({"target": (90, 60)}, "target_seconds"),
+        ({"category": "fun"}, "Category: choose one of behavioral"),
+        (
+            {"target": (90, 60)},
+            "“and at most \\(seconds\\)” \\(60\\) must be more than “Aim for at least \\(seconds\\)” \\(90\\)",
+        ),
     ],
 )
 def test_bad_question_is_refused_and_nothing_written(settings, fields, message):
@@ -182,7 +185,8 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     at.run()
     assert not at.exception, at.exception
     qid = "my-tell-me-about-the-hardest-feedback"
-    assert f"Added '{qid}'" in at.success[0].value
+    assert at.success[0].value.startswith("Added “Tell me about the hardest feedback you ever gave\\.”")
+    assert qid not in at.success[0].value  # the id is for files, not for people
     assert at.text_area(key="new-text").value == ""  # the form is ready for the next one
     library = bank.load_library(settings)
     q = library.questions[qid]
@@ -217,6 +221,45 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     at.run()
     [b for b in at.button if b.label == "Delete this question"][0].click()
     at.run()
+    # It asks first, like the other deletes; nothing is gone yet.
+    assert qid in bank.load_library(settings).questions
+    assert "Delete this question and its follow-ups" in at.warning[0].value
+    [b for b in at.button if b.label == "Cancel"][0].click()
+    at.run()
+    assert qid in bank.load_library(settings).questions
+    [b for b in at.button if b.label == "Delete this question"][0].click()
+    at.run()
+    [b for b in at.button if b.label == "Yes, delete the question"][0].click()
+    at.run()
+    assert not at.exception, at.exception
     assert qid not in bank.load_library(settings).questions
     assert "no questions of your own" in at.info[0].value
     ui.settings.clear()
+
+
+def test_every_problem_at_once_in_the_page_words_without_a_path(settings):
+    library = bank.load_library(settings)
+    with pytest.raises(BankError) as caught:
+        own_questions.add_question(
+            settings, library, text=" ", category="behavioral", tags=[], target=(90, 60), probes=["One?"]
+        )
+    message = str(caught.value)
+    lines = [line for line in message.splitlines() if line.startswith("- ")]
+    assert len(lines) == 3, message
+    assert lines[0].startswith("- Question:") and "at most (seconds)" in lines[1]
+    assert lines[2].startswith("- Follow-up probes, one per line (at least two): write at least two")
+    assert str(settings.home) not in message and ".toml" not in message
+
+
+def test_an_own_question_id_comes_from_its_words_not_its_html(settings):
+    assert own_questions.slug("<b>Tell</b> me about <i>a time</i> &amp; a place") == "tell-me-about-a-time-a"
+    q = own_questions.add_question(
+        settings,
+        bank.load_library(settings),
+        text="<script>alert(1)</script> Why <em>this</em> role?",
+        category="intro",
+        tags=[],
+        target=(30, 90),
+        probes=["Why now?", "Why us?"],
+    )
+    assert q.id == "my-alert-1-why-this-role"

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from rehearse import clock
 from rehearse.bench.accuracy import normalize
 from rehearse.library.bank import Step
+from rehearse.measure import feedback
 from rehearse.practice import pipeline, progress, schedule
 from rehearse.settings import load_settings
 from rehearse.store import database, export
@@ -145,6 +146,10 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     data, db = seeded
     at = page("compare", compare_question=LEAD)
     assert [t.label for t in at.tabs] == ["Main answer (3)", "Follow-up 1 (2)"]
+    # Takes of one step, not follow-ups, count as takes: 3 of the main answer (plus 2 follow-ups) is 3.
+    options = at.selectbox(key="compare_question").options
+    assert any(o.startswith("Tell me about a time you led") and o.endswith("(3 takes)") for o in options), options
+    assert any(o.endswith("missed. (1 take)") for o in options), options
     main = at.tabs[0]
     assert main.subheader[0].value.startswith("Tell me about a time you led a change")
     # Newest first: the latest transcript is the first answer card.
@@ -162,9 +167,10 @@ def test_compare_page_shows_every_take_and_a_word_diff(seeded, app_env):
     assert any("words in common" in c.value for c in at.tabs[0].caption)
     side = at.tabs[0].dataframe[0].value
     assert list(side["Signal"])[-1] == "Self-rating (stars)" and list(side.iloc[-1][["From", "To"]]) == [2, 5]
+    # Rounded for people: pace to the nearest 5 words/min.
     assert list(side.iloc[2][["From", "To"]]) == [
-        data.answers["first"].metrics["wpm"],
-        data.answers["latest"].metrics["wpm"],
+        feedback.pace(data.answers["first"].metrics["wpm"]),
+        feedback.pace(data.answers["latest"].metrics["wpm"]),
     ]
     at.selectbox(key="compare_question").set_value(FAIL)
     rerun(at)
@@ -192,7 +198,7 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
     at = page("progress")
     charts = at.get("vega_lite_chart")
     assert len(charts) == 6  # five lines over time and the calibration scatter
-    assert at.caption[0].value.startswith("6 answer(s)")
+    assert at.caption[0].value.startswith("6 answers from ")
     trend = at.dataframe[0].value
     assert list(trend["Signal"])[0] == "Pace (words/min)" and set(trend["Verdict"]) <= {
         "better",
@@ -206,16 +212,21 @@ def test_progress_page_charts_and_calibration(seeded, app_env):
 
     at.selectbox(key="progress_question").set_value(LEAD)
     rerun(at)
-    assert at.caption[0].value.startswith("3 answer(s)")
-    pace = chart_data(at.get("vega_lite_chart")[0])
+    assert at.caption[0].value.startswith("3 answers from ")
+    # The question's own view first: best and latest take, and its headline signal take by take.
+    # The latest take (5 stars) is also the best: one card says so.
+    assert any(t.startswith("**Best and latest take**") and "★★★★★" in t for t in texts(at))
+    per_take = chart_data(at.get("vega_lite_chart")[0])
+    assert per_take["Take"] == [1, 2, 3]
+    pace = chart_data(at.get("vega_lite_chart")[1])
     expected = progress.daily(progress.samples(db, LEAD))
     assert pace["Pace"] == [p.values["wpm"] for p in expected] and len(pace["day"]) == 2
-    stars = chart_data(at.get("vega_lite_chart")[4])
+    stars = chart_data(at.get("vega_lite_chart")[5])
     assert stars["Self-rating"] == [2.5, 5.0]
     at.radio(key="progress_kind").set_value("all")
     rerun(at)
-    assert at.caption[0].value.startswith("5 answer(s)")
-    scatter = chart_data(at.get("vega_lite_chart")[5])
+    assert at.caption[0].value.startswith("5 answers from ")
+    scatter = chart_data(at.get("vega_lite_chart")[6])
     assert sorted(scatter["Self-rating (stars)"]) == [2, 2, 3, 4, 5]
 
 
@@ -246,9 +257,10 @@ def test_queue_page_runs_the_due_drill_through_the_drill_page(seeded, app_env):
     scheduled = {i.question_id: i for i in schedule.queue(db)}
     late = scheduled[FAIL].overdue(today)
     assert late > 0 and any("launch or deadline" in t and f"{late} day(s) overdue" in t for t in texts(at))
-    upcoming = at.dataframe[0].value
+    upcoming = [m.value for m in at.markdown if "last rated" in m.value and "practised" in m.value]
     expected = [(scheduled[q].due - today).days for q in (INTRO, LEAD)]
-    assert list(upcoming["In days"]) == expected and expected[0] == 1 and expected[1] > 1
+    assert expected[0] == 1 and expected[1] > 1
+    assert "(tomorrow)" in upcoming[0] and f"(in {expected[1]} days)" in upcoming[1], upcoming
     assert any("hard feedback" in t for t in texts(at))  # unrated, so not scheduled
     button(at, "Start the due-today drill (1 question(s))").click()
     rerun(at)

@@ -187,7 +187,7 @@ def test_drill_in_the_terminal_with_a_fake_microphone(tmp_path, speech):
     first = t.expect("Rate this answer 1-5")
     assert "REC 0:01 / 2:00 [" in first and "Stopped after 2.5 s of silence." in first
     assert "You said:" in first and "Pace: " in first and "words a minute while speaking" in first
-    assert "Length: short: " in first and "(target 60–120 s)" in first and "lower bound" in first
+    assert "Length: short, " in first and "(target 60–120 s)" in first and "lower bound" in first
     t.type("9")
     assert "'9' is not one of the choices" in t.expect("Rate this answer 1-5")
     t.type("4")
