@@ -6,6 +6,7 @@ import streamlit as st
 from rehearse.debrief import checklist, letter
 from rehearse.errors import RehearseError
 from rehearse.library import bank
+from rehearse.practice import pipeline
 from rehearse.store import debriefs
 from rehearse.web import ui
 
@@ -86,16 +87,16 @@ if mode == "Speaking":
         if recording is not None:
             bar = st.progress(0.0, text="Transcribing…")
             try:
-                rec, d = debriefs.speak_item(
+                rec, d = pipeline.speak_item(
                     db,
                     settings,
-                    ui.model(settings),
+                    lambda: ui.model(settings),
                     d.id,
                     item.name,
                     recording.getvalue(),
                     on_progress=lambda f: bar.progress(f, text="Transcribing…"),
+                    on_saved=lambda saved: st.session_state.__setitem__(done_key, saved.id),
                 )
-                st.session_state[done_key] = rec.id
                 st.session_state[field_key(d.id, item.name)] = checklist.text_of(d, item.name)
             except RehearseError as exc:
                 ui.show_error(exc)
@@ -103,6 +104,8 @@ if mode == "Speaking":
     latest = debriefs.recordings(db, d.id, item.name)
     if latest and latest[-1].status == "failed":
         st.error(f"{latest[-1].error} Your recording is kept.")
+    elif latest and latest[-1].error:
+        st.warning(latest[-1].error)  # recovered after a crash, not transcribed
     elif latest and done_key in st.session_state:
         st.caption("Heard: " + ui.plain(latest[-1].transcript or ""))
     item_widget(d, item)
