@@ -45,6 +45,8 @@ def noise(seconds: float) -> bytes:
 def run_worker(*args: str, pause_at: str = "", kill_on: Path | None = None) -> tuple[int, list[dict]]:
     """Run fault_worker.py; with `kill_on`, SIGKILL it from here once that marker file appears."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # the code under test, also in the worker
     if pause_at:
         env["REHEARSE_TEST_PAUSE_AT"] = pause_at
     proc = subprocess.Popen(
