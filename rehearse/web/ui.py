@@ -489,9 +489,7 @@ def _store_live(
 
     with st.spinner("Finishing the transcript…"):
         # Straight from memory to FLAC while the last words are still being decoded.
-        capture = server.audio(token)
-        if capture.disk_error:
-            st.warning(capture.disk_error)
+        capture = server.audio(token)  # a disk fault while recording is shown in the recorder itself
         answer = _through_pipeline(
             db,
             settings,
