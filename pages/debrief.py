@@ -86,6 +86,10 @@ if mode == "Speaking":
         recording = st.audio_input("Record your answer", sample_rate=ui.SAMPLE_RATE, key=rec_key)
         if recording is not None:
             bar = st.progress(0.0, text="Transcribing…")
+
+            def saved(rec: debriefs.Recording) -> None:
+                st.session_state[done_key] = rec.id  # saved: a rerun must not save it again
+
             try:
                 rec, d = pipeline.speak_item(
                     db,
@@ -95,11 +99,14 @@ if mode == "Speaking":
                     item.name,
                     recording.getvalue(),
                     on_progress=lambda f: bar.progress(f, text="Transcribing…"),
-                    on_saved=lambda saved: st.session_state.__setitem__(done_key, saved.id),
+                    on_saved=saved,
                 )
                 st.session_state[field_key(d.id, item.name)] = checklist.text_of(d, item.name)
             except RehearseError as exc:
                 ui.show_error(exc)
+                if done_key not in st.session_state:
+                    # Not saved (a full or read-only disk): the recorder above still holds it.
+                    st.button("Save again", key=f"save-again-{rec_key}", type="primary")
             bar.empty()
     latest = debriefs.recordings(db, d.id, item.name)
     if latest and latest[-1].status == "failed":
