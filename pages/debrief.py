@@ -7,6 +7,7 @@ from rehearse import clock
 from rehearse.debrief import checklist, letter
 from rehearse.errors import RehearseError
 from rehearse.library import bank
+from rehearse.practice import pipeline
 from rehearse.store import debriefs
 from rehearse.web import ui
 
@@ -86,24 +87,33 @@ if mode == "Speaking":
         recording = st.audio_input("Record your answer", sample_rate=ui.SAMPLE_RATE, key=rec_key)
         if recording is not None:
             bar = st.progress(0.0, text="Transcribing…")
+
+            def saved(rec: debriefs.Recording) -> None:
+                st.session_state[done_key] = rec.id  # saved: a rerun must not save it again
+
             try:
-                rec, d = debriefs.speak_item(
+                rec, d = pipeline.speak_item(
                     db,
                     settings,
-                    ui.model(settings),
+                    lambda: ui.model(settings),
                     d.id,
                     item.name,
                     recording.getvalue(),
                     on_progress=lambda f: bar.progress(f, text="Transcribing…"),
+                    on_saved=saved,
                 )
-                st.session_state[done_key] = rec.id
                 st.session_state[field_key(d.id, item.name)] = checklist.text_of(d, item.name)
             except RehearseError as exc:
                 ui.show_error(exc)
+                if done_key not in st.session_state:
+                    # Not saved (a full or read-only disk): the recorder above still holds it.
+                    st.button("Save again", key=f"save-again-{rec_key}", type="primary")
             bar.empty()
     latest = debriefs.recordings(db, d.id, item.name)
     if latest and latest[-1].status == "failed":
         st.error(f"{latest[-1].error} Your recording is kept.")
+    elif latest and latest[-1].error:
+        st.warning(latest[-1].error)  # recovered after a crash, not transcribed
     elif latest and done_key in st.session_state:
         st.caption("Heard: " + ui.plain(latest[-1].transcript or ""))
     item_widget(d, item)

@@ -142,8 +142,7 @@ if not recorded:
         ui.record_answer(
             db,
             settings,
-            lambda: run.session(db),
-            step,
+            run,
             rec_key,
             target,
             show_words=not listen_only,

@@ -100,6 +100,58 @@ def guard(home: Path, action: str) -> Iterator[None]:
         raise StorageError(message(home, action, exc)) from exc
 
 
+def private_dir(path: Path) -> Path:
+    """`path` and any missing parent as owner-only folders (0700), whatever the umask.
+
+    An existing folder only loses group and other access: one the user made read-only stays
+    read-only, so a save reports it instead of quietly making it writable again."""
+    missing = []
+    here = Path(path)
+    while not here.exists():
+        missing.append(here)
+        here = here.parent
+    for folder in reversed(missing):
+        try:
+            os.mkdir(folder, 0o700)
+        except FileExistsError:
+            pass  # another thread or process made it first
+        os.chmod(folder, 0o700)  # mkdir's mode is masked by the umask
+    owner_only(path)
+    return path
+
+
+def owner_only(path: Path) -> None:
+    """Take group and other access away from `path`; never add any permission to it."""
+    mode = path.stat().st_mode & 0o7777
+    if mode & 0o077:
+        os.chmod(path, mode & 0o700)
+
+
+def private_open(path: Path, flags: int = os.O_WRONLY | os.O_CREAT | os.O_TRUNC):
+    """A binary file object on a new or existing owner-only (0600) file."""
+    fd = os.open(path, flags, 0o600)
+    try:
+        owner_only(path)  # an existing file keeps its mode on open: tighten it too
+        return open(fd, "ab" if flags & os.O_APPEND else "wb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def private_write(path: Path, data: bytes) -> None:
+    """Write a whole owner-only file (an export, a backup), through a temporary renamed into place."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with private_open(tmp) as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
 def checkpoint(settings: Settings, point: str) -> None:
     """TEST ONLY: with REHEARSE_TEST_PAUSE_AT=<point>, stop here for good so a test can SIGKILL
     the process at a known place. Writes <home>/paused-at-<point> (holding the pid) first."""

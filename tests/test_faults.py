@@ -45,6 +45,8 @@ def noise(seconds: float) -> bytes:
 def run_worker(*args: str, pause_at: str = "", kill_on: Path | None = None) -> tuple[int, list[dict]]:
     """Run fault_worker.py; with `kill_on`, SIGKILL it from here once that marker file appears."""
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp")}
+    if os.environ.get("PYTHONPATH"):
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]  # the code under test, also in the worker
     if pause_at:
         env["REHEARSE_TEST_PAUSE_AT"] = pause_at
     proc = subprocess.Popen(
@@ -306,6 +308,54 @@ def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tm
             [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
             assert answer.status == "transcribed"
             assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2
+            assert not [e.value for e in at.error]
+        finally:
+            ui.settings.clear()
+
+
+@pytest.mark.slow
+def test_debrief_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tmp_path, monkeypatch, speech):
+    """A spoken debrief item takes the drill's path: the pending note, the clear message, Save again."""
+    from streamlit.testing.v1 import AppTest
+
+    from rehearse.store import debriefs
+    from rehearse.web import ui
+
+    app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+    with tmpfs(tmp_path / "disk", "3m") as home:
+        monkeypatch.setenv("REHEARSE_HOME", str(home))
+        ui.settings.clear()
+        try:
+            at = AppTest.from_file(app, default_timeout=180)
+            at.switch_page("pages/debrief.py")
+            at.run()
+            next(b for b in at.button if b.label == "New debrief").click()
+            at.run()
+            at.radio(key="debrief_mode").set_value("Speaking")
+            at.run()
+            assert not at.exception, at.exception
+            filler = fill(home, keep=4096)  # room for the pending note, not the audio
+
+            at.audio_input[0].set_value(("a.wav", speech("General Motors."), "audio/wav"))
+            at.run()
+            assert not at.exception, at.exception
+            assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [
+                e.value for e in at.error
+            ]
+            settings = load_settings({"REHEARSE_HOME": str(home)})
+            db = database.open_database(settings)
+            [d] = debriefs.list_debriefs(db)
+            assert debriefs.recordings(db, d.id) == [] and d.company == ""
+            no_leftovers(settings)
+
+            filler.unlink()
+            next(b for b in at.button if b.label == "Save again").click()
+            at.run()
+            [rec] = debriefs.recordings(db, d.id)
+            assert rec.status == "transcribed" and normalize(debriefs.get_debrief(db, d.id).company) == [
+                "general",
+                "motors",
+            ]
             assert not [e.value for e in at.error]
         finally:
             ui.settings.clear()

@@ -81,6 +81,9 @@ class DrillRun:
     source: str = "app"
     on_create: Callable[[Database, str], None] | None = None
     started_at: str | None = None  # UTC, once the session exists
+    # The session's id, chosen now though its row is written with the first answer: a live
+    # recorder's part file names it, so a crash before that first save is still recovered.
+    reserved_id: str = field(default_factory=database.new_id)
     # A name for this run in memory, for the page's widget keys (the session id comes later).
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # Record-again count per step: names a fresh recorder on the page; not stored.
@@ -212,11 +215,23 @@ class DrillRun:
         the first answer is about to be saved, or skipped."""
         if self.session_id is None:
             self.session_id = sessions.create_run(
-                db, drill_to_json(self.drill), plan_to_json(self.steps), self.index, self.source
+                db, drill_to_json(self.drill), plan_to_json(self.steps), self.index, self.source, self.reserved_id
             )
             if self.on_create is not None:
                 self.on_create(db, self.session_id)
         return self.session_id
+
+    def pending_session(self) -> tuple[str, dict | None]:
+        """The session an answer about to be recorded belongs to and, while its row is not written
+        yet, what crash recovery needs to write it (the arguments of sessions.create_run)."""
+        if self.session_id is not None:
+            return self.session_id, None
+        return self.reserved_id, {
+            "drill": drill_to_json(self.drill),
+            "plan": plan_to_json(self.steps),
+            "position": self.index,
+            "source": self.source,
+        }
 
     def advance(self, db: Database) -> None:
         """On to the next step; past the last one the run is complete."""

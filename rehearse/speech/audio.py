@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import io
 import logging
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import soundfile
 
+from rehearse import files
 from rehearse.errors import AudioError
 from rehearse.settings import Settings
 
@@ -35,18 +35,50 @@ class SavedAudio:
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Owner-only file, complete or absent: a failed write (full disk) leaves no temporary behind."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    files.private_dir(path.parent)
+    files.private_write(path, data)
+
+
+# What FLAC (and so libsndfile's FLAC writer) can hold.
+FLAC_MAX_RATE = 655_350
+FLAC_MAX_CHANNELS = 8
+
+
+def flac_problem(rate: int, channels: int) -> str | None:
+    """Why samples at this rate and channel count cannot be stored as FLAC, or None."""
+    if channels > FLAC_MAX_CHANNELS:
+        return f"it has {channels} channels and FLAC holds at most {FLAC_MAX_CHANNELS}"
+    if not 1 <= rate <= FLAC_MAX_RATE:
+        return f"its sample rate of {rate} Hz is outside what FLAC can store (1 to {FLAC_MAX_RATE} Hz)"
+    return None
+
+
+def _unstorable(problem: str) -> str:
+    return (
+        f"The recording cannot be stored as audio here: {problem}. The original file is kept as it came; "
+        "record again, or convert it to a mono WAV (16 kHz is best) and upload that."
+    )
+
+
+def flac_bytes(samples: np.ndarray, rate: int) -> bytes:
+    buf = io.BytesIO()
+    soundfile.write(buf, samples, rate, format="FLAC", subtype="PCM_16")
+    return buf.getvalue()
+
+
+def save_samples(samples: np.ndarray, rate: int, dest_dir: Path, stem: str) -> SavedAudio:
+    """Samples recorded here (live capture, the terminal), written once as FLAC: nothing is read back."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    path = dest_dir / f"{stem}.flac"
+    if len(samples) == 0:
+        # FLAC cannot hold zero samples: an empty WAV says the same and can be opened.
+        path = dest_dir / f"{stem}.wav"
+        atomic_write(path, wav_bytes(samples, rate))
+        return SavedAudio(path, 0.0, rate, samples.shape[1], EMPTY_MESSAGE)
+    atomic_write(path, flac_bytes(samples, rate))
+    return SavedAudio(path, len(samples) / rate, rate, samples.shape[1])
 
 
 def wav_bytes(samples: np.ndarray, sample_rate: int) -> bytes:
@@ -87,10 +119,19 @@ def save_recording(data: bytes, dest_dir: Path, stem: str) -> SavedAudio:
         path = dest_dir / f"{stem}.wav"
         atomic_write(path, bytes(data))
         return SavedAudio(path, 0.0, rate, samples.shape[1], EMPTY_MESSAGE)
-    buf = io.BytesIO()
-    soundfile.write(buf, samples, rate, format="FLAC", subtype="PCM_16")
+    problem = flac_problem(rate, samples.shape[1])
+    if problem is None:
+        try:
+            encoded = flac_bytes(samples, rate)
+        except (soundfile.LibsndfileError, RuntimeError) as exc:
+            problem = f"the FLAC writer refused it ({str(exc).rsplit(': ', 1)[-1]})"
+    if problem is not None:
+        path = dest_dir / f"{stem}.orig"
+        atomic_write(path, bytes(data))
+        log.warning("kept a recording FLAC cannot hold as %s: %s", path, problem)
+        return SavedAudio(path, len(samples) / rate if rate else None, rate, samples.shape[1], _unstorable(problem))
     path = dest_dir / f"{stem}.flac"
-    atomic_write(path, buf.getvalue())
+    atomic_write(path, encoded)
     return SavedAudio(path, len(samples) / rate if rate else 0.0, rate, samples.shape[1])
 
 
@@ -157,4 +198,6 @@ def inspect_saved(path: Path) -> SavedAudio:
         return SavedAudio(path, None, None, None, str(exc))
     if len(samples) == 0:
         return SavedAudio(path, 0.0, rate, samples.shape[1], EMPTY_MESSAGE)
-    return SavedAudio(path, len(samples) / rate if rate else 0.0, rate, samples.shape[1])
+    problem = flac_problem(rate, samples.shape[1]) if path.suffix == ".orig" else None
+    duration = len(samples) / rate if rate else 0.0
+    return SavedAudio(path, duration, rate, samples.shape[1], _unstorable(problem) if problem else None)

@@ -8,10 +8,17 @@ server sends the words back as they settle ({"committed": ..., "tentative": ...}
 page to show while the user speaks.
 
 When the connection ends without "stop", the recording is kept as far as it arrived and marked
-dropped. The final transcript is started the moment the recording ends, in parallel with the
+dropped; a "stop" whose sample count is more than arrived marks the lost tail the same way.
+A text message that is not such an object is ignored. When the disk refuses the part file (full,
+read-only), the recording goes on in memory, the browser is told which folder and what to do,
+and the page saves it from memory (with Save again) once the disk has room. The final transcript is started the moment the recording ends, in parallel with the
 page's rerun that collects it.
 
-No Streamlit here: the page side (the component and its rerun) lives in rehearse/ui.py.
+The page opens a recorder with the note its answer row will carry (answer id, session, step);
+it is written beside the part file, so store.recovery can turn a part file that a reload or a
+crash left behind into that answer at the next start.
+
+No Streamlit here: the page side (the component and its rerun) lives in rehearse/web/ui.py.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import numpy as np
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
+from rehearse import files
 from rehearse.errors import AudioError, TranscriptionError
 from rehearse.speech.live import LiveOptions, LiveState, LiveTranscriber
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript
@@ -47,12 +55,20 @@ class Capture:
     """Every sample of one live recording that reached the server."""
 
     samples: np.ndarray
-    dropped: bool  # the connection ended before the user pressed stop
+    dropped: bool  # the connection ended before the user pressed stop, or its tail never arrived
     expected_samples: int | None  # what the browser said it sent, when it could say
+    disk_error: str | None = None  # the part file could not be written: the samples are in memory only
 
     @property
     def seconds(self) -> float:
         return len(self.samples) / SAMPLE_RATE
+
+    @property
+    def lost_seconds(self) -> float:
+        """What the browser sent that never arrived (the dropped tail), when it said how much."""
+        if self.expected_samples is None:
+            return 0.0
+        return max(0, self.expected_samples - len(self.samples)) / SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -63,9 +79,21 @@ class Finished:
 
 
 class CaptureSession:
-    def __init__(self, token: str, model: Model, options: DecodeOptions, live: LiveOptions, part_path: Path):
+    def __init__(
+        self,
+        token: str,
+        model: Model,
+        options: DecodeOptions,
+        live: LiveOptions,
+        part_path: Path,
+        note: dict | None = None,
+        home: Path | None = None,
+    ):
         self.token = token
         self.part_path = part_path
+        self.note = note
+        self.home = home or part_path.parent
+        self.disk_error: str | None = None
         self.transcriber = LiveTranscriber(model, options, live, on_update=self._updated)
         self.state = "waiting"  # waiting, recording, stopped, dropped
         self.created = time.monotonic()
@@ -83,29 +111,53 @@ class CaptureSession:
     def _updated(self, state: LiveState) -> None:
         peer = self._peer
         if peer is not None and self.state == "recording":
+            update = {"committed": state.committed, "tentative": state.tentative, "seconds": state.audio_seconds}
+            if self.disk_error:
+                update["warning"] = self.disk_error
             try:
-                peer.send(
-                    json.dumps(
-                        {"committed": state.committed, "tentative": state.tentative, "seconds": state.audio_seconds}
-                    )
-                )
+                peer.send(json.dumps(update))
             except (ConnectionClosed, RuntimeError, OSError):
                 pass  # the reader notices the closed connection and ends the recording
 
     def begin(self, peer: ServerConnection) -> None:
-        self.part_path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = open(self.part_path, "ab")
         self._peer = peer
         self.state = "recording"
+        try:
+            files.private_dir(self.part_path.parent)
+            if self.note is not None:
+                sidecar = self.part_path.with_suffix(".json")
+                note = self.note | {"pid": os.getpid(), "sample_rate": SAMPLE_RATE}
+                files.private_write(sidecar, json.dumps(note).encode())
+            self._file = files.private_open(self.part_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        except OSError as exc:
+            self._disk_refused(exc)
         self.transcriber.start()
+
+    def _disk_refused(self, exc: OSError) -> None:
+        """Go on in memory: what is said must not be lost because the disk is full or read-only."""
+        log.warning("recording %s: the part file %s cannot be written (%s)", self.token[:6], self.part_path, exc)
+        self.disk_error = (
+            files.message(self.home, "write your recording to disk as you speak", exc)
+            + " Keep talking: what you say is held in memory until it can be saved."
+        )
+        if self._file is not None:
+            try:
+                self._file.close()
+            except OSError:
+                pass  # the buffered tail cannot be written either; it is in memory
+            self._file = None
 
     def add(self, pcm: bytes) -> None:
         samples = np.frombuffer(pcm[: len(pcm) - len(pcm) % 2], dtype="<i2")
         with self._end_lock:
             if self.ended.is_set():
                 return  # ended from the page's side (the stop never came): the answer is already taken
-            self._file.write(samples.tobytes())
-            self._file.flush()
+            if self._file is not None:
+                try:
+                    self._file.write(samples.tobytes())
+                    self._file.flush()
+                except OSError as exc:
+                    self._disk_refused(exc)
             self.transcriber.feed(samples)
 
     def end(self, dropped: bool) -> None:
@@ -119,8 +171,18 @@ class CaptureSession:
         self.state = "dropped" if dropped else "stopped"
         self.ended_at = time.perf_counter()
         if self._file is not None:
-            os.fsync(self._file.fileno())
-            self._file.close()
+            try:
+                os.fsync(self._file.fileno())
+                self._file.close()
+            except OSError as exc:
+                self._disk_refused(exc)
+        received = self.transcriber.seconds * SAMPLE_RATE
+        if self.expected is not None and self.expected != round(received):
+            log.warning(
+                "recording %s: the browser sent %d samples but %d arrived", self.token[:6], self.expected, received
+            )
+            if self.expected > received:
+                self.state = "dropped"  # the tail was lost on the way
         self.ended.set()
         threading.Thread(target=self._finish, name=f"finish-{self.token[:6]}", daemon=True).start()
 
@@ -143,6 +205,13 @@ class CaptureSession:
         self.finished.set()
 
 
+def _sample_count(value) -> int | None:
+    """The browser's count of samples sent, when it is a count at all."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value or value < 0:
+        return None
+    return int(value) if value < 1 << 40 else None
+
+
 class CaptureServer:
     """The WebSocket server, one per app process, shared by every browser session."""
 
@@ -154,8 +223,10 @@ class CaptureServer:
         live: LiveOptions = LiveOptions(),
         host: str = "127.0.0.1",
         port: int = 0,
+        home: Path | None = None,  # the data folder, named in disk-fault messages
     ):
         self.model, self.part_dir, self.options, self.live = model, part_dir, options, live
+        self.home = home or part_dir
         self._sessions: dict[str, CaptureSession] = {}
         self._lock = threading.Lock()
         try:
@@ -174,8 +245,9 @@ class CaptureServer:
     def url(self, token: str) -> str:
         return f"ws://{self.host}:{self.port}/{token}"
 
-    def open(self) -> str:
-        """A token for one new recording."""
+    def open(self, note: dict | None = None) -> str:
+        """A token for one new recording; `note` (JSON-able: what its answer row will say) is written
+        beside its part file once recording starts, for crash recovery."""
         token = secrets.token_urlsafe(18)
         with self._lock:
             # Recorders shown but never used (the page moved on) are forgotten after a while.
@@ -187,7 +259,7 @@ class CaptureServer:
             for t in stale:
                 del self._sessions[t]
             self._sessions[token] = CaptureSession(
-                token, self.model, self.options, self.live, self.part_dir / f"{token}.pcm"
+                token, self.model, self.options, self.live, self.part_dir / f"{token}.pcm", note, self.home
             )
         return token
 
@@ -212,8 +284,9 @@ class CaptureServer:
                     control = json.loads(message)
                 except ValueError:
                     continue
-                if control.get("type") == "stop":
-                    session.expected = int(control.get("samples", 0)) or None
+                # Anything but {"type": "stop", ...} is not a message of this protocol: ignored.
+                if isinstance(control, dict) and control.get("type") == "stop":
+                    session.expected = _sample_count(control.get("samples"))
                     stopped = True
                     break
         except ConnectionClosed:
@@ -234,7 +307,7 @@ class CaptureServer:
             raise AudioError("This live recording is unknown to the server (was the app restarted?). Record again.")
         if not session.ended.wait(wait):
             session.end(dropped=True)
-        return Capture(session.transcriber.audio(), session.state == "dropped", session.expected)
+        return Capture(session.transcriber.audio(), session.state == "dropped", session.expected, session.disk_error)
 
     def transcript(self, token: str, wait: float = 120.0) -> Finished:
         """The final transcript of an ended recording (started when it ended); forgets the recording."""
@@ -249,8 +322,9 @@ class CaptureServer:
         return Finished(session.transcript, session.error, round(session.finish_seconds, 3))
 
     def discard_part(self, token: str) -> None:
-        """Remove a part file once its audio is saved for good."""
+        """Remove a part file (and its note) once its audio is saved for good."""
         (self.part_dir / f"{token}.pcm").unlink(missing_ok=True)
+        (self.part_dir / f"{token}.json").unlink(missing_ok=True)
 
     def close(self) -> None:
         self._server.shutdown()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -104,21 +103,14 @@ def open_database(settings: Settings) -> Database:
 
     Disk faults on this connection (full, read-only) raise StorageError, see GuardedConnection."""
     with files.guard(settings.home, f"open the Rehearse database {settings.db_path}"):
-        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        _owner_only(settings.home, 0o700)
+        files.private_dir(settings.home)
         conn = sqlite3.connect(settings.db_path, timeout=30, check_same_thread=False, factory=GuardedConnection)
         conn.home = settings.home
         db = Database(conn)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.enable_wal()
-        _owner_only(settings.db_path, 0o600)  # SQLite gives its -wal and -shm files the same mode
+        files.owner_only(settings.db_path)  # SQLite gives its -wal and -shm files the same mode
         return migrate(db)
-
-
-def _owner_only(path: Path, mode: int) -> None:
-    # Only when needed: a read-only data folder can still be opened to read what is saved.
-    if path.stat().st_mode & 0o777 != mode:
-        os.chmod(path, mode)
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,14 @@
 """Debriefs in the database and in the user's own question bank.
 
 A debrief is saved whole on every change, so a half-filled one is a draft that survives a reload.
-Spoken checklist answers are saved as audio before anything else happens to them.
+Spoken checklist answers are saved, checked and transcribed by practice.pipeline like any
+recording; this module holds their rows.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
@@ -16,15 +16,11 @@ from typing import Any, get_type_hints
 
 from sqlite_utils import Database
 
-from rehearse import files
 from rehearse.debrief import checklist
 from rehearse.debrief.checklist import Debrief, Person
-from rehearse.errors import AudioError, DebriefError, NotFoundError, TranscriptionError
+from rehearse.errors import DebriefError, NotFoundError
 from rehearse.library import bank, own_questions
-from rehearse.practice import pipeline
 from rehearse.settings import Settings
-from rehearse.speech import audio
-from rehearse.speech.transcribe import Model
 from rehearse.store import database
 
 log = logging.getLogger(__name__)
@@ -189,68 +185,53 @@ def recordings(db: Database, debrief_id: str, item: str | None = None) -> list[R
     return [_recording(r) for r in db["debrief_recordings"].rows_where(where, params, order_by="created_at, rowid")]
 
 
-def save_recording(db: Database, settings: Settings, debrief_id: str, item: str, data: bytes) -> Recording:
-    """The audio on disk first, then the row naming it."""
+def add_recording(
+    db: Database,
+    *,
+    rec_id: str,
+    debrief_id: str,
+    item: str,
+    audio_path: str,
+    duration: float | None,
+    status: str,
+    error: str | None = None,
+) -> Recording:
+    """The row naming a spoken checklist answer whose audio is already on disk (practice.pipeline)."""
     checklist.item(item)
     get_debrief(db, debrief_id)
-    rec_id = database.new_id()
-    with files.guard(settings.home, "save your recording"):
-        saved = audio.save_recording(data, settings.audio_dir, f"debrief-{rec_id}")
     row = {
         "id": rec_id,
         "debrief_id": debrief_id,
         "item": item,
-        "audio_path": str(saved.path.relative_to(settings.home)),
-        "duration": saved.duration,
+        "audio_path": audio_path,
+        "duration": duration,
         "transcript": None,
-        "status": "failed" if saved.error else "recorded",
-        "error": saved.error,
+        "status": status,
+        "error": error,
         "created_at": database.now(),
     }
-    try:
-        with database.transaction(db):
-            db["debrief_recordings"].insert(row)
-    except Exception:
-        saved.path.unlink(missing_ok=True)
-        raise
+    with database.transaction(db):
+        db["debrief_recordings"].insert(row)
     return _recording(row)
 
 
-def transcribe_recording(
-    db: Database, settings: Settings, model: Model, rec_id: str, on_progress: Callable[[float], None] | None = None
-) -> Recording:
-    row = db["debrief_recordings"].get(rec_id)
-    path = settings.home / row["audio_path"]
-    try:
-        # The drill's checks and messages: empty, too short, too long, silent, no speech.
-        result, _duration = pipeline.transcribe_checked(settings, model, path, on_progress=on_progress)
-        update = {"transcript": result.text, "status": "transcribed", "error": None}
-    except (AudioError, TranscriptionError) as exc:
-        log.info("debrief recording %s failed: %s", rec_id, exc)
-        update = {"status": "failed", "error": str(exc)}
+def get_recording(db: Database, rec_id: str) -> Recording:
+    rows = list(db["debrief_recordings"].rows_where("id = ?", [rec_id]))
+    if not rows:
+        raise NotFoundError(f"No debrief recording with id {rec_id!r}; it may have been deleted.")
+    return _recording(rows[0])
+
+
+def set_recording_transcript(db: Database, rec_id: str, text: str) -> Recording:
     with database.transaction(db):
-        db["debrief_recordings"].update(rec_id, update)
-    return _recording(db["debrief_recordings"].get(rec_id))
+        db["debrief_recordings"].update(rec_id, {"transcript": text, "status": "transcribed", "error": None})
+    return get_recording(db, rec_id)
 
 
-def speak_item(
-    db: Database,
-    settings: Settings,
-    model: Model,
-    debrief_id: str,
-    item: str,
-    data: bytes,
-    on_progress: Callable[[float], None] | None = None,
-    today: date | None = None,
-) -> tuple[Recording, Debrief]:
-    """Save a spoken checklist answer, transcribe it, and put the transcript into the item."""
-    rec = save_recording(db, settings, debrief_id, item, data)
-    if rec.status != "failed":
-        rec = transcribe_recording(db, settings, model, rec.id, on_progress)
-    d = get_debrief(db, debrief_id)
-    if rec.status == "transcribed":
-        d = save_debrief(db, checklist.merge_spoken(d, item, rec.transcript or "", today))
-    return rec, d
+def mark_recording_failed(db: Database, rec_id: str, error: str) -> Recording:
+    with database.transaction(db):
+        db["debrief_recordings"].update(rec_id, {"status": "failed", "error": error})
+    return get_recording(db, rec_id)
 
 
 # ---------------------------------------------------------------- back to practice

@@ -117,13 +117,14 @@ def delete_answer(db: Database, settings: Settings, answer_id: str) -> Deleted:
 
 
 def delete_session(db: Database, settings: Settings, session_id: str) -> Deleted:
-    """A session with every take in it."""
+    """A session with every take in it. A debrief that links to it keeps its text; only the link goes."""
     recover(db, settings)
     database.get_session(db, session_id)
     rows = db.execute("select id, audio_path from answers where session_id = ?", [session_id]).fetchall()
     paths = [p for _, p in rows if p]
     with _files_aside(settings, paths) as size, database.transaction(db):
         _delete_rows(db, [aid for aid, _ in rows])
+        db.execute("delete from debrief_sessions where session_id = ?", [session_id])
         db.execute("delete from sessions where id = ?", [session_id])
     log.info("deleted session %s with %d answers", session_id, len(rows))
     return Deleted(len(rows), len(paths), size, sessions=1)

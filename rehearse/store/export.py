@@ -9,6 +9,7 @@ checksum and only writes into an empty data folder, so it can never mix two hist
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import hashlib
 import io
@@ -29,6 +30,7 @@ from sqlite_utils import Database
 
 from rehearse import __version__, clock
 from rehearse.errors import BackupError, NotFoundError
+from rehearse.files import private_dir, private_open, private_write
 from rehearse.measure import feedback
 from rehearse.settings import Settings
 from rehearse.store import database
@@ -326,7 +328,9 @@ def write_backup(db: Database, settings: Settings, dest: Path | BinaryIO) -> Bac
         }
         partial = Path(f"{dest}.part") if isinstance(dest, Path) else None
         try:
-            with zipfile.ZipFile(partial or dest, "w", zipfile.ZIP_DEFLATED) as zf:
+            # Owner-only, like everything else the user made: the archive holds every recording.
+            out = private_open(partial) if partial else dest
+            with out if partial else contextlib.nullcontext(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
                 zf.writestr("manifest.json", json.dumps(manifest, indent=2))
                 zf.write(snapshot, "rehearse.db")
                 for entry in entries:
@@ -407,7 +411,7 @@ def _extract(zf: zipfile.ZipFile, member: str, dest: Path, sha256: str, name: st
     tmp = dest.with_name(f".{dest.name}.restoring")
     digest, size = hashlib.sha256(), 0
     try:
-        with zf.open(member) as src, open(tmp, "wb") as out:
+        with zf.open(member) as src, private_open(tmp) as out:
             for block in iter(lambda: src.read(1 << 20), b""):
                 digest.update(block)
                 out.write(block)
@@ -443,8 +447,7 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
     with zf:
         manifest = _read_manifest(zf, name)
         ensure_empty(settings)
-        settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.chmod(settings.home, 0o700)
+        private_dir(settings.home)
         written: list[Path] = []
         scratch = settings.home / f".restore-{database.new_id()}.db"
         db: Database | None = None
@@ -452,7 +455,7 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
             total = 0
             for entry in manifest["files"]:
                 dest = settings.home / entry["path"]
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(dest.parent)
                 total += _extract(zf, entry["path"], dest, entry["sha256"], name)
                 written.append(dest)
             _extract(zf, "rehearse.db", scratch, manifest["database"]["sha256"], name)
@@ -523,7 +526,7 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     text = export_text(db, args.format, session.id if session else None)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        private_write(Path(args.output), text.encode("utf-8"))
         print(f"Wrote {args.output}", file=sys.stderr)
     else:
         sys.stdout.write(text)

@@ -26,10 +26,9 @@ from rehearse.measure import feedback
 from rehearse.practice import pipeline
 from rehearse.practice.run import DrillRun, is_usable
 from rehearse.settings import Settings
-from rehearse.speech import audio
 from rehearse.speech.transcribe import Model
 from rehearse.speech.voice import Voice
-from rehearse.store import Database, database
+from rehearse.store import Database, database, recovery
 from rehearse.terminal import devices
 from rehearse.terminal.recorder import Recorder, Recording, RecordingOptions, record
 
@@ -282,27 +281,32 @@ class TerminalDrill:
             recording = record(mic, options, enter_pressed=self.console.lines.poll, show=self.console.meter)
         self.console.end_status()
         say(self._stop_message(recording))
-        answer = pipeline.save_answer(
-            self.db,
-            self.settings,
-            run.session(self.db),
-            run.step,
-            audio.wav_bytes(recording.samples, recording.sample_rate),
-        )
+        take = pipeline.Take.of_samples(recording.samples, recording.sample_rate)
         if recording.reason == "interrupted":
+            pipeline.save_answer(self.db, self.settings, run.session(self.db), run.step, take)
             say(f"Your recording ({recording.duration:.1f} s) is saved.")
             raise KeyboardInterrupt
-        if answer.status != "failed":
-            self.console.status("Transcribing…", piped=True)
-            answer = pipeline.transcribe_answer(
-                self.db,
-                self.settings,
-                self.model,
-                answer.id,
-                target,
-                on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"),
-                category=category,
-            )
+
+        transcribing = []
+
+        def saved(answer: database.Answer) -> None:
+            if answer.status != "failed":
+                transcribing.append(answer.id)
+                self.console.status("Transcribing…", piped=True)
+
+        answer = pipeline.answer(
+            self.db,
+            self.settings,
+            self.model,
+            run.session(self.db),
+            run.step,
+            take,
+            target=target,
+            category=category,
+            on_saved=saved,
+            on_progress=lambda f: self.console.status(f"Transcribing… {f:.0%}"),
+        )
+        if transcribing:
             self.console.end_status()
         self._show(answer, drill)
         return answer
@@ -388,6 +392,8 @@ def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     model = Model(settings)
     voice = Voice(settings)
     db = database.open_database(settings)
+    for answer_id in recovery.recover(db, settings):
+        print(f"Recovered a recording a crash left unsaved ({answer_id}); it is on the app's Review page.")
     stop_silence = settings.stop_silence_seconds if args.silence is None else args.silence
     console = Console(sys.stdout, LineReader(sys.stdin))
     run = DrillRun.start(drill, library.questions, seed=random.randrange(1 << 30), source="terminal")

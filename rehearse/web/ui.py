@@ -21,7 +21,6 @@ from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
 from rehearse.practice import pipeline, run
 from rehearse.settings import Settings, load_settings
-from rehearse.speech import audio
 from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import SAMPLE_RATE, Model
 from rehearse.speech.voice import Voice
@@ -136,7 +135,7 @@ def capture_server(settings: Settings) -> CaptureServer:
     # Its own copy of the model on one thread: on 2 cores shared with the browser, one thread
     # decodes a chunk as fast as two when idle and stays fast when the browser or the page is busy,
     # where two threads fight over the cores (see the README's live transcription section).
-    return CaptureServer(model(replace(settings, cpu_threads=1)), settings.audio_dir / "live")
+    return CaptureServer(model(replace(settings, cpu_threads=1)), recovery.live_dir(settings), home=settings.home)
 
 
 # A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
@@ -265,7 +264,8 @@ def answer_card(
         st.error(f"Refused: {answer.error or 'Transcription failed.'}")
         st.caption("This take is kept but does not count as your answer: record again, or skip.")
     elif answer.status == "recorded":
-        st.info("Saved, not transcribed yet.")
+        # A recording recovered after a crash says so; any other is simply waiting for its transcript.
+        (st.warning if answer.error else st.info)(answer.error or "Saved, not transcribed yet.")
     if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
         transcribe_again(settings, answer, key_prefix, target, category)
     if run.is_refused(answer):
@@ -456,8 +456,7 @@ def take_drill_request() -> DrillRequest | None:
 def record_answer(
     db: Database,
     settings: Settings,
-    session_id: Callable[[], str],
-    step: Step,
+    drill_run: run.DrillRun,
     key: str,
     target: tuple[float, float] | None,
     show_words: bool,
@@ -465,15 +464,23 @@ def record_answer(
 ) -> storage.Answer | None:
     """The answer recorder: live capture with the words as they come, or the browser's simple
     recorder where live capture cannot start. The new answer once one is recorded and stored;
-    its id is in st.session_state[f"done-{key}"] from the moment the audio is saved.
-    `session_id()` gives the session to store it in, called only once there is a recording
-    (a drill's session is created with its first answer)."""
+    its id is in st.session_state[f"done-{key}"] from the moment the audio is saved. The run's
+    session is created only once there is a recording (a drill's session comes with its first answer)."""
+    step = drill_run.step
+
+    def session_id() -> str:
+        return drill_run.session(db)
+
     if settings.live_capture:
         token_key = f"{key}-token"
         try:
             server = capture_server(settings)
             if token_key not in st.session_state:
-                st.session_state[token_key] = server.open()
+                # The answer's id is fixed now: the part file's note names it for crash recovery.
+                answer_id = storage.new_id()
+                st.session_state[f"{key}-answer"] = answer_id
+                sid, pending = drill_run.pending_session()
+                st.session_state[token_key] = server.open(pipeline.answer_note(sid, step, answer_id, pending))
             url, reason = server.url(st.session_state[token_key]), ""
         except RehearseError as exc:
             url, reason = "", str(exc)
@@ -508,31 +515,59 @@ def _simple_recorder(
     recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
     if recording is None:
         return None
+    return _through_pipeline(
+        db, settings, session_id, step, key, target, category, pipeline.Take.of(recording.getvalue())
+    )
+
+
+def _through_pipeline(
+    db: Database,
+    settings: Settings,
+    session_id: Callable[[], str],
+    step: Step,
+    key: str,
+    target: tuple[float, float] | None,
+    category: str | None,
+    take: pipeline.Take,
+    answer_id: str | None = None,
+    live: Callable[[], pipeline.LiveText] | None = None,
+    on_saved: Callable[[storage.Answer], None] | None = None,
+) -> storage.Answer | None:
+    """Save, check, transcribe and store one take, with a progress bar; on a disk fault before the
+    save, the message and a Save again button (the take is still held by the recorder)."""
+    bar = st.empty()
+
+    def saved(answer: storage.Answer) -> None:
+        st.session_state[f"done-{key}"] = answer.id  # saved: a rerun must not save it again
+        _clear_timer(key)
+        if on_saved:
+            on_saved(answer)
+        if answer.status != "failed" and live is None:
+            bar.progress(0.0, text="Transcribing your answer…")
+
     try:
-        answer = pipeline.save_answer(db, settings, session_id(), step, recording.getvalue())
-    except RehearseError as exc:
-        show_error(exc)
-        # The recording is still held by the widget above: a rerun tries to save it again.
-        st.button("Save again", key=f"save-again-{key}", type="primary")
-        return None
-    st.session_state[f"done-{key}"] = answer.id  # saved: a rerun must not save it again
-    _clear_timer(key)
-    if answer.status == "failed":
-        return answer
-    bar = st.progress(0.0, text="Transcribing your answer…")
-    try:
-        answer = pipeline.transcribe_answer(
+        return pipeline.answer(
             db,
             settings,
-            model(settings),
-            answer.id,
-            target,
+            lambda: model(settings),
+            session_id(),  # the drill's session is stored with its first answer
+            step,
+            take,
+            answer_id=answer_id,
+            target=target,
             category=category,
+            live=live,
+            on_saved=saved,
             on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
         )
+    except RehearseError as exc:
+        if f"done-{key}" in st.session_state:
+            raise  # saved: the answer card offers 'Transcribe again'
+        show_error(exc)
+        st.button("Save again", key=f"save-again-{key}", type="primary")
+        return None
     finally:
         bar.empty()
-    return answer
 
 
 def _store_live(
@@ -543,32 +578,52 @@ def _store_live(
     key: str,
     target: tuple[float, float] | None,
     category: str | None,
-) -> storage.Answer:
+) -> storage.Answer | None:
     server = capture_server(settings)
     token = st.session_state[f"{key}-token"]
     began = time.perf_counter()
-    with st.spinner("Finishing the transcript…"):
-        # The audio is saved for good while the last words are still being decoded.
-        capture = server.audio(token)
-        answer = pipeline.save_answer(db, settings, session_id(), step, audio.wav_bytes(capture.samples, SAMPLE_RATE))
-        st.session_state[f"done-{key}"] = answer.id
+    times: dict[str, float] = {}
+
+    def saved(_answer: storage.Answer) -> None:
         server.discard_part(token)
-        saved = time.perf_counter()
-        finished = server.transcript(token)
-        answer = pipeline.attach_transcript(
-            db, settings, answer.id, finished.transcript, target, finished.error, category
+        times["saved"] = time.perf_counter()
+
+    def live_text() -> pipeline.LiveText:
+        finished = server.transcript(token)  # forgets the recording: only once the audio is safe
+        times["final"] = finished.seconds
+        return pipeline.LiveText(finished.transcript, finished.error)
+
+    with st.spinner("Finishing the transcript…"):
+        # Straight from memory to FLAC while the last words are still being decoded.
+        capture = server.audio(token)  # a disk fault while recording is shown in the recorder itself
+        answer = _through_pipeline(
+            db,
+            settings,
+            session_id,
+            step,
+            key,
+            target,
+            category,
+            pipeline.Take.of_samples(capture.samples, SAMPLE_RATE),
+            answer_id=st.session_state.get(f"{key}-answer"),
+            live=live_text,
+            on_saved=saved,
         )
-    log.info(
-        "live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
-        "stored %.2f s after saving",
-        answer.id,
-        saved - began,
-        finished.seconds,
-        time.perf_counter() - saved,
-    )
+    if answer is None:
+        return None  # not saved (disk fault): the recording stays in memory for Save again
+    if "saved" in times:
+        log.info(
+            "live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
+            "stored %.2f s after saving",
+            answer.id,
+            times["saved"] - began,
+            times.get("final", 0.0),
+            time.perf_counter() - times["saved"],
+        )
     if capture.dropped:
+        lost = f" (about {capture.lost_seconds:.1f} s at the end never arrived)" if capture.lost_seconds else ""
         st.warning(
             f"The connection dropped during the answer: the {capture.seconds:.1f} s that arrived "
-            "were saved and transcribed; anything said after that was lost. Record again if it matters."
+            f"were saved and transcribed{lost}; anything said after that was lost. Record again if it matters."
         )
     return answer

@@ -46,7 +46,12 @@ def free_port() -> int:
 @pytest.fixture
 def live_app(tmp_path):
     """The real app on a free port with its own data folder; yields (url, settings)."""
-    home = tmp_path / "home"
+    with running_app(tmp_path / "home", tmp_path) as app:
+        yield app
+
+
+@contextlib.contextmanager
+def running_app(home: Path, tmp_path: Path):
     port = free_port()
     env = {**os.environ, "REHEARSE_HOME": str(home), "HF_HUB_OFFLINE": "1", "REHEARSE_LIVE": "1"}
     # Streamlit configures only its own loggers: the app's timings go to streamlit.log through this.
@@ -215,3 +220,50 @@ def test_simple_recorder_for_comparison(live_app, microphone, capsys, playwright
     [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
     assert answer.status == "transcribed", answer.error
     report(capsys, f"simple recorder: stop to transcript on screen {latency:.2f} s for a {seconds:.1f} s answer")
+
+
+def test_live_recorder_on_a_full_disk_says_so_and_saves_the_answer_with_save_again(
+    tmp_path, microphone, playwright_instance
+):
+    """Issue 14, item 9, in the browser: the recording goes on in memory while the disk is full,
+    the recorder and the page say which folder and what to do, and Save again keeps every word."""
+    from playwright.sync_api import expect
+    from test_faults import fill, tmpfs
+
+    mic, seconds = microphone
+    shots = ROOT / "test-artifacts" / "live-full-disk"
+    shots.mkdir(parents=True, exist_ok=True)
+    with tmpfs(tmp_path / "disk", "6m") as home, running_app(home, tmp_path) as (url, settings):
+        with shared(playwright_instance) as p:
+            browser, page = browser_page(p, mic)
+            try:
+                start_drill(page, url)
+                recorder = page.frame_locator('iframe[title*="live_recorder"]')
+                start = recorder.get_by_role("button", name="Start recording")
+                expect(start).to_be_enabled(timeout=120_000)
+                page.wait_for_timeout(2000)  # the question's voice is cached before the disk fills
+                filler = fill(home, keep=16_384)
+                start.click()
+                expect(recorder.locator("#warning")).to_contain_text("is full", timeout=60_000)
+                page.wait_for_timeout(1000 * max(0.0, seconds + 0.3))
+                recorder.get_by_role("button", name="Stop").click()
+                expect(page.get_by_text("Could not save your recording", exact=False).last).to_be_visible(
+                    timeout=60_000
+                )
+                expect(page.get_by_text("Free some space", exact=False).last).to_be_visible()
+                save_again = page.get_by_role("button", name="Save again")
+                expect(save_again).to_be_visible()
+                page.screenshot(path=str(shots / "full-disk.png"), full_page=True)
+                assert database.open_database(settings)["answers"].count == 0
+
+                filler.unlink()
+                save_again.click()
+                expect(page.get_by_text("rollback plan", exact=False).last).to_be_visible(timeout=60_000)
+                page.screenshot(path=str(shots / "saved-again.png"), full_page=True)
+            finally:
+                browser.close()
+        db = database.open_database(settings)
+        [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
+        assert answer.status == "transcribed", answer.error
+        assert seconds - 0.5 <= answer.duration <= seconds + 3  # every second, though the disk was full
+        assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2, answer.transcript

@@ -230,11 +230,11 @@ def test_spoken_item_gets_the_drills_checks_and_keeps_the_audio(settings, db, mo
     d = debriefs.create_debrief(db)
     t = np.arange(16000 * 3) / 16000
     data = audio.wav_bytes((0.3 * np.sin(2 * np.pi * 220 * t)).astype(np.float32), 16000)
-    rec, _ = debriefs.speak_item(db, short_limit, model, d.id, "company", data)
+    rec, _ = pipeline.speak_item(db, short_limit, model, d.id, "company", data)
     assert rec.status == "failed" and "REHEARSE_MAX_ANSWER_SECONDS=2" in rec.error
     assert (settings.home / rec.audio_path).is_file()
     # A steady tone is sound but not speech: the drill's own verdict, word for word.
-    rec, _ = debriefs.speak_item(db, settings, model, d.id, "company", data)
+    rec, _ = pipeline.speak_item(db, settings, model, d.id, "company", data)
     assert (rec.status, rec.error) == ("failed", pipeline.NO_SPEECH_MESSAGE)
 
 

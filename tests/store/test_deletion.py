@@ -150,3 +150,26 @@ def test_size_label():
     assert deletion.size_label(512) == "512 bytes"
     assert deletion.size_label(1536) == "1.5 KB"
     assert deletion.size_label(5 * 1024**3) == "5.0 GB"
+
+
+def test_deleting_a_session_a_debrief_links_to_keeps_the_debrief(settings, db):
+    """Was: IntegrityError FOREIGN KEY constraint failed, and a traceback on the page."""
+    from examples import FULL
+
+    from rehearse.store import debriefs
+
+    seeded = seed(db, settings)
+    sid = seeded.sessions["old"]
+    d = debriefs.save_debrief(db, FULL.__class__(**{**FULL.__dict__, "id": debriefs.create_debrief(db).id}))
+    debriefs.link_session(db, d.id, sid, "Their questions")
+    assert [s.session.id for s in debriefs.linked_sessions(db, d.id)] == [sid]
+
+    done = deletion.delete_session(db, settings, sid)
+    assert (done.sessions, done.answers) == (1, 3)
+    with pytest.raises(NotFoundError):
+        database.get_session(db, sid)
+    assert debriefs.linked_sessions(db, d.id) == []  # the link went
+    kept = debriefs.get_debrief(db, d.id)  # the debrief and its text stayed
+    assert (kept.company, kept.questions_asked, kept.people) == (FULL.company, FULL.questions_asked, FULL.people)
+    assert db.execute("PRAGMA foreign_key_check").fetchall() == []
+    assert_consistent(db, settings)

@@ -1,7 +1,9 @@
 """A process that runs the real pipeline and gets SIGKILLed at a chosen moment (for test_faults.py).
 
     python fault_worker.py save HOME WAV [--kill-at-commit]
+    python fault_worker.py debrief HOME WAV           (a spoken debrief item, through the same pipeline)
     python fault_worker.py transcribe HOME ANSWER_ID [--kill-at-commit]
+    python fault_worker.py live HOME -                (a capture server the test streams to, then kills)
 
 It prints one JSON line with the ids it made, then does the work. --kill-at-commit makes the
 process SIGKILL itself when SQLite is about to COMMIT the answer's transaction: the row or the
@@ -13,13 +15,15 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from rehearse.library.bank import Step
 from rehearse.practice import pipeline
 from rehearse.settings import load_settings
+from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import Model
-from rehearse.store import database
+from rehearse.store import database, debriefs, recovery
 
 STEP = Step(
     "lead-cross-org-change", 0, "Tell me about a time you led a change.", "Tell me about a time you led a change.", 1
@@ -40,6 +44,22 @@ def main(argv: list[str]) -> None:
         {"REHEARSE_HOME": home, **{k: v for k, v in os.environ.items() if k.startswith("REHEARSE_TEST")}}
     )
     db = database.open_database(settings)
+    if mode == "debrief":
+        d = debriefs.create_debrief(db)
+        print(json.dumps({"debrief_id": d.id}), flush=True)
+        rec, _ = pipeline.speak_item(db, settings, lambda: Model(settings), d.id, "company", Path(arg).read_bytes())
+        print(json.dumps({"done": rec.id, "status": rec.status}), flush=True)
+        return
+    if mode == "live":
+        # The app's live path up to the point where the user is still speaking: a session, a
+        # recorder opened with its answer's note, and the capture server receiving the audio.
+        sid = database.create_session(db, "warm-up", "Warm-up", [])
+        server = CaptureServer(Model(settings), recovery.live_dir(settings), home=settings.home)
+        answer_id = database.new_id()
+        token = server.open(pipeline.answer_note(sid, STEP, answer_id))
+        print(json.dumps({"session_id": sid, "answer_id": answer_id, "url": server.url(token)}), flush=True)
+        while True:
+            time.sleep(3600)
     if mode == "save":
         sid = database.create_session(db, "warm-up", "Warm-up", [])
         print(json.dumps({"session_id": sid}), flush=True)

@@ -333,3 +333,35 @@ def test_on_a_terminal_the_meter_redraws_in_place(tmp_path, speech):
     (only,) = database.session_answers(db, session.id)
     assert (session.status, only.status) == ("ended", "transcribed")
     assert word_error_rate(normalize(ANSWER), normalize(only.transcript)) <= 0.2
+
+
+@pytest.mark.slow
+def test_the_terminal_drill_recovers_a_live_answer_a_crash_left_in_its_part_file(tmp_path, speech):
+    """Recovery runs when `rehearse drill` starts, as it does when the app starts."""
+    import json
+
+    from rehearse.library.bank import Step
+    from rehearse.practice import pipeline
+    from rehearse.store import recovery
+
+    home = tmp_path / "home"
+    (tmp_path / "mic.raw").write_bytes(bytes(3200))
+    write_asoundrc(home, tmp_path / "mic.raw", tmp_path / "played.raw")
+    env = env_for(home, tmp_path)
+    settings = load_settings(env)
+    db = database.open_database(settings)
+    sid = database.create_session(db, "warm-up", "Warm-up", [])
+    step = Step("q-one", 0, "Tell me about a hard project.", "Tell me about a hard project.", 2)
+    said = audio.read_audio(speech(ANSWER))[0][:, 0]
+    live = recovery.live_dir(settings)
+    live.mkdir(parents=True)
+    (live / "tok.json").write_text(json.dumps(pipeline.answer_note(sid, step, "a-cut") | {"pid": 999_999_999}))
+    (said * 32767).astype("<i2").tofile(live / "tok.pcm")  # what the capture server had written
+
+    t = Typist([sys.executable, "-m", "rehearse", "drill", "terminal-test", "--input", "fakemic"], env)
+    assert "Recovered a recording a crash left unsaved (a-cut)" in t.expect("Press Enter to start recording")
+    t.type("q")
+    assert t.proc.wait(timeout=60) == 0
+    answer = database.get_answer(db, "a-cut")
+    assert (answer.session_id, answer.status, answer.error) == (sid, "recorded", recovery.RECOVERED)
+    assert answer.duration == pytest.approx(len(said) / 16000, abs=0.01) and not list(live.iterdir())
