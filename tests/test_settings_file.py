@@ -95,3 +95,21 @@ def test_environment_pace_band_must_not_be_empty(tmp_path):
 
 def test_phrases_typed_one_per_line_or_with_commas():
     assert config.phrases_from_text("um\n you know, i mean \n\n,basically") == ["um", "you know", "i mean", "basically"]
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "NaN", "infinity"])
+@pytest.mark.parametrize(
+    "name", ["REHEARSE_WPM_LOW", "REHEARSE_LONG_PAUSE", "REHEARSE_MAX_ANSWER_SECONDS", "REHEARSE_STOP_SILENCE"]
+)
+def test_environment_nan_and_inf_are_refused_with_the_variable_name(tmp_path, name, raw):
+    # nan passes every `<=` limit check (all comparisons are False), so it used to be accepted.
+    with pytest.raises(ConfigError, match=f"{name}=.* is not a finite number"):
+        load_settings({"REHEARSE_HOME": str(tmp_path), name: raw})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "+inf"])
+@pytest.mark.parametrize("key", ["wpm_low", "wpm_high", "long_pause_seconds"])
+def test_settings_file_nan_and_inf_are_refused_with_the_key(tmp_path, key, value):
+    (tmp_path / "settings.toml").write_text(f"{key} = {value}\n")  # valid TOML floats
+    with pytest.raises(ConfigError, match=f"settings.toml: {key} must be a number above 0"):
+        load_settings({"REHEARSE_HOME": str(tmp_path)})
