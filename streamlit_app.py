@@ -2,7 +2,19 @@
 
 import streamlit as st
 
+from rehearse.web import serve
+
 st.set_page_config(page_title="Rehearse", page_icon="🎙️", layout="centered")
+
+# A real server (a browser's headers) without the guard in front is a bare `streamlit run`: it would
+# answer any Host and anyone on the machine, so it shows nothing (AppTest has no headers).
+if st.context.headers and not serve.active():
+    st.error(
+        "Rehearse was started without its guard, so it would be open to other web sites and other "
+        "accounts on this machine. Stop it and start it with `make run` "
+        "(or `python -m rehearse.web.serve run streamlit_app.py`)."
+    )
+    st.stop()
 
 # Emoji, not Streamlit's :material/...: icons, which the browser fetches from fonts.gstatic.com
 # (tests/browser catches any request that leaves the machine).
