@@ -2,8 +2,10 @@
 
 A backup is a zip: manifest.json (format, version, migrations, row counts, and the SHA-256 of
 every file), rehearse.db (a consistent snapshot made with SQLite's backup API, so row ids and
-the search index survive) and the audio and user question files. Restore checks every
-checksum and only writes into an empty data folder, so it can never mix two histories.
+the search index survive) and every file the user made in the data folder: all audio (answers, debriefs, unfinished live
+recordings), their own questions and settings.toml; not the prompt or model caches, which are
+rebuilt. Restore checks every checksum and only writes into an empty data folder (every table and
+file counts), so it can never mix two histories; a failed restore leaves the folder as it was.
 """
 
 from __future__ import annotations
@@ -51,9 +53,13 @@ METRIC_KEYS = (
 )
 BACKUP_FORMAT = "rehearse-backup"
 BACKUP_VERSION = 1
-TABLES = ("sessions", "answers", "ratings")
-_MEMBER = re.compile(r"(audio|questions)/[^/\\]+")
-_CACHE_DIRS = {"prompts"}  # regenerated on demand, so a folder holding only them counts as empty
+TABLES = ("sessions", "answers", "ratings")  # the ones the messages name; every table is counted
+# audio/<file>, audio/live/<file> (a recording not finished yet), questions/<file>, settings.toml.
+_MEMBER = re.compile(r"(audio/([A-Za-z0-9_-]+/)?[^/\\]+|questions/[^/\\]+|settings\.toml)")
+_CACHE_DIRS = {"prompts", "models"}  # rebuilt on demand, so a folder holding only them counts as empty
+_DB_FILES = {"rehearse.db", "rehearse.db-wal", "rehearse.db-shm"}
+# Tables whose rows name a file in the data folder.
+_AUDIO_TABLES = ("answers", "debrief_recordings")
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,21 @@ def _answer_record(answer: database.Answer) -> dict:
     return record
 
 
+def _debrief_records(db: Database) -> list[dict]:
+    from rehearse.store import debriefs  # it imports the pipeline; export is imported by far more
+
+    out = []
+    for d in debriefs.list_debriefs(db):
+        record = asdict(d)
+        record["questions"] = debriefs.question_ids(db, d.id)
+        record["sessions"] = [
+            {"session_id": s.session.id, "focus": s.focus} for s in debriefs.linked_sessions(db, d.id)
+        ]
+        record["recordings"] = [asdict(r) for r in debriefs.recordings(db, d.id)]
+        out.append(record)
+    return out
+
+
 def to_json(db: Database, session_id: str | None = None) -> str:
     sessions = []
     for session, items in collect(db, session_id):
@@ -178,11 +199,15 @@ def to_json(db: Database, session_id: str | None = None) -> str:
         record["plan"] = list(session.plan)
         record["answers"] = [_answer_record(a) for a in items]
         sessions.append(record)
+    everything = {"format": "rehearse-export", "version": 1, "exported_at": database.now(), "sessions": sessions}
+    if session_id is None:  # one session's export is that session; everything includes the debriefs
+        everything["debriefs"] = _debrief_records(db)
     return (
         json.dumps(
-            {"format": "rehearse-export", "version": 1, "exported_at": database.now(), "sessions": sessions},
+            everything,
             indent=2,
             ensure_ascii=False,
+            default=str,
         )
         + "\n"
     )
@@ -259,8 +284,43 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _data_tables(db: Database) -> list[str]:
+    """Every table that holds the user's rows: not the migration log, not the FTS indexes (rebuilt)."""
+    return [t for t in db.table_names() if not t.startswith(("_", "sqlite_")) and "_fts" not in t]
+
+
 def _counts(db: Database) -> dict[str, int]:
-    return {t: db.execute(f"select count(*) from {t}").fetchone()[0] for t in TABLES}
+    return {t: db.execute(f"select count(*) from [{t}]").fetchone()[0] for t in _data_tables(db)}
+
+
+def _named_files(db: Database) -> list[str]:
+    tables = set(db.table_names())
+    return sorted(
+        r[0]
+        for t in _AUDIO_TABLES
+        if t in tables
+        for r in db.execute(f"select audio_path from [{t}] where audio_path is not null")
+    )
+
+
+def user_files(settings: Settings) -> list[str]:
+    """What the user made in the data folder besides the database, relative to it."""
+    home = settings.home
+    found = []
+    if settings.audio_dir.is_dir():
+        for path in sorted(settings.audio_dir.rglob("*")):
+            rel = path.relative_to(home)
+            if path.is_file() and not any(part.startswith(".") for part in rel.parts) and _MEMBER.fullmatch(str(rel)):
+                found.append(str(rel))
+    if settings.user_questions_dir.is_dir():
+        found += [
+            str(p.relative_to(home))
+            for p in sorted(settings.user_questions_dir.iterdir())
+            if p.is_file() and not p.name.startswith(".")
+        ]
+    if settings.settings_file.is_file():
+        found.append(str(settings.settings_file.relative_to(home)))
+    return found
 
 
 def write_backup(db: Database, settings: Settings, dest: Path | BinaryIO) -> BackupInfo:
@@ -275,21 +335,12 @@ def write_backup(db: Database, settings: Settings, dest: Path | BinaryIO) -> Bac
         snap = Database(snapshot)
         counts = _counts(snap)
         migrations = [m.name for m in database.migrations.applied(snap)]
-        paths = [
-            r[0]
-            for r in snap.execute("select audio_path from answers where audio_path is not null order by audio_path")
-        ]
+        named = _named_files(snap)
         snap.close()
-        files, missing = [], []
-        for rel in paths:
-            path = settings.home / rel
-            if path.is_file():
-                files.append(rel)
-            else:
-                log.warning("backup: %s is named by a row but missing", path)
-                missing.append(rel)
-        if settings.user_questions_dir.is_dir():
-            files += [str(p.relative_to(settings.home)) for p in sorted(settings.user_questions_dir.glob("*.toml"))]
+        files = user_files(settings)
+        missing = [rel for rel in named if not (settings.home / rel).is_file()]
+        for rel in missing:
+            log.warning("backup: %s is named by a row but missing", settings.home / rel)
         entries = [
             {"path": rel, "size": (settings.home / rel).stat().st_size, "sha256": sha256_file(settings.home / rel)}
             for rel in files
@@ -353,32 +404,46 @@ def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
         rel = entry.get("path", "")
         if not _MEMBER.fullmatch(rel) or Path(rel).name.startswith("."):
             raise BackupError(
-                f"{name}: unexpected file {rel!r} in the manifest; only audio/ and questions/ files are restored."
+                f"{name}: unexpected file {rel!r} in the manifest; only audio/, questions/ and settings.toml are restored."
             )
     return manifest
+
+
+def folder_contents(settings: Settings) -> list[str]:
+    """What in the data folder is the user's: every file but the caches, and every table with rows."""
+    home = settings.home
+    if not home.is_dir():
+        return []
+    found = []
+    for entry in sorted(home.iterdir()):
+        if entry.name in _DB_FILES | _CACHE_DIRS:
+            continue
+        if entry.is_dir() and not any(p.is_file() for p in entry.rglob("*")):
+            continue  # an empty audio/ or questions/ the app made
+        found.append(entry.name + ("/" if entry.is_dir() else ""))
+    if settings.db_path.exists():
+        try:
+            counts = _counts(database.open_database(settings))
+        except sqlite3.DatabaseError as exc:
+            raise BackupError(
+                f"{settings.db_path} cannot be read ({exc}), so Rehearse cannot tell whether it holds data: "
+                "nothing was restored. Move it away first."
+            ) from None
+        rows = [f"{n} {t.replace('_', ' ')}" for t, n in counts.items() if n]
+        if rows:
+            found.append(f"rehearse.db with {', '.join(rows)}")
+    return found
 
 
 def ensure_empty(settings: Settings) -> None:
     """Refuse to restore over data: only a missing folder, an empty one or one with an unused database will do."""
     home = settings.home
-    if not home.exists():
-        return
-    if not home.is_dir():
+    if home.exists() and not home.is_dir():
         raise BackupError(f"{home} is a file, not a data folder; set REHEARSE_HOME to a folder.")
-    found = []
-    for entry in sorted(home.iterdir()):
-        if entry.name in {"rehearse.db", "rehearse.db-wal", "rehearse.db-shm"} | _CACHE_DIRS:
-            continue
-        if entry.is_dir() and entry.name in ("audio", "questions") and not any(entry.iterdir()):
-            continue
-        found.append(entry.name)
-    if settings.db_path.exists():
-        counts = _counts(database.open_database(settings))
-        if any(counts.values()):
-            found.append(f"rehearse.db with {counts['sessions']} session(s) and {counts['answers']} answer(s)")
+    found = folder_contents(settings)
     if found:
         raise BackupError(
-            f"{home} is not empty (it holds {', '.join(found[:5])}): restore only into an empty data "
+            f"{home} is not empty (it holds {'; '.join(found[:5])}): restore only into an empty data "
             "folder. Set REHEARSE_HOME to a new folder, or move the current data away first."
         )
 
@@ -423,17 +488,34 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
         ) from None
     with zf:
         manifest = _read_manifest(zf, name)
+        # What the folder was, to put it back exactly on any failure (opening the database makes
+        # the folder owner-only, so its mode is read first).
+        home_existed = settings.home.exists()
+        home_mode = settings.home.stat().st_mode & 0o7777 if home_existed else None
+        db_existed = settings.db_path.exists()
         ensure_empty(settings)
         settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
         os.chmod(settings.home, 0o700)
         written: list[Path] = []
+        made_dirs: list[Path] = []
         scratch = settings.home / f".restore-{database.new_id()}.db"
+        before = settings.home / f".restore-before-{database.new_id()}.db"
         db: Database | None = None
         try:
+            if db_existed:
+                kept = sqlite3.connect(before)
+                try:
+                    database.open_database(settings).conn.backup(kept)
+                finally:
+                    kept.close()
             total = 0
             for entry in manifest["files"]:
                 dest = settings.home / entry["path"]
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                for parent in reversed(dest.relative_to(settings.home).parents[:-1]):
+                    folder = settings.home / parent
+                    if not folder.exists():
+                        folder.mkdir(mode=0o700)
+                        made_dirs.append(folder)
                 total += _extract(zf, entry["path"], dest, entry["sha256"], name)
                 written.append(dest)
             _extract(zf, "rehearse.db", scratch, manifest["database"]["sha256"], name)
@@ -447,28 +529,66 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
             db["answers"].rebuild_fts()
             db["ratings"].rebuild_fts()
             counts = _counts(db)
-            if counts != manifest["counts"]:
+            expected = manifest["counts"]
+            if {t: counts.get(t, 0) for t in expected} != expected:
                 raise BackupError(
                     f"{name}: the restored database holds {counts} rows but the manifest says "
-                    f"{manifest['counts']}; the archive is damaged."
+                    f"{expected}; the archive is damaged."
                 )
             missing = set(manifest.get("missing_audio", []))
-            for (rel,) in db.execute("select audio_path from answers where audio_path is not null"):
+            for rel in _named_files(db):
                 if rel not in missing and not (settings.home / rel).is_file():
                     raise BackupError(
                         f"{name}: the database names {rel} but the archive does not hold it; the archive is damaged."
                     )
         except BaseException:
-            for path in written:
-                path.unlink(missing_ok=True)
-            if db is not None:
-                # Put back an empty database, so the folder is as empty as it was before.
-                database.migrate(Database(memory=True)).conn.backup(db.conn)
+            _put_back(settings, written, made_dirs, db, before if db_existed else None, home_existed, home_mode)
+            scratch.unlink(missing_ok=True)
+            before.unlink(missing_ok=True)
+            if not home_existed:
+                try:
+                    settings.home.rmdir()
+                except OSError:
+                    pass
             raise
         finally:
             scratch.unlink(missing_ok=True)
+            before.unlink(missing_ok=True)
     log.info("restored %s into %s", name, settings.home)
     return RestoreInfo(settings.home, counts, len(written), total)
+
+
+def _put_back(
+    settings: Settings,
+    written: list[Path],
+    made_dirs: list[Path],
+    db: Database | None,
+    before: Path | None,
+    home_existed: bool,
+    home_mode: int | None,
+) -> None:
+    """Undo a restore that failed half-way: the files it wrote, the folders it made, the database."""
+    for path in written:
+        path.unlink(missing_ok=True)
+    for folder in reversed(made_dirs):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+    if before is not None:
+        # The database as it was (ensure_empty let only an unused one through): copied back whole.
+        source = sqlite3.connect(before)
+        try:
+            source.backup((db or database.open_database(settings)).conn)
+        finally:
+            source.close()
+    else:
+        if db is not None:
+            db.close()
+        for name in _DB_FILES:
+            (settings.home / name).unlink(missing_ok=True)
+    if home_existed and home_mode is not None:
+        os.chmod(settings.home, home_mode)
 
 
 def backup_to_bytes(db: Database, settings: Settings) -> tuple[bytes, BackupInfo]:

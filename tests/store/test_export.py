@@ -25,7 +25,7 @@ def checksums(home: Path) -> dict[str, str]:
 
 
 def table_rows(db) -> dict[str, list[tuple]]:
-    return {t: db.execute(f"select * from {t} order by rowid").fetchall() for t in ("sessions", "answers", "ratings")}
+    return {t: db.execute(f"select * from [{t}] order by rowid").fetchall() for t in export._data_tables(db)}
 
 
 def test_markdown_report(settings, db):
@@ -78,7 +78,8 @@ def test_backup_round_trip_into_an_empty_folder(settings, db, tmp_path):
     seeded = seed(db, settings)
     archive = tmp_path / "backup.zip"
     info = export.write_backup(db, settings, archive)
-    assert info.counts == {"sessions": 4, "answers": 9, "ratings": 7} and info.files == 8 and not info.missing
+    assert {t: info.counts[t] for t in export.TABLES} == {"sessions": 4, "answers": 9, "ratings": 7}
+    assert info.counts["debriefs"] == 0 and info.files == 8 and not info.missing
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
         assert {e["path"] for e in manifest["files"]} == set(checksums(settings.home))
@@ -200,3 +201,114 @@ def test_cli_export_and_restore(settings, db, tmp_path):
     # Restoring over data is refused with a message that says what to do.
     done = run_cli("restore", str(archive), home=settings.home)
     assert done.returncode == 2 and "not empty" in done.stderr and "REHEARSE_HOME" in done.stderr
+
+
+def user_made(db, settings):
+    """A folder with everything a user makes: practice, a debrief with its recording and questions,
+    own questions, settings and an unfinished live recording."""
+    import numpy as np
+
+    from rehearse import settings as config
+    from rehearse.speech import audio
+    from rehearse.store import debriefs
+
+    seed(db, settings)
+    d = debriefs.create_debrief(db)
+    d = debriefs.set_item(db, d.id, "company", "Initech")
+    d = debriefs.set_item(db, d.id, "weak_areas", "Numbers in stories\nConflict")
+    tone = (0.2 * np.sin(np.arange(16000 * 2) * 2 * np.pi * 220 / 16000)).astype(np.float32)
+    rec = debriefs.save_recording(db, settings, d.id, "observations", audio.wav_bytes(tone, 16000))
+    settings.user_questions_dir.mkdir(exist_ok=True)
+    (settings.user_questions_dir / "mine.toml").write_text('title = "Mine"\n')
+    config.write_settings_file(settings.settings_file, {"wpm_low": 110})
+    (settings.audio_dir / "live").mkdir(exist_ok=True)
+    (settings.audio_dir / "live" / "unfinished.pcm").write_bytes(b"\x01\x02" * 800)
+    return d, rec
+
+
+def folder_state(home: Path) -> dict:
+    """Every file's bytes (the database by its rows) and every folder, to compare before and after."""
+    if not home.exists():
+        return {}
+    state = {"mode": home.stat().st_mode & 0o7777}
+    for p in sorted(home.rglob("*")):
+        rel = str(p.relative_to(home))
+        if p.name.startswith("rehearse.db"):
+            continue
+        state[rel] = p.read_bytes() if p.is_file() else "dir"
+    if (home / "rehearse.db").exists():
+        # Read as it is: open_database would migrate it and make the folder owner-only.
+        from sqlite_utils import Database
+
+        state["rows"] = table_rows(Database(home / "rehearse.db"))
+        state["tables"] = Database(home / "rehearse.db").table_names()
+    return state
+
+
+def test_backup_holds_debriefs_their_audio_own_questions_and_settings(settings, db, tmp_path):
+    d, rec = user_made(db, settings)
+    (settings.prompt_cache_dir).mkdir(exist_ok=True)
+    (settings.prompt_cache_dir / "cached.wav").write_bytes(b"cache")
+    archive = tmp_path / "backup.zip"
+    info = export.write_backup(db, settings, archive)
+    assert info.counts["debriefs"] == 1 and info.counts["debrief_recordings"] == 1 and not info.missing
+    with zipfile.ZipFile(archive) as zf:
+        names = set(zf.namelist())
+    assert rec.audio_path in names and rec.audio_path.startswith("audio/debrief-")
+    assert {"questions/mine.toml", "settings.toml", "audio/live/unfinished.pcm"} <= names
+    assert not any(n.startswith("prompts/") for n in names)
+
+    target = load_settings({"REHEARSE_HOME": str(tmp_path / "restored")})
+    export.restore_backup(archive, target)
+    again = database.open_database(target)
+    assert table_rows(again) == table_rows(db)
+    for rel in export.user_files(settings):
+        assert (target.home / rel).read_bytes() == (settings.home / rel).read_bytes(), rel
+    assert (target.home / rec.audio_path).read_bytes()[:4] == b"fLaC"
+    assert load_settings({"REHEARSE_HOME": str(target.home)}).wpm_low == 110
+
+    data = json.loads(export.to_json(again))
+    [exported] = data["debriefs"]
+    assert exported["id"] == d.id and exported["company"] == "Initech"
+    assert exported["weak_areas"] == ["Numbers in stories", "Conflict"]
+    assert [r["audio_path"] for r in exported["recordings"]] == [rec.audio_path]
+
+
+def test_a_folder_holding_only_a_debrief_is_not_empty(settings, db, tmp_path):
+    from rehearse.store import debriefs
+
+    d = debriefs.set_item(db, debriefs.create_debrief(db).id, "company", "Initech")
+    seeded_folder = tmp_path / "other"
+    other = load_settings({"REHEARSE_HOME": str(seeded_folder)})
+    seed(database.open_database(other), other)
+    archive = tmp_path / "backup.zip"
+    export.write_backup(database.open_database(other), other, archive)
+    assert export.folder_contents(settings) == ["rehearse.db with 1 debriefs"]
+    with pytest.raises(BackupError, match="not empty .*1 debriefs"):
+        export.restore_backup(archive, settings)
+    assert debriefs.get_debrief(db, d.id).company == "Initech"
+
+
+@pytest.mark.parametrize("start", ["unused database and cache", "no folder"])
+def test_a_failed_restore_leaves_the_folder_exactly_as_it_was(settings, db, tmp_path, start):
+    user_made(db, settings)
+    good = tmp_path / "good.zip"
+    export.write_backup(db, settings, good)
+    # The database is checked last: every file has been written when it fails to match.
+    bad = tmp_path / "bad.zip"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(bad, "w") as out:
+        for n in src.namelist():
+            out.writestr(n, src.read(n) + b"garbage" if n == "rehearse.db" else src.read(n))
+    target = load_settings({"REHEARSE_HOME": str(tmp_path / "target")})
+    if start != "no folder":
+        database.open_database(target)
+        target.prompt_cache_dir.mkdir()
+        (target.prompt_cache_dir / "x.wav").write_bytes(b"cached")
+        target.audio_dir.mkdir(exist_ok=True)
+        os_mode = 0o750
+        target.home.chmod(os_mode)
+    before = folder_state(target.home)
+    with pytest.raises(BackupError, match="rehearse.db in .* does not match its checksum"):
+        export.restore_backup(bad, target)
+    assert folder_state(target.home) == before
+    assert export.restore_backup(good, target).counts["debriefs"] == 1
