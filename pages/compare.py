@@ -36,7 +36,7 @@ tabs = st.tabs(list(names.values()), default=names.get(focus))
 for part, tab in zip(parts, tabs):
     with tab:
         takes = compare.takes(db, question_id, part.probe_index)
-        st.subheader(part.prompt)
+        st.subheader(ui.plain(part.prompt))
         transcribed = [a for a in takes if a.status == "transcribed"]
         if len(transcribed) >= 2:
             labels = {a.id: compare.take_label(a) for a in transcribed}

@@ -18,7 +18,7 @@ db = ui.page_database(settings)
 
 library = bank.load_library(settings)
 for problem in library.problems:
-    st.warning(f"Skipped a broken file: {problem}")
+    st.warning(f"Skipped a broken file: {ui.message(str(problem))}")
 
 run = st.session_state.get("run")
 
@@ -65,7 +65,7 @@ if run is None:
         "Choose a drill", list(library.drills), key="drill_choice", format_func=lambda d: library.drills[d].title
     )
     drill = library.drills[drill_id]
-    st.write(drill.description)
+    st.markdown(ui.plain(drill.description))
     st.caption(
         f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
         + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
@@ -83,7 +83,7 @@ if run is None:
     st.stop()
 
 if run["finished"]:
-    st.success(f"Drill complete: {run['drill'].title}. Every answer is saved.")
+    st.success(f"Drill complete: {ui.plain(run['drill'].title)}. Every answer is saved.")
     st.page_link("pages/review.py", label="Review this session", icon="📼")
     if st.button("Start another drill", type="primary"):
         del st.session_state.run
@@ -103,12 +103,12 @@ st.progress(
 ui.play_prompt(settings, step.prompt)
 
 if step.is_probe:
-    st.caption(f"Follow-up on: {step.question_text}")
+    st.caption(f"Follow-up on: {ui.plain(step.question_text)}")
 if st.session_state.get("listen_only"):
     with st.expander("Show the text"):
         st.markdown(f"**{ui.plain(step.prompt)}**")
 else:
-    st.subheader(step.prompt)
+    st.subheader(ui.plain(step.prompt))
 drill = run["drill"]
 attempt = run["attempt"].get(index, 0)
 rec_key = f"rec-{sid}-{index}-{attempt}"

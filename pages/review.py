@@ -38,7 +38,7 @@ for (question_id, probe_index), takes in steps.items():
     target = question.target_seconds if question and probe_index == 0 else None
     with st.container(border=True):
         if probe_index == 0:
-            st.subheader(first.prompt)
+            st.subheader(ui.plain(first.prompt))
         else:
             st.markdown(f"**Follow-up {probe_index}:** {ui.plain(first.prompt)}")
         for answer in sorted(takes, key=lambda a: a.take, reverse=True):

@@ -117,15 +117,27 @@ def file_name(fmt: str, session: database.Session | None = None) -> str:
     return f"rehearse-all-{clock.today()}.{ext}"
 
 
+# What could make user text in the report an image, a link, HTML or formatting when a Markdown
+# viewer opens it; and where GFM would make a bare URL or e-mail address a link (an invisible word
+# joiner there stops it). Lighter than the page's escaping, so the file stays readable as text.
+_MD_SPECIALS = re.compile(r"[\\`*_\[\]()!<>~|#$]")
+_MD_AUTOLINK = re.compile(r"(?i)(?<=www)(?=\.)|(?=://)|(?<=[\w.+-])(?=@[\w-])")
+
+
+def md_text(text: str | None) -> str:
+    """User text (question, transcript, note, title) as inert Markdown."""
+    return _MD_SPECIALS.sub(r"\\\g<0>", _MD_AUTOLINK.sub("\u2060", text or ""))
+
+
 def _quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines() or [""])
+    return "\n".join(f"> {md_text(line)}" if line else ">" for line in text.splitlines() or [""])
 
 
 def to_markdown(db: Database, session_id: str | None = None) -> str:
     """A readable report: each session, each question and probe, every take with its rating and note."""
     data = collect(db, session_id)
     answers = sum(1 for _, items in data for a in items if a.status != "skipped")
-    title = f"{data[0][0].drill_title}, {clock.label(data[0][0].started_at)}" if session_id else "all sessions"
+    title = f"{md_text(data[0][0].drill_title)}, {clock.label(data[0][0].started_at)}" if session_id else "all sessions"
     out = [
         f"# Rehearse report: {title}",
         "",
@@ -134,7 +146,7 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
     ]
     for session, items in data:
         out += [
-            f"## {clock.label(session.started_at)} · {session.drill_title}",
+            f"## {clock.label(session.started_at)} · {md_text(session.drill_title)}",
             "",
             f"Drill `{session.drill_id}` · {session.status} · {session.answer_count} answer(s) · session `{session.id}`",
             "",
@@ -145,9 +157,9 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
             if step not in seen:
                 seen.add(step)
                 heading = (
-                    f"### {answer.prompt}"
+                    f"### {md_text(answer.prompt)}"
                     if answer.probe_index == 0
-                    else f"#### Follow-up {answer.probe_index}: {answer.prompt}"
+                    else f"#### Follow-up {answer.probe_index}: {md_text(answer.prompt)}"
                 )
                 out += [heading, ""]
             if answer.status == "skipped":
@@ -165,9 +177,9 @@ def to_markdown(db: Database, session_id: str | None = None) -> str:
                 if answer.metrics:
                     out += [f"*{feedback.summary_line(answer.metrics)}*", ""]
             else:
-                out += [f"({answer.status}{': ' + answer.error if answer.error else ''})", ""]
+                out += [f"({answer.status}{': ' + md_text(answer.error) if answer.error else ''})", ""]
             if answer.note:
-                out += [f"Note: {answer.note}", ""]
+                out += [f"Note: {md_text(answer.note)}", ""]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -49,7 +49,7 @@ def settings() -> Settings:
     try:
         return _settings()
     except ConfigError as exc:
-        st.error(f"{exc}")
+        st.error(message(str(exc)))
         st.page_link("pages/settings.py", label="Open the settings page to repair it", icon="⚙️")
         st.stop()
 
@@ -102,7 +102,7 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
             st.session_state[key] = token
             st.rerun()
         return False
-    st.warning(warning)
+    st.warning(message(warning))
     left, right = st.columns(2)
     if right.button("Cancel", key=f"{key}-no"):
         st.session_state.pop(key, None)
@@ -150,6 +150,25 @@ def page_database(settings: Settings) -> Database:
 def plain(text: str) -> str:
     """User text (transcripts, notes) as inert Markdown: never rendered as formatting or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", _AUTOLINK.sub(WORD_JOINER, text))
+
+
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+# What makes a link, an image or HTML: brackets and angle brackets (and the backslash that could
+# undo an escape); bare URLs are broken by _AUTOLINK, and :material/...: icons (a font the browser
+# would fetch) by a word joiner after the colon.
+_LINK_SPECIALS = re.compile(r"[\\\[\]<>]")
+_ICON = re.compile(r"(?i)(?<=:)(?=material/)")
+
+
+def message(text: str) -> str:
+    """A message (an error, a warning) that may quote user or file text: no link, image or HTML can
+    form from it, while its `code spans` (commands to run) and punctuation read as written."""
+    return "".join(
+        part
+        if _CODE_SPAN.fullmatch(part)
+        else _LINK_SPECIALS.sub(r"\\\g<0>", _ICON.sub(WORD_JOINER, _AUTOLINK.sub(WORD_JOINER, part)))
+        for part in _CODE_SPAN.split(str(text))
+    )
 
 
 _TONE = {"good": ":green[✔]", "warn": ":orange[▲]", "info": ":gray[●]"}
@@ -228,7 +247,7 @@ def answer_card(
         if sure is not None and sure < analysis.LOW_CONFIDENCE:
             st.warning(analysis.low_confidence_message(sure))
     elif answer.status == "failed":
-        st.error(answer.error or "Transcription failed.")
+        st.error(message(answer.error or "Transcription failed."))
     elif answer.status == "recorded":
         st.info("Saved, not transcribed yet.")
     if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
@@ -253,7 +272,7 @@ def answer_card(
     )
     problem = st.session_state.pop(f"rating-error-{answer.id}", None)
     if problem:
-        st.error(problem)
+        st.error(message(problem))
 
 
 def transcribe_again(
@@ -339,7 +358,7 @@ def play_prompt(settings: Settings, text: str) -> None:
 
 
 def show_error(exc: RehearseError) -> None:
-    st.error(str(exc))
+    st.error(message(str(exc)))
 
 
 @dataclass(frozen=True)

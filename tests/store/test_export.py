@@ -312,3 +312,30 @@ def test_a_failed_restore_leaves_the_folder_exactly_as_it_was(settings, db, tmp_
         export.restore_backup(bad, target)
     assert folder_state(target.home) == before
     assert export.restore_backup(good, target).counts["debriefs"] == 1
+
+
+def test_markdown_report_shows_user_markdown_as_text(settings, db):
+    from seed import add_take, session, step
+
+    evil = "![x](http://127.0.0.1:9/x.png) [link](http://127.0.0.1:9/) <img src=x> www.example.org `code`"
+    sid = session(db, "evil", f"Drill {evil}", 1)
+    probe = step("evil-q", 1, f"Probe {evil}", f"Question {evil}")
+    add_take(
+        db,
+        settings,
+        sid,
+        step("evil-q", 0, f"Question {evil}", f"Question {evil}"),
+        f"Answer {evil}",
+        days_ago=1,
+        minute=0,
+        stars=3,
+        note=f"Note {evil}",
+    )
+    add_take(db, settings, sid, probe, "Short answer.", days_ago=1, minute=1)
+    report = export.to_markdown(db, sid)
+    # No image, link, HTML tag, code span or bare URL a Markdown viewer would act on.
+    assert "![" not in report.replace("\\!\\[", "") and "](" not in report.replace("\\]\\(", "")
+    assert "<img" not in report.replace("\\<img", "") and "http://" not in report and "www." not in report
+    assert (
+        report.count("\\!\\[x\\]\\(http\u2060://127.0.0.1:9/x.png\\)") == 6
+    )  # title twice, question, probe, answer, note
