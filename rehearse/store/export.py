@@ -22,6 +22,7 @@ import sqlite3
 import sys
 import tempfile
 import zipfile
+import zlib
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import BinaryIO
 from sqlite_utils import Database
 
 from rehearse import __version__, clock
-from rehearse.errors import BackupError, NotFoundError
+from rehearse.errors import BackupError, NotFoundError, StorageError
 from rehearse.measure import feedback
 from rehearse.settings import Settings
 from rehearse.store import database
@@ -398,6 +399,10 @@ def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
         ) from None
     except ValueError as exc:
         raise BackupError(f"{name}: manifest.json is not valid JSON ({exc}); the archive is damaged.") from None
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+        raise BackupError(f"{name}: manifest.json cannot be read ({exc}); the archive is damaged.") from None
+    if not isinstance(manifest, dict):
+        raise BackupError(f"{name} is not a Rehearse backup (its manifest.json is not an object).")
     if manifest.get("format") != BACKUP_FORMAT:
         raise BackupError(f"{name} is not a Rehearse backup (manifest format {manifest.get('format')!r}).")
     if manifest.get("version") != BACKUP_VERSION:
@@ -412,13 +417,36 @@ def _read_manifest(zf: zipfile.ZipFile, name: str) -> dict:
             f"{name} was made by a newer Rehearse (its database has migration(s) {', '.join(unknown)}); "
             "update Rehearse, then restore."
         )
-    for entry in manifest.get("files", []):
+    # A crafted manifest must fail here, with a message, not as a KeyError half-way through.
+    files, db_entry, counts = manifest.get("files"), manifest.get("database"), manifest.get("counts")
+    well_formed = (
+        isinstance(files, list)
+        and all(isinstance(e, dict) and isinstance(e.get("path"), str) and _is_sha256(e.get("sha256")) for e in files)
+        and isinstance(db_entry, dict)
+        and _is_sha256(db_entry.get("sha256"))
+        and isinstance(counts, dict)
+        and all(isinstance(k, str) and type(v) is int and v >= 0 for k, v in counts.items())
+        and isinstance(manifest.get("missing_audio", []), list)
+        and isinstance(manifest.get("migrations", []), list)
+    )
+    if not well_formed:
+        raise BackupError(
+            f"{name}: manifest.json lacks the files, database or counts a Rehearse backup lists, or has "
+            "values of the wrong kind; the archive is damaged or was not made by Rehearse. Nothing was restored."
+        )
+    if len({e["path"] for e in files}) != len(files):
+        raise BackupError(f"{name}: manifest.json lists a file twice; the archive is damaged. Nothing was restored.")
+    for entry in files:
         rel = entry.get("path", "")
         if not _MEMBER.fullmatch(rel) or Path(rel).name.startswith("."):
             raise BackupError(
                 f"{name}: unexpected file {rel!r} in the manifest; only audio/, questions/ and settings.toml are restored."
             )
     return manifest
+
+
+def _is_sha256(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{64}", value) is not None
 
 
 def folder_contents(settings: Settings) -> list[str]:
@@ -430,6 +458,8 @@ def folder_contents(settings: Settings) -> list[str]:
     for entry in sorted(home.iterdir()):
         if entry.name in _DB_FILES | _CACHE_DIRS:
             continue
+        if entry.name.startswith(database.SET_ASIDE_PREFIXES):
+            continue  # a damaged database set aside, and its files: a restore never writes these names
         if entry.is_dir() and not any(p.is_file() for p in entry.rglob("*")):
             continue  # an empty audio/ or questions/ the app made
         found.append(entry.name + ("/" if entry.is_dir() else ""))
@@ -473,9 +503,12 @@ def _extract(zf: zipfile.ZipFile, member: str, dest: Path, sha256: str, name: st
     except KeyError:
         tmp.unlink(missing_ok=True)
         raise BackupError(f"{name} lacks {member}, which its manifest lists; the archive is incomplete.") from None
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: a compression zipfile lacks.
         tmp.unlink(missing_ok=True)
-        raise BackupError(f"Cannot restore {member} from {name}: {exc}.") from None
+        raise BackupError(
+            f"Cannot restore {member} from {name}: {exc}; the archive is damaged. Nothing was restored."
+        ) from None
     if digest.hexdigest() != sha256:
         tmp.unlink(missing_ok=True)
         raise BackupError(
@@ -534,12 +567,18 @@ def restore_backup(archive: Path | BinaryIO, settings: Settings) -> RestoreInfo:
             db = database.open_database(settings)
             source = sqlite3.connect(scratch)
             try:
+                source.execute("PRAGMA schema_version").fetchone()  # not SQLite at all fails here
                 source.backup(db.conn)
+                database.migrate(db)
+                db["answers"].rebuild_fts()
+                db["ratings"].rebuild_fts()
+            except (sqlite3.DatabaseError, StorageError) as exc:
+                raise BackupError(
+                    f"{name}: its rehearse.db is not a usable Rehearse database ({exc}); the archive is damaged "
+                    "or was not made by Rehearse. Nothing was restored."
+                ) from None
             finally:
                 source.close()
-            database.migrate(db)
-            db["answers"].rebuild_fts()
-            db["ratings"].rebuild_fts()
             counts = _counts(db)
             expected = manifest["counts"]
             if {t: counts.get(t, 0) for t in expected} != expected:

@@ -17,7 +17,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from sqlite_utils import Database
 
-from rehearse.errors import ConfigError, RehearseError
+from rehearse.errors import ConfigError, DatabaseDamagedError, RehearseError
 from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
 from rehearse.practice import pipeline
@@ -140,11 +140,38 @@ def _recovered(settings: Settings) -> tuple[str, ...]:
 
 def page_database(settings: Settings) -> Database:
     """The database for this page run; if it cannot be opened, say why and stop the page."""
+    flash = st.session_state.pop("damaged-flash", None)
+    if flash:
+        st.success(message(flash))
     try:
         return database(settings)
+    except DatabaseDamagedError as exc:
+        damaged_database(settings, exc)
+        st.stop()
     except RehearseError as exc:
         show_error(exc)
         st.stop()
+
+
+def damaged_database(settings: Settings, exc: DatabaseDamagedError) -> None:
+    """The page a damaged rehearse.db gets: what happened, the file kept, and the two ways on."""
+    st.error(message(str(exc)))
+    left, right = st.columns(2)
+    fresh = left.button("Set it aside and start fresh", type="primary", key="damaged-fresh")
+    restore = right.button("Set it aside to restore a backup", key="damaged-restore")
+    if fresh or restore:
+        try:
+            aside = storage.set_aside(settings, everything=restore)
+        except RehearseError as err:
+            show_error(err)
+            return
+        st.session_state["damaged-flash"] = f"The damaged database is kept as `{aside}`" + (
+            f" and your recordings, own questions and settings in `{settings.home}/set-aside-…`. "
+            "Restore your backup on the Export and delete page."
+            if restore
+            else "; your recordings and own questions stay where they were. This is a new, empty database."
+        )
+        st.rerun()
 
 
 def plain(text: str) -> str:

@@ -29,7 +29,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     session = database.list_sessions(db)[0]
     first = session.plan[0]
     assert first["question_id"] == "lead-cross-org-change" and first["probe_index"] == 0
-    assert at.subheader[0].value == first["prompt"]
+    assert at.subheader[0].value == ui.plain(first["prompt"])
     assert len(at.get("audio")) == 1  # the question is played by the voice
 
     record(at, speech(ANSWER))

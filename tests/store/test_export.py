@@ -339,3 +339,49 @@ def test_markdown_report_shows_user_markdown_as_text(settings, db):
     assert (
         report.count("\\!\\[x\\]\\(http\u2060://127.0.0.1:9/x.png\\)") == 6
     )  # title twice, question, probe, answer, note
+
+
+def crafted(good: Path, out: Path, manifest_change=None, members: dict | None = None) -> Path:
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(out, "w") as zf:
+        manifest = json.loads(src.read("manifest.json"))
+        if manifest_change:
+            manifest = manifest_change(manifest)
+        zf.writestr("manifest.json", json.dumps(manifest))
+        for n in src.namelist():
+            if n != "manifest.json":
+                zf.writestr(n, (members or {}).get(n, src.read(n)))
+    return out
+
+
+def test_crafted_backups_are_refused_with_a_message_and_restore_nothing(settings, db, tmp_path):
+    seed(db, settings)
+    good = tmp_path / "good.zip"
+    export.write_backup(db, settings, good)
+    not_sqlite = b"not a database at all" * 100
+
+    def db_is(data: bytes):
+        def change(m):
+            m["database"]["sha256"] = hashlib.sha256(data).hexdigest()
+            return m
+
+        return change
+
+    cases = {
+        "list manifest": (lambda m: [m], None, "manifest.json is not an object"),
+        "no files": (lambda m: {k: v for k, v in m.items() if k != "files"}, None, "lacks the files"),
+        "entry without checksum": (
+            lambda m: {**m, "files": [{"path": m["files"][0]["path"]}]},
+            None,
+            "lacks the files",
+        ),
+        "counts as text": (lambda m: {**m, "counts": "lots"}, None, "lacks the files"),
+        "file listed twice": (lambda m: {**m, "files": m["files"] + m["files"][:1]}, None, "lists a file twice"),
+        "database not sqlite": (db_is(not_sqlite), {"rehearse.db": not_sqlite}, "not a usable Rehearse database"),
+    }
+    target = load_settings({"REHEARSE_HOME": str(tmp_path / "target")})
+    for label, (change, members, message) in cases.items():
+        archive = crafted(good, tmp_path / f"{label}.zip", change, members)
+        with pytest.raises(BackupError, match=message):
+            export.restore_backup(archive, target)
+        assert not target.home.exists() or export.folder_contents(target) == [], label
+    assert export.restore_backup(good, target).counts["answers"] == 9
