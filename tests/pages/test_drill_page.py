@@ -48,7 +48,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
 
     button(at, "Next follow-up").click()
     at.run()
-    assert at.subheader[0].value == "How did you get buy-in from the other orgs?"
+    assert at.subheader[0].value == ui.plain("How did you get buy-in from the other orgs?")
     assert any("Follow-up on" in c.value for c in at.caption)
     record(at, speech(PROBE_ANSWER))
     probe = [a for a in database.session_answers(db, session.id) if a.probe_index == 1]
