@@ -9,6 +9,12 @@ lets a request through only when
 - it carries the launch key: `?key=...` in the link `make run` printed, after which the key is
   kept in an HttpOnly, SameSite=Strict cookie for this port, as Jupyter does with its token.
 
+and it comes from the app's own pages: an Origin header, when there is one, must be this very
+origin, and a subresource another site's page asks for (Sec-Fetch-Site same-site or cross-site,
+not a navigation) is refused. SameSite cookies ignore the port, so without this a page served on
+localhost:9999 could open the app's websocket with the user's cookie; Streamlit's own origin check
+lets any localhost origin in.
+
 Every HTTP answer forbids framing by other origins (X-Frame-Options and CSP frame-ancestors), so a
 foreign page cannot lay the delete buttons under its own. The health check needs no key (it tells
 nothing), but still a loopback Host. The capture server (speech/capture.py) keeps its own tokens.
@@ -47,6 +53,13 @@ HOST_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title
 <p>This page was asked for as <code>{host}</code>. Rehearse answers only on this machine's own
 addresses ({allowed}), so that no other web site can reach it through a name of its own.
 Open the link <code>make run</code> printed.</p></body></html>"""
+
+
+FOREIGN_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Refused</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 4em auto; line-height: 1.5">
+<h1>Another page asked for this</h1>
+<p>Rehearse answers only its own pages, so that no other web site or page on this machine can
+read or change your answers. Open the link <code>make run</code> printed.</p></body></html>"""
 
 
 def _host_name(host: str) -> str:
@@ -104,6 +117,9 @@ class Guard:
             log.warning("refused a request for Host %r (%s)", host, scope.get("path"))
             page = HOST_PAGE.format(host=html.escape(host or "(none)"), allowed=", ".join(sorted(allowed)))
             return await self._refuse(scope, send, 403, page)
+        if not self._same_origin(headers, host):
+            log.warning("refused a request from another origin (%s) for %s", headers.get(b"origin"), scope.get("path"))
+            return await self._refuse(scope, send, 403, FOREIGN_PAGE)
         good, from_query = self._key_in(scope)
         if not good and scope.get("path") not in OPEN_PATHS:
             return await self._refuse(scope, send, 403, PRIVATE_PAGE)
@@ -125,6 +141,15 @@ class Guard:
             await send(message)
 
         return await self.app(scope, receive, send_with_headers)
+
+    @staticmethod
+    def _same_origin(headers: dict, host: str) -> bool:
+        origin = headers.get(b"origin", b"").decode("latin-1").strip().lower()
+        if origin and origin not in (f"http://{host.lower()}", f"https://{host.lower()}"):
+            return False
+        site = headers.get(b"sec-fetch-site", b"").decode("latin-1").lower()
+        mode = headers.get(b"sec-fetch-mode", b"").decode("latin-1").lower()
+        return not (site in ("same-site", "cross-site") and mode != "navigate")
 
     async def _refuse(self, scope, send, status: int, page: str) -> None:
         if scope["type"] == "websocket":

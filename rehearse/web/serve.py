@@ -16,7 +16,11 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+import threading
+import time
+import urllib.request
 import webbrowser
+from urllib.parse import urlsplit
 
 from rehearse.web import guard
 
@@ -33,6 +37,26 @@ def link(address: str, port: int, key: str, page: str = "") -> str:
     if host in ("0.0.0.0", "[::]", ""):
         host = "localhost"
     return f"http://{host}:{port}/{page}?{guard.KEY_PARAM}={key}"
+
+
+def _announce_when_up(url: str, open_browser: bool, timeout: float = 60) -> None:
+    """Print (and open) the private link once the server answers: after Streamlit's own URL lines,
+    whose URL without the key leads only to the private page."""
+    parts = urlsplit(url)
+    health = f"{parts.scheme}://{parts.netloc}/_stcore/health"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(health, timeout=2):
+                break
+        except OSError:
+            time.sleep(0.3)
+    sys.stderr.write(
+        f"\n  Rehearse is private to you: open {url}\n  (Streamlit's URL above has no key; Ctrl+C stops it)\n\n"
+    )
+    sys.stderr.flush()
+    if open_browser:
+        webbrowser.open(url)
 
 
 def install(key: str, open_browser: bool = False) -> None:
@@ -53,10 +77,7 @@ def install(key: str, open_browser: bool = False) -> None:
     def create_streamlit_middleware():
         address = config.get_option("server.address") or "localhost"
         url = link(address, config.get_option("server.port"), key)
-        # The one line the person starting the app needs; printed, as Streamlit prints its own URL.
-        sys.stderr.write(f"\n  Rehearse is private to you: open {url}\n  (Ctrl+C stops it)\n\n")
-        if open_browser:
-            webbrowser.open(url)
+        threading.Thread(target=_announce_when_up, args=(url, open_browser), daemon=True).start()
         return [Middleware(guard.Guard, key=key, hosts=hosts), *original()]
 
     create_streamlit_middleware.rehearse_guarded = True

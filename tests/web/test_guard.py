@@ -90,3 +90,76 @@ def test_the_app_websocket_refuses_without_the_key(server):
         connect(url, origin=origin, subprotocols=["streamlit"], additional_headers={"Host": "evil.example"}).close()
     with connect(url, origin=origin, subprotocols=["streamlit"], additional_headers={"Cookie": cookie}) as ws:
         assert ws.protocol.state.name == "OPEN"
+
+
+def test_another_local_origin_is_refused_even_with_the_cookie(server):
+    """SameSite ignores ports: a page on localhost:other-port sends the user's cookie along."""
+    cookie = f"{guard.COOKIE_PREFIX}{server.port}={server.key}"
+    url = f"ws://localhost:{server.port}/_stcore/stream"
+    with pytest.raises(InvalidStatus) as refused:
+        connect(url, origin="http://localhost:9999", subprotocols=["streamlit"], additional_headers={"Cookie": cookie})
+    assert refused.value.response.status_code == 403
+
+    def request(headers: dict) -> int:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        conn.request(
+            "GET", "/_stcore/host-config", headers={"Host": f"localhost:{server.port}", "Cookie": cookie, **headers}
+        )
+        status = conn.getresponse().status
+        conn.close()
+        return status
+
+    assert request({"Origin": "http://localhost:9999"}) == 403
+    assert request({"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "no-cors"}) == 403
+    assert (
+        request(
+            {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "cors", "Origin": f"http://localhost:{server.port}"}
+        )
+        == 200
+    )
+    assert request({"Sec-Fetch-Site": "same-site", "Sec-Fetch-Mode": "navigate"}) == 200  # a link followed
+
+
+def test_the_launcher_make_run_uses_prints_a_fresh_private_link_that_works(tmp_path):
+    import os
+    import re
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from appdriver import ROOT, free_port
+
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "REHEARSE_LAUNCH_KEY"},
+        "HOME": str(tmp_path),
+        "REHEARSE_HOME": str(tmp_path / "home"),
+        "REHEARSE_LIVE": "0",
+    }
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rehearse.web.serve", "run", "streamlit_app.py", "--server.port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"open (http://\S+\?key=(\S+))", log.read_text())):
+            assert time.monotonic() < deadline and proc.poll() is None, log.read_text()
+            time.sleep(0.3)
+        link, key = found.groups()
+        assert link == f"http://localhost:{port}/?key={key}" and len(key) >= 32
+        with urllib.request.urlopen(link, timeout=30) as r:
+            assert r.status == 200 and "HttpOnly" in r.headers["Set-Cookie"]
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"http://localhost:{port}/", timeout=30)
+        assert refused.value.code == 403
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
