@@ -112,3 +112,42 @@ def test_another_origin_cannot_point_the_live_recorder_at_its_server(live_server
     db = database.open_database(settings)
     [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
     assert answer.status == "transcribed" and answer.duration > 1, answer.error
+
+
+def test_a_bare_streamlit_run_shows_nothing_but_how_to_start_it(tmp_path, chromium):
+    """Without the guard (not started through rehearse.web.serve) the app would answer anyone."""
+    import os
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from appdriver import ROOT
+
+    port = free_port()
+    env = {**os.environ, "HOME": str(tmp_path), "REHEARSE_HOME": str(tmp_path / "home"), "REHEARSE_LIVE": "0"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.3)
+        page = chromium.new_page()
+        page.goto(f"http://localhost:{port}/")
+        page.get_by_text("started without its guard").wait_for(timeout=60_000)
+        assert page.get_by_role("button", name="Start drill").count() == 0
+        page.close()
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)
