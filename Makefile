@@ -16,8 +16,8 @@ $(VENV)/.installed: pyproject.toml
 install: $(VENV)/.installed
 
 run: $(VENV)/.installed
-	@echo "Rehearse is starting: open http://$(ADDRESS):$(PORT) in your browser (Ctrl+C stops it)."
-	$(VENV)/bin/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT)
+	@echo "Rehearse is starting: it prints a private link (with ?key=...) and opens it in your browser."
+	$(PY) -m rehearse.web.serve --open run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT)
 
 # System packages the tests need: Chromium for the browser tests, PortAudio for the terminal drill,
 # iproute2 to bring up loopback in the offline test's network namespace.

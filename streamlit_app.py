@@ -5,12 +5,23 @@ from pathlib import Path
 import streamlit as st
 
 import rehearse.web
+from rehearse.web import serve
 
 # The tab icon is a file served by this app: a :material/...: favicon is fetched from
 # fonts.gstatic.com, and an emoji one needs an emoji font, which many machines lack.
 st.set_page_config(
     page_title="Rehearse", page_icon=str(Path(rehearse.web.__file__).parent / "icon.png"), layout="centered"
 )
+
+# A real server (a browser's headers) without the guard in front is a bare `streamlit run`: it would
+# answer any Host and anyone on the machine, so it shows nothing (AppTest has no headers).
+if st.context.headers and not serve.active():
+    st.error(
+        "Rehearse was started without its guard, so it would be open to other web sites and other "
+        "accounts on this machine. Stop it and start it with `make run` "
+        "(or `python -m rehearse.web.serve run streamlit_app.py`)."
+    )
+    st.stop()
 
 # Page icons are Streamlit's Material Symbols, drawn with the font bundled in Streamlit's own static
 # files (no network; tests/browser catches any request that leaves the machine), so they show

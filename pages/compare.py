@@ -35,7 +35,7 @@ tabs = st.tabs(list(names.values()), default=names.get(focus))
 for part, tab in zip(parts, tabs):
     with tab:
         takes = compare.takes(db, question_id, part.probe_index)
-        st.subheader(part.prompt)
+        st.subheader(ui.plain(part.prompt))
         transcribed = [a for a in takes if a.status == "transcribed"]
         if len(transcribed) >= 2:
             labels = {a.id: compare.take_label(a) for a in transcribed}
@@ -57,7 +57,8 @@ for part, tab in zip(parts, tabs):
                 st.markdown(ui.diff_markdown(diff.pieces))
             changed = compare.fact_diff(by_id[older], by_id[newer])
             st.caption(
-                "Facts: " + ("; ".join(changed) if changed else "the same names, roles and numbers in both takes")
+                "Facts: "
+                + (ui.plain("; ".join(changed)) if changed else "the same names, roles and numbers in both takes")
             )
             st.dataframe(
                 compare.side_by_side(by_id[older], by_id[newer]),
@@ -74,7 +75,7 @@ for part, tab in zip(parts, tabs):
                 if answer.audio_path is None:
                     st.caption("The recording was deleted; the transcript is kept.")
                 if answer.probe_kind:
-                    st.caption(probes.answer_caption(answer))
+                    st.caption(ui.plain(probes.answer_caption(answer)))
                 ui.answer_card(settings, answer, key_prefix=f"compare-{part.probe_index}-")
         if len(takes) > SHOWN and not show_all:
             st.button(

@@ -63,7 +63,8 @@ st.caption(
     "One zip with the database and every recording, restorable into an empty data folder "
     "(here, or with `rehearse restore`). Your data folder is " + f"`{settings.home}`."
 )
-if sessions:
+# Debriefs, own questions or settings count as data too: restore is offered only into an empty folder.
+if sessions or export.folder_contents(settings):
     st.download_button(
         "Download a backup",
         data=make_backup,

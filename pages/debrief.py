@@ -111,9 +111,9 @@ if mode == "Speaking":
             bar.empty()
     latest = debriefs.recordings(db, d.id, item.name)
     if latest and latest[-1].status == "failed":
-        st.error(f"{latest[-1].error} Your recording is kept.")
+        st.error(f"{ui.message(latest[-1].error or '')} Your recording is kept.")
     elif latest and latest[-1].error:
-        st.warning(latest[-1].error)  # recovered after a crash, not transcribed
+        st.warning(ui.message(latest[-1].error))  # recovered after a crash, not transcribed
     elif latest and done_key in st.session_state:
         st.caption("Heard: " + ui.plain(latest[-1].transcript or ""))
     item_widget(d, item)
@@ -164,7 +164,7 @@ if d.questions_asked:
     if left.button("Add their questions to my questions"):
         try:
             result = debriefs.sync_questions(db, settings, d)
-            st.success(f"{len(result.added)} added and {len(result.updated)} updated in {result.path}.")
+            st.success(f"{len(result.added)} added and {len(result.updated)} updated in {ui.plain(str(result.path))}.")
         except RehearseError as exc:
             ui.show_error(exc)
     if right.button("Practise the questions they asked", type="primary"):
@@ -212,7 +212,7 @@ for r in rehearsals:
 for link in linked:
     s = link.session
     st.caption(
-        f"{clock.label(s.started_at)} · drill '{s.drill_title}' ({ui.plain(link.focus)}) · "
+        f"{clock.label(s.started_at)} · drill '{ui.plain(s.drill_title)}' ({ui.plain(link.focus)}) · "
         f"{s.answer_count} answer(s) · {s.status}"
     )
 if linked:

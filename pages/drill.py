@@ -21,7 +21,7 @@ db = ui.page_database(settings)
 
 library = bank.load_library(settings)
 for problem in library.problems:
-    st.warning(f"Skipped a broken file: {problem}")
+    st.warning(f"Skipped a broken file: {ui.message(str(problem))}")
 
 run: DrillRun | None = st.session_state.get("run")
 LISTEN_ONLY = "Listen only (hide the question text, and your words while you speak)"
@@ -60,11 +60,13 @@ if run is None:
     stored = DrillRun.unfinished(db)
     if stored is not None:
         number, total = stored.question_number()
-        st.info(f"You have a drill in progress: {stored.drill.title}, started {clock.label(stored.started_at)}.")
+        st.info(
+            f"You have a drill in progress: {ui.plain(stored.drill.title)}, started {clock.label(stored.started_at)}."
+        )
         listen_only_toggle()
         # One under the other: side by side, the long label is cut off.
         if st.button(
-            f"Continue {stored.drill.title} where you left off (question {number} of {total})", type="primary"
+            f"Continue {ui.plain(stored.drill.title)} where you left off (question {number} of {total})", type="primary"
         ):
             begin(stored)
             st.rerun()
@@ -86,7 +88,7 @@ if run is None:
         "Choose a drill", list(library.drills), key="drill_choice", format_func=lambda d: library.drills[d].title
     )
     drill = library.drills[drill_id]
-    st.write(drill.description)
+    st.markdown(ui.plain(drill.description))
     st.caption(
         f"{drill.count} question(s), up to {drill.probes_per_question} follow-up(s) each"
         + (f" · {drill.think_seconds:g} s to think" if drill.think_seconds else "")
@@ -105,9 +107,9 @@ if run is None:
 
 if run.finished:
     if run.ended_early:
-        st.info(f"Ended early: {run.drill.title}. Every answer you gave is saved.")
+        st.info(f"Ended early: {ui.plain(run.drill.title)}. Every answer you gave is saved.")
     else:
-        st.success(f"Drill complete: {run.drill.title}. Every answer is saved.")
+        st.success(f"Drill complete: {ui.plain(run.drill.title)}. Every answer is saved.")
     if run.session_id is not None:
         st.page_link("pages/review.py", label="Review this session", icon=":material/play_circle:")
     if st.button("Start another drill", type="primary"):
@@ -124,12 +126,12 @@ st.progress(run.progress, text=run.position_text())
 ui.play_prompt(settings, step.prompt)
 
 if step.is_probe:
-    st.caption(f"Follow-up on: {step.question_text}")
+    st.caption(f"Follow-up on: {ui.plain(step.question_text)}")
 if listen_only:
     with st.expander("Show the text"):
         st.markdown(f"**{ui.plain(step.prompt)}**")
 else:
-    st.subheader(step.prompt)
+    st.subheader(ui.plain(step.prompt))
 rec_key = f"rec-{run.token}-{run.index}-{run.attempt}"
 recorded = f"done-{rec_key}" in st.session_state
 if not recorded:

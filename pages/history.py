@@ -69,14 +69,14 @@ def show_opened(answer_id: str) -> None:
         st.session_state.pop("history_open", None)
         return
     with st.container(border=True, key="history_opened"):
-        st.subheader(answer.prompt)
+        st.subheader(ui.plain(answer.prompt))
         where = database.get_session(db, answer.session_id)
         st.caption(
-            f"{clock.label(answer.created_at)} · {where.drill_title}"
-            + (f" · follow-up {answer.probe_index} to: {answer.question_text}" if answer.probe_index else "")
+            f"{clock.label(answer.created_at)} · {ui.plain(where.drill_title)}"
+            + (f" · follow-up {answer.probe_index} to: {ui.plain(answer.question_text)}" if answer.probe_index else "")
         )
         if answer.probe_kind:
-            st.caption(probes.answer_caption(answer))
+            st.caption(ui.plain(probes.answer_caption(answer)))
         if answer.audio_path is None:
             st.caption("The recording was deleted; the transcript is kept.")
         ui.answer_card(settings, answer, key_prefix="history-")
@@ -124,17 +124,19 @@ for hit in results.hits:
     with st.container(border=True):
         rating = "★" * answer.stars if answer.stars else "not rated"
         step = probes.step_name(answer.probe_index, answer.probe_kind).lower()
-        st.caption(f"{clock.label(answer.created_at)} · {hit.drill_title} · {step} · take {answer.take} · {rating}")
+        st.caption(
+            f"{clock.label(answer.created_at)} · {ui.plain(hit.drill_title)} · {step} · take {answer.take} · {rating}"
+        )
         st.markdown(
             f"**{ui.plain(answer.prompt)}**"
             + (f" (follow-up to: {ui.plain(answer.question_text)})" if answer.probe_index else "")
         )
         if answer.probe_kind:
-            st.caption(probes.answer_caption(answer))
+            st.caption(ui.plain(probes.answer_caption(answer)))
         if answer.status == "transcribed":
             st.markdown(ui.highlighted(hit.transcript))
         else:
-            st.caption(answer.error or "Not transcribed yet.")
+            st.caption(ui.message(answer.error or "Not transcribed yet."))
         if answer.note:
             st.markdown("*Note:* " + ui.highlighted(hit.note))
         st.button("Open", key=f"open-{answer.id}", on_click=open_answer, args=(answer.id,))

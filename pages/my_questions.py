@@ -15,7 +15,7 @@ st.caption(
 
 own = own_questions.load_own(settings)
 for problem in own.problems:
-    st.warning(f"Skipped one of your files (fix it in a text editor; it is left as it is): {problem}")
+    st.warning(f"Skipped one of your files (fix it in a text editor; it is left as it is): {ui.message(str(problem))}")
 
 FIELDS = ("text", "category", "tags", "min", "max", "probes")
 
@@ -101,9 +101,9 @@ with st.form("add-question"):
 
 kind, message = st.session_state.pop("own-message", (None, None))
 if kind == "error":
-    st.error(message)
+    st.error(ui.message(message))
 elif kind == "success":
-    st.success(message)
+    st.success(ui.message(message))
 
 own = own_questions.load_own(settings)
 if not own.questions:
@@ -115,7 +115,7 @@ if st.button("Practise my questions"):
     ui.request_drill(own_questions.drill(own))
 
 for q in own.questions:
-    with st.expander(q.text):
+    with st.expander(ui.plain(q.text)):
         st.caption(
             f"{q.category.capitalize()} · {len(q.probes)} follow-ups · aim for {q.target_seconds[0]:.0f}–{q.target_seconds[1]:.0f} s"
         )

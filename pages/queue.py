@@ -52,7 +52,7 @@ st.subheader(f"Due today: {len(due)}")
 drill, missing = schedule.due_drill(due, library.questions)
 for item in missing:
     st.warning(
-        f"Question '{item.question_id}' is due but no longer in your question banks, so it is left out of the drill."
+        f"Question '{ui.plain(item.question_id)}' is due but no longer in your question banks, so it is left out of the drill."
     )
 if due:
     for item in due:

@@ -40,10 +40,10 @@ for (question_id, probe_index), takes in steps.items():
     target = question.target_seconds if question and probe_index == 0 else None
     with st.container(border=True):
         if probe_index == 0:
-            st.subheader(first.prompt)
+            st.subheader(ui.plain(first.prompt))
         else:
             st.markdown(f"**{probes.step_name(probe_index, first.probe_kind)}:** {ui.plain(first.prompt)}")
             if first.probe_kind:
-                st.caption(probes.answer_caption(first))
+                st.caption(ui.plain(probes.answer_caption(first)))
         for answer in sorted(takes, key=lambda a: a.take, reverse=True):
             ui.answer_card(settings, answer, key_prefix="review-", target=target)

@@ -37,6 +37,10 @@ class StorageError(RehearseError):
     """The database or the data folder cannot be read or written."""
 
 
+class DatabaseDamagedError(StorageError):
+    """rehearse.db is not a readable SQLite database (damaged or overwritten); it is kept as it is."""
+
+
 class DebriefError(RehearseError):
     """A debrief is missing what an action needs, or has a value that cannot be used."""
 

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rehearse.errors import StorageError
+from rehearse.errors import DatabaseDamagedError, StorageError
 from rehearse.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +60,19 @@ def _is_database_error(exc: BaseException) -> bool:
     return type(exc).__module__ == "sqlite3"
 
 
+def is_damaged(exc: BaseException) -> bool:
+    """SQLite says the file is not a database, or its pages are corrupt (never "locked" or "busy")."""
+    return getattr(exc, "sqlite_errorname", "") in ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
+def damaged_message(path: Path, exc: BaseException) -> str:
+    return (
+        f"The Rehearse database {path} is damaged ({exc}), so nothing in it can be shown. It is kept as it "
+        "is: set it aside (Rehearse renames it and starts a new, empty one) and restore a backup, or copy "
+        "it somewhere safe and try `sqlite3 rehearse.db .recover` on the copy."
+    )
+
+
 def is_disk_error(exc: BaseException) -> bool:
     """True for faults of the disk or folder (full, read-only, unreadable), False for bugs."""
     if isinstance(exc, OSError):
@@ -94,7 +107,12 @@ def guard(home: Path, action: str) -> Iterator[None]:
     except StorageError:
         raise
     except Exception as exc:
-        if not (isinstance(exc, OSError) or _is_database_error(exc)) or not is_disk_error(exc):
+        if not (isinstance(exc, OSError) or _is_database_error(exc)):
+            raise
+        if is_damaged(exc):
+            log.error("the database in %s is damaged: %s", home, exc)
+            raise DatabaseDamagedError(damaged_message(home / "rehearse.db", exc)) from exc
+        if not is_disk_error(exc):
             raise
         log.warning("could not %s: %s", action, exc)
         raise StorageError(message(home, action, exc)) from exc

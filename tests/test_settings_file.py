@@ -107,3 +107,21 @@ def test_form_problems_list_every_problem_in_the_page_words():
         "“Slowest good pace (words/min)” (170) must be below “Fastest good pace (words/min)” (160).",
     ]
     assert config.form_problems(config.default_values()) == []
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "NaN", "infinity"])
+@pytest.mark.parametrize(
+    "name", ["REHEARSE_WPM_LOW", "REHEARSE_LONG_PAUSE", "REHEARSE_MAX_ANSWER_SECONDS", "REHEARSE_STOP_SILENCE"]
+)
+def test_environment_nan_and_inf_are_refused_with_the_variable_name(tmp_path, name, raw):
+    # nan passes every `<=` limit check (all comparisons are False), so it used to be accepted.
+    with pytest.raises(ConfigError, match=f"{name}=.* is not a finite number"):
+        load_settings({"REHEARSE_HOME": str(tmp_path), name: raw})
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "+inf"])
+@pytest.mark.parametrize("key", ["wpm_low", "wpm_high", "long_pause_seconds"])
+def test_settings_file_nan_and_inf_are_refused_with_the_key(tmp_path, key, value):
+    (tmp_path / "settings.toml").write_text(f"{key} = {value}\n")  # valid TOML floats
+    with pytest.raises(ConfigError, match=f"settings.toml: {key} must be a number above 0"):
+        load_settings({"REHEARSE_HOME": str(tmp_path)})

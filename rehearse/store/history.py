@@ -29,6 +29,10 @@ _TOKEN = re.compile(r"\w+")
 
 KINDS = {"all": "Answers and follow-ups", "main": "Main answers only", "probes": "Follow-ups only"}
 SNIPPET_TOKENS = 40
+# A pasted page of text made FTS5 AND together thousands of phrases: 22 s with the page blocked.
+# Nobody needs more than a few dozen words to find an answer.
+MAX_QUERY_WORDS = 30
+MAX_QUERY_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ class Page:
 
 def fts_query(text: str) -> str:
     """User words as an FTS5 query: every word (or "quoted phrase") must appear; no FTS syntax leaks through."""
+    if len(text) > MAX_QUERY_CHARS or len(_TOKEN.findall(text)) > MAX_QUERY_WORDS:
+        raise SearchError(
+            f"That search is too long ({len(_TOKEN.findall(text))} words, {len(text)} characters): search for "
+            f"at most {MAX_QUERY_WORDS} words ({MAX_QUERY_CHARS} characters), the few that the answer must contain."
+        )
     terms = []
     for phrase, word in _TERM.findall(text):
         tokens = _TOKEN.findall(phrase or word)

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
-from rehearse.errors import ConfigError, RehearseError
+from rehearse.errors import ConfigError, DatabaseDamagedError, RehearseError
 from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
 from rehearse.practice import pipeline, run
@@ -47,7 +47,7 @@ def settings() -> Settings:
     try:
         return _settings()
     except ConfigError as exc:
-        st.error(f"{exc}")
+        st.error(message(str(exc)))
         st.page_link("pages/settings.py", label="Open the settings page to repair it", icon=":material/settings:")
         st.stop()
 
@@ -119,7 +119,7 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
             st.session_state[key] = token
             st.rerun()
         return False
-    st.warning(warning)
+    st.warning(message(warning))
     left, right = st.columns(2)
     if right.button("Cancel", key=f"{key}-no"):
         st.session_state.pop(key, None)
@@ -157,16 +157,62 @@ def _recovered(settings: Settings) -> tuple[str, ...]:
 
 def page_database(settings: Settings) -> Database:
     """The database for this page run; if it cannot be opened, say why and stop the page."""
+    flash = st.session_state.pop("damaged-flash", None)
+    if flash:
+        st.success(message(flash))
     try:
         return database(settings)
+    except DatabaseDamagedError as exc:
+        damaged_database(settings, exc)
+        st.stop()
     except RehearseError as exc:
         show_error(exc)
         st.stop()
 
 
+def damaged_database(settings: Settings, exc: DatabaseDamagedError) -> None:
+    """The page a damaged rehearse.db gets: what happened, the file kept, and the two ways on."""
+    st.error(message(str(exc)))
+    left, right = st.columns(2)
+    fresh = left.button("Set it aside and start fresh", type="primary", key="damaged-fresh")
+    restore = right.button("Set it aside to restore a backup", key="damaged-restore")
+    if fresh or restore:
+        try:
+            aside = storage.set_aside(settings, everything=restore)
+        except RehearseError as err:
+            show_error(err)
+            return
+        st.session_state["damaged-flash"] = f"The damaged database is kept as `{aside}`" + (
+            f" and your recordings, own questions and settings in `{settings.home}/set-aside-…`. "
+            "Restore your backup on the Export and delete page."
+            if restore
+            else "; your recordings and own questions stay where they were. This is a new, empty database."
+        )
+        st.rerun()
+
+
 def plain(text: str) -> str:
     """User text (transcripts, notes) as inert Markdown: never rendered as formatting or HTML."""
     return _MARKDOWN_SPECIALS.sub(r"\\\g<0>", _AUTOLINK.sub(WORD_JOINER, text))
+
+
+_CODE_SPAN = re.compile(r"(`[^`\n]+`)")
+# What makes a link, an image or HTML: brackets and angle brackets (and the backslash that could
+# undo an escape); bare URLs are broken by _AUTOLINK, and :material/...: icons (a font the browser
+# would fetch) by a word joiner after the colon.
+_LINK_SPECIALS = re.compile(r"[\\\[\]<>]")
+_ICON = re.compile(r"(?i)(?<=:)(?=material/)")
+
+
+def message(text: str) -> str:
+    """A message (an error, a warning) that may quote user or file text: no link, image or HTML can
+    form from it, while its `code spans` (commands to run) and punctuation read as written."""
+    return "".join(
+        part
+        if _CODE_SPAN.fullmatch(part)
+        else _LINK_SPECIALS.sub(r"\\\g<0>", _ICON.sub(WORD_JOINER, _AUTOLINK.sub(WORD_JOINER, part)))
+        for part in _CODE_SPAN.split(str(text))
+    )
 
 
 _TONE = {"good": ":green[✔]", "warn": ":orange[▲]", "info": ":gray[●]"}
@@ -261,7 +307,7 @@ def answer_card(
         if sure is not None and sure < analysis.LOW_CONFIDENCE:
             st.warning(analysis.low_confidence_message(sure))
     elif run.is_refused(answer):
-        st.error(f"Refused: {answer.error or 'Transcription failed.'}")
+        st.error(f"Refused: {message(answer.error or 'Transcription failed.')}")
         st.caption("This take is kept but does not count as your answer: record again, or skip.")
     elif answer.status == "recorded":
         # A recording recovered after a crash says so; any other is simply waiting for its transcript.
@@ -290,7 +336,7 @@ def answer_card(
     )
     problem = st.session_state.pop(f"rating-error-{answer.id}", None)
     if problem:
-        st.error(problem)
+        st.error(message(problem))
 
 
 def transcribe_again(
@@ -429,7 +475,7 @@ def play_prompt(settings: Settings, text: str) -> None:
 
 
 def show_error(exc: RehearseError) -> None:
-    st.error(str(exc))
+    st.error(message(str(exc)))
 
 
 @dataclass(frozen=True)

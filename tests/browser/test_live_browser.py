@@ -53,12 +53,19 @@ def live_app(tmp_path):
 @contextlib.contextmanager
 def running_app(home: Path, tmp_path: Path):
     port = free_port()
-    env = {**os.environ, "REHEARSE_HOME": str(home), "HF_HUB_OFFLINE": "1", "REHEARSE_LIVE": "1"}
+    key = "live-browser-test-key"
+    env = {
+        **os.environ,
+        "REHEARSE_HOME": str(home),
+        "HF_HUB_OFFLINE": "1",
+        "REHEARSE_LIVE": "1",
+        "REHEARSE_LAUNCH_KEY": key,
+    }
     # Streamlit configures only its own loggers: the app's timings go to streamlit.log through this.
     launcher = (
         "import logging, sys; logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s: %(message)s'); "
         "logging.getLogger('rehearse.speech.live').setLevel(logging.DEBUG); "
-        "from streamlit.web.cli import main; sys.exit(main())"
+        "from rehearse.web.serve import main; sys.exit(main())"
     )
     proc = subprocess.Popen(
         [
@@ -89,7 +96,7 @@ def running_app(home: Path, tmp_path: Path):
         except OSError:
             time.sleep(0.3)
     try:
-        yield f"http://127.0.0.1:{port}", load_settings({"REHEARSE_HOME": str(home)})
+        yield f"http://127.0.0.1:{port}/?key={key}", load_settings({"REHEARSE_HOME": str(home)})
     finally:
         proc.terminate()
         proc.wait(timeout=20)

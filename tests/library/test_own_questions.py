@@ -213,7 +213,7 @@ def test_own_questions_page_adds_edits_deletes_and_drills(tmp_path, monkeypatch)
     [b for b in at.button if b.label == "Practise my questions"][0].click()
     at.run()
     assert not at.exception, at.exception
-    assert at.subheader[0].value == q.text
+    assert at.subheader[0].value == ui.plain(q.text)
     assert at.session_state["run"].drill.title == "My questions"
     assert database.list_sessions(database.open_database(settings)) == []  # stored with the first answer
 

@@ -13,6 +13,7 @@ from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.debrief import checklist, letter
 from rehearse.speech import audio
 from rehearse.store import database, debriefs
+from rehearse.web import ui
 
 pytestmark = pytest.mark.slow
 
@@ -171,7 +172,9 @@ def test_practice_from_debrief_links_answers_back(app_env, speech):
     assert linked.session.id == session.id and linked.focus == "The questions they asked"
     button(at, "Next follow-up").click()
     at.run()
-    assert at.subheader[0].value.startswith("Dana Smith (engineering manager) was concerned about this: no Kubernetes")
+    assert at.subheader[0].value.startswith(
+        ui.plain("Dana Smith (engineering manager) was concerned about this: no Kubernetes")
+    )
 
     page = open_page(AppTest.from_file(APP, default_timeout=60))
     assert any("They asked (Dana Smith):" in m.value and "missed a deadline" in m.value for m in page.markdown)

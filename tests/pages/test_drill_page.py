@@ -31,7 +31,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     first = plan[0]
     probes = sum(1 for s in plan if s.question_id == first.question_id and s.is_probe)
     assert first.question_id == "lead-cross-org-change" and first.probe_index == 0
-    assert at.subheader[0].value == first.prompt
+    assert at.subheader[0].value == ui.plain(first.prompt)
     assert len(at.get("audio")) == 1  # the question is played by the voice
     assert at.get("progress")[0].proto.text == "Question 1 of 3"
 
@@ -53,7 +53,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
 
     button(at, "Next follow-up").click()
     at.run()
-    assert at.subheader[0].value == "How did you get buy-in from the other orgs?"
+    assert at.subheader[0].value == ui.plain("How did you get buy-in from the other orgs?")
     assert any("Follow-up on" in c.value for c in at.caption)
     assert at.get("progress")[0].proto.text == f"Question 1 of 3 · follow-up 1 of {probes}" and probes >= 2
     record(at, speech(PROBE_ANSWER))

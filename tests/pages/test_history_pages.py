@@ -15,6 +15,7 @@ from rehearse.measure import feedback
 from rehearse.practice import pipeline, progress, schedule
 from rehearse.settings import load_settings
 from rehearse.store import database, export
+from rehearse.web import ui
 
 
 @pytest.fixture
@@ -97,7 +98,7 @@ def test_history_page_filters_searches_opens_and_deletes(seeded, app_env):
     [open_button] = [b for b in at.button if b.key == button_key]
     open_button.click()
     rerun(at)
-    assert at.subheader[0].value == first.prompt
+    assert at.subheader[0].value == ui.plain(first.prompt)  # shown as text, never as Markdown
     assert len(at.get("audio")) == 1 and len(at.feedback) == 1 and at.feedback[0].value == 1
     at.feedback[0].set_value(2)
     rerun(at)

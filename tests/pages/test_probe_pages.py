@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from rehearse.library.bank import Step
 from rehearse.practice import probes
 from rehearse.store import database
+from rehearse.web import ui
 
 QUESTION = "Tell me about a project that was going badly when you took it over, and how you turned it around."
 TAKES = (
@@ -65,10 +66,10 @@ def captions(at: AppTest) -> list[str]:
 
 def test_review_and_history_show_what_the_probe_picked_up(stored):
     review = page("review")
-    assert "picks up 'We decided' at 0:42" in captions(review)
+    assert ui.plain("picks up 'We decided' at 0:42") in captions(review)
     assert any("Listening follow-up (vague we)" in m.value for m in review.markdown)
     history = page("history")
-    assert "picks up 'We decided' at 0:42" in captions(history)
+    assert ui.plain("picks up 'We decided' at 0:42") in captions(history)
     assert any("listening follow-up (vague we)" in c for c in captions(history))
 
 
@@ -76,5 +77,5 @@ def test_compare_shows_the_fact_diff_of_two_takes(stored):
     at = page("compare")
     facts = [c for c in captions(at) if c.startswith("Facts:")]
     assert facts, captions(at)
-    assert "names: Dana dropped, Ravi new" in facts[0]
-    assert "by 40% → by 25%" in facts[0]
+    assert ui.plain("names: Dana dropped, Ravi new") in facts[0]
+    assert ui.plain("by 40% → by 25%") in facts[0]

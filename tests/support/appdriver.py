@@ -9,6 +9,7 @@ the generic helpers (`click`, `expect_text`, `shot`, ...).
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -56,7 +57,9 @@ class AppServer:
     """`streamlit run streamlit_app.py` with the shipped .streamlit/config.toml, on a free port.
 
     The server runs under netguard.py, which logs any attempt to reach a host other than this
-    machine to `netguard_log`; `outbound()` returns those attempts."""
+    machine to `netguard_log`; `outbound()` returns those attempts. It runs behind the guard
+    (rehearse/web/serve.py) with `key` as its launch key, kept across restarts; `url()` carries the
+    key, as the link `make run` prints does, so the browser gets the cookie on its first visit."""
 
     home: Path
     workdir: Path
@@ -64,6 +67,7 @@ class AppServer:
     port: int = 0
     proc: subprocess.Popen | None = None
     starts: int = 0
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
     def netguard_log(self) -> Path:
@@ -73,8 +77,8 @@ class AppServer:
     def log_path(self) -> Path:
         return self.workdir / f"server-{self.starts}.log"
 
-    def url(self, page: str = "") -> str:
-        return f"http://localhost:{self.port}/{page}"
+    def url(self, page: str = "", key: bool = True) -> str:
+        return f"http://localhost:{self.port}/{page}" + (f"?key={self.key}" if key else "")
 
     def start(self, timeout: float = 120, **extra_env: str) -> AppServer:
         """Start, or restart on the same port (so open tabs reconnect, as after a real restart)."""
@@ -89,6 +93,8 @@ class AppServer:
             "LANG": "C.UTF-8",
             "REHEARSE_HOME": str(self.home),
             "NETGUARD_LOG": str(self.netguard_log),
+            "REHEARSE_LAUNCH_KEY": self.key,
+            "PYTHONPATH": str(ROOT),  # serve.py from this checkout, before netguard starts Streamlit
             **self.env,
             **extra_env,
         }

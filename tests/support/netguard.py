@@ -1,6 +1,6 @@
 """Run `streamlit` with a Python audit hook that logs every attempt to reach another host.
 
-Usage: NETGUARD_LOG=<file> python netguard.py run streamlit_app.py ...
+Usage: NETGUARD_LOG=<file> python netguard.py run streamlit_app.py ...  (started as rehearse.web.serve does)
 (or `import netguard; netguard.install(log_path)` in any Python process)
 
 Every name lookup, connect and datagram the server's Python code makes passes through the
@@ -68,7 +68,7 @@ def install(log: str) -> None:
 
 if __name__ == "__main__":
     install(os.environ["NETGUARD_LOG"])
-    from streamlit.web.cli import main  # after the hook, so imports are watched too
+    # After the hook, so imports are watched too; through serve.py, so the app runs behind its guard.
+    from rehearse.web import serve
 
-    sys.argv = ["streamlit", *sys.argv[1:]]
-    sys.exit(main())
+    sys.exit(serve.main(sys.argv[1:]))
