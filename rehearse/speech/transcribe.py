@@ -10,6 +10,7 @@ import hashlib
 import logging
 import os
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
@@ -237,16 +238,19 @@ class Model:
                 "a directory must hold a CTranslate2 faster-whisper model. Leave REHEARSE_MODEL empty for the bundled tiny.en."
             ) from exc
         self.language = settings.language
-        self._chunked = None
+        self._local = threading.local()
 
     @property
     def chunked(self):
-        """faster-whisper's batched pipeline over the same model, made on first use."""
-        if self._chunked is None:
+        """faster-whisper's batched pipeline over the same model, one per thread: the pipeline keeps
+        the last word time of its current decode, so the live transcriber and a final pass sharing
+        one loaded model (speech.final) must not share it. CTranslate2 itself is thread-safe."""
+        pipeline = getattr(self._local, "chunked", None)
+        if pipeline is None:
             from faster_whisper import BatchedInferencePipeline
 
-            self._chunked = BatchedInferencePipeline(self.whisper)
-        return self._chunked
+            pipeline = self._local.chunked = BatchedInferencePipeline(self.whisper)
+        return pipeline
 
 
 def decode(source: Path | str) -> np.ndarray:
@@ -543,8 +547,11 @@ def repeated_runs(pieces: list[str], longest_unit: int = 3) -> list[Run]:
     return runs
 
 
-def runaway(words: tuple[Word, ...] | list[Word], seconds: float, ratios: list[float] = ()) -> str | None:
-    """Why a decoded chunk of `seconds` of audio holds words nobody said, or None when it looks spoken."""
+def runaway(
+    words: tuple[Word, ...] | list[Word], seconds: float, ratios: list[float] = (), runs: bool = True
+) -> str | None:
+    """Why a decoded chunk of `seconds` of audio holds words nobody said, or None when it looks spoken.
+    `runs=False` looks only at the chunk as a whole (compression ratio, fillers per second)."""
     bad = [r for r in ratios if r > COMPRESSION_RATIO_LIMIT]
     if bad:
         return f"compression ratio {max(bad):.1f} above {COMPRESSION_RATIO_LIMIT}"
@@ -553,23 +560,46 @@ def runaway(words: tuple[Word, ...] | list[Word], seconds: float, ratios: list[f
     fillers = sum(1 for p in pieces if _is_filler(p))
     if fillers > MIN_RUN and fillers > MAX_FILLERS_PER_SECOND * seconds:
         return f"{fillers} fillers in {seconds:.1f} s of audio"
-    for run in repeated_runs(pieces):
-        first, last = words[tokens[run.at][1]], words[tokens[run.at + run.size - 1][1]]
-        span = max(last.end - first.start, 0.25)
-        limit = MAX_FILLERS_PER_SECOND if all(_is_filler(p) for p in run.unit) else MAX_WORDS_PER_SECOND
+    for run in repeated_runs(pieces) if runs else ():
+        span, limit = _run_span(run, tokens, words)
         if run.size / span > limit:
             return f"{' '.join(run.unit)!r} {run.repeats} times in {span:.1f} s"
     return None
 
 
+def _run_span(run: Run, tokens: list[tuple[str, int]], words) -> tuple[float, float]:
+    """(seconds the run's words take, at least a quarter of a second; the most words a second a person says so)."""
+    first, last = words[tokens[run.at][1]], words[tokens[run.at + run.size - 1][1]]
+    limit = MAX_FILLERS_PER_SECOND if all(_is_filler(p) for p in run.unit) else MAX_WORDS_PER_SECOND
+    return max(last.end - first.start, 0.25), limit
+
+
+LOST_WORDS = 2  # words a decode may differ by before one of them counts as having lost some
+
+
+def _spoken_words(words: list[Word] | tuple[Word, ...]) -> int:
+    return sum(1 for p, _ in _guard_tokens(words) if not _is_filler(p))
+
+
+def _local(words: list[Word] | tuple[Word, ...], seconds: float, ratios: list[float]) -> bool:
+    """Whether the only sign of a loop is a run of repeats (no compression ratio, no filler count over the limit)."""
+    return runaway(words, seconds, ratios) is not None and runaway(words, seconds, ratios, runs=False) is None
+
+
 def capped(text: str, words: tuple[Word, ...], seconds: float) -> tuple[str, tuple[Word, ...]]:
-    """The last resort when every decode loops: each repeated run cut to MIN_RUN - 1 copies, and no
-    more fillers than the chunk's duration allows (the first ones kept, where the stammer began)."""
+    """The last resort for a loop: each run that comes faster than a person talks cut to one copy
+    (a filler; the speaker may have said one) or to what its time span holds (other words, at most
+    MIN_RUN - 1), and no more fillers than the chunk's duration allows (the first ones kept).
+    Runs at speaking pace, a real stammer, are left alone."""
     tokens = _guard_tokens(words)
     pieces = [p for p, _ in tokens]
     drop: set[int] = set()
     for run in repeated_runs(pieces):
-        keep = (MIN_RUN - 1) * len(run.unit)
+        span, limit = _run_span(run, tokens, words)
+        if run.size / span <= limit:
+            continue
+        copies = 1 if limit == MAX_FILLERS_PER_SECOND else max(1, min(MIN_RUN - 1, int(limit * span / len(run.unit))))
+        keep = copies * len(run.unit)
         kept_words = {tokens[k][1] for k in range(run.at, run.at + keep)}
         # A word holding kept pieces stays whole ("uh-uh-uh-uh" is one word): only words past them go.
         drop.update(tokens[k][1] for k in range(run.at + keep, run.at + run.size) if tokens[k][1] not in kept_words)
@@ -615,10 +645,15 @@ def decode_chunk(
     why = runaway(words, seconds, ratios)
     if why and options.initial_prompt:
         log.warning("chunk of %.1f s looped (%s): decoding it again without the prompt", seconds, why)
-        texts, words, ratios = _decode_once(model, audio, replace(options, initial_prompt=None))
-        why = runaway(words, seconds, ratios)
+        again = _decode_once(model, audio, replace(options, initial_prompt=None))
+        # Without the prompt the decoder writes almost no fillers at all: a short stammer run in a
+        # long chunk that lost no words is better cut down (keeping the chunk's other fillers)
+        # than decoded again; a loop that ate words is not.
+        if _spoken_words(words) + LOST_WORDS < _spoken_words(again[1]) or not _local(words, seconds, ratios):
+            texts, words, ratios = again
+            why = runaway(words, seconds, ratios)
     if why:
-        log.warning("chunk of %.1f s still looped (%s): repeats cut to what a person can say", seconds, why)
+        log.warning("chunk of %.1f s looped (%s): repeats cut to what a person can say", seconds, why)
         text, kept = capped(" ".join(texts), tuple(words), seconds)
         texts, words = [text], list(kept)
     placed = tuple(

@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -22,7 +22,7 @@ from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
 from rehearse.practice import pipeline
 from rehearse.settings import Settings, load_settings
-from rehearse.speech import audio
+from rehearse.speech import audio, final
 from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import SAMPLE_RATE, Model, model_choices
 from rehearse.speech.voice import Voice
@@ -57,12 +57,16 @@ def settings() -> Settings:
 settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset the cache after saving
 
 
-# Cached on only what the model and the voice depend on, so saving the feedback settings on the
+# Cached on only what the models and the voice depend on, so saving the feedback settings on the
 # Settings page does not load them again.
 def model(settings: Settings) -> Model:
-    return _model(
-        Settings(home=settings.home, model=settings.model, cpu_threads=settings.cpu_threads, language=settings.language)
-    )
+    """The final model (Whisper base unless the user chose tiny.en): the stored transcripts."""
+    return _model(final.final_settings(settings))
+
+
+def live_model(settings: Settings) -> Model:
+    """The live model (tiny.en, one thread); the same loaded copy as model() when the final model is tiny.en too."""
+    return _model(final.live_settings(settings))
 
 
 def voice(settings: Settings) -> Voice:
@@ -115,10 +119,10 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
 
 @st.cache_resource(show_spinner=False)
 def capture_server(settings: Settings) -> CaptureServer:
-    # Its own copy of the model on one thread: on 2 cores shared with the browser, one thread
-    # decodes a chunk as fast as two when idle and stays fast when the browser or the page is busy,
-    # where two threads fight over the cores (see the README's live transcription section).
-    return CaptureServer(model(replace(settings, cpu_threads=1)), settings.audio_dir / "live")
+    # The live model on one thread: on 2 cores shared with the browser, one thread decodes a chunk
+    # as fast as two when idle and stays fast when the browser or the page is busy, where two
+    # threads fight over the cores (see the README's live transcription section).
+    return CaptureServer(live_model(settings), settings.audio_dir / "live")
 
 
 # A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
@@ -319,10 +323,12 @@ def answer_timer(think_seconds: float | None, limit_seconds: float | None, key: 
 
 
 def model_caption(settings: Settings) -> str:
-    """Which speech model is in use, and the other shipped ones installed here."""
-    current = settings.model.strip() or "tiny.en"
+    """Which speech model writes the stored transcript (and the live one, when it differs), and the other shipped ones installed here."""
+    current = settings.final_model.strip() or "tiny.en"
     others = [c.name for c in model_choices() if c.present and c.name != current]
     text = f"Speech model: {current}"
+    if not final.same_model(settings.final_model, settings.model):
+        text += f" (live words while you speak: {settings.model.strip() or 'tiny.en'})"
     if others:
         text += " · also installed: " + ", ".join(others) + " (choose one in Settings)"
     return text

@@ -19,7 +19,7 @@ def test_recorder_offers_live_capture_unless_turned_off(tmp_path, monkeypatch, l
     try:
         at = AppTest.from_file(APP, default_timeout=120)
         at.run()
-        assert any(c.value.startswith("Speech model: tiny.en") for c in at.caption)
+        assert any(c.value.startswith("Speech model: base (live words while you speak: tiny.en)") for c in at.caption)
         next(b for b in at.button if b.label == "Start drill").click()
         at.run()
         assert not at.exception, at.exception

@@ -44,10 +44,14 @@ def test_fillers_faster_than_anyone_says_them_are_a_loop():
 def test_capping_keeps_the_words_and_at_most_a_speakers_share_of_fillers():
     looped = words("I think, " + "um, " * 40 + "the deadline.", 0.0, 0.05)
     text, kept = capped(" ".join(w.text for w in looped), looped, 2.0)
-    assert text == "I think, um, um, um, the deadline."
+    assert text == "I think, um, the deadline."
     assert [w.text for w in kept] == text.split()
-    one_word = (Word(0, 1, "to,"), Word(1, 2, "uh-uh-uh-uh-uh-uh,"), Word(2, 3, "lead"))
+    one_word = (Word(0, 1, "to,"), Word(1, 1.2, "uh-uh-uh-uh-uh-uh,"), Word(2, 3, "lead"))
     assert capped("", one_word, 3.0)[0] == "to, uh-uh-uh-uh-uh-uh, lead"  # never drops the whole stammer
+    # A stammer at speaking pace stays as said, even beside a loop.
+    said = words("So, uh, uh, uh, uh, uh, uh, I was", 0.0, 0.36) + words("I was " * 6, 3.0, 0.05)
+    text, _ = capped("", said, 4.0)
+    assert text == "So, uh, uh, uh, uh, uh, uh, I was I was I was"
 
 
 # --- Real stammers: Piper speaking them, the real tiny.en decoding them -----------------------
