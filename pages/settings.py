@@ -54,14 +54,6 @@ with st.form(f"settings-{generation}"):
         "so the transcript is ready when you stop. Off: the browser's simple recorder, "
         "transcribed after you stop.",
     )
-    st.subheader("Your own words")
-    st.caption(
-        "Names of people, companies, products and places you say, spelled the way you write them: "
-        "the transcript spells them the same way. One per line."
-    )
-    own_words = st.text_area("Names and words", "\n".join(saved["vocabulary"]), height=100)
-    if gathered:
-        st.caption("Also used, from your debriefs and own questions: " + ui.plain(", ".join(gathered)))
     st.subheader("Words")
     st.caption("One word or phrase per line. Matching ignores case, and “I'm” also matches “I am”.")
     fillers = st.text_area("Fillers (always counted)", "\n".join(saved["fillers"]), height=150)
@@ -72,6 +64,14 @@ with st.form(f"settings-{generation}"):
     )
     hedges = st.text_area("Hedges", "\n".join(saved["hedges"]), height=150)
     stock = st.text_area("Stock phrases that sound rehearsed", "\n".join(saved["stock_phrases"]), height=150)
+    st.subheader("Your own words")
+    st.caption(
+        "Names of people, companies, products and places you say, spelled the way you write them: "
+        "the transcript spells them the same way. One per line."
+    )
+    own_words = st.text_area("Names and words", "\n".join(saved["vocabulary"]), height=100)
+    if gathered:
+        st.caption("Also used, from your debriefs and own questions: " + ui.plain(", ".join(gathered)))
     st.subheader("Thresholds")
     columns = st.columns(3)
     wpm_low = columns[0].number_input("Slowest good pace (words/min)", 40.0, 400.0, float(saved["wpm_low"]), step=5.0)

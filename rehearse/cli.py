@@ -151,6 +151,9 @@ def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
     live = Model(final.live_settings(settings))
     loaded[final.live_settings(settings)] = live
     Voice(settings).synthesize("Tell me about a project you led.", steady=True)
+    for name in names:
+        model(name)
+    loaded_mb = asr.resident_mb()[0]
     results, stops = [], {}
     answers = []
     found = bench_live.speech_dir(Path(args.speech) if args.speech else None)
@@ -167,7 +170,8 @@ def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
     now, peak = asr.resident_mb()
     print(
         f"\nresident memory of this process holding {', '.join(m.label for m in loaded.values())} "
-        f"and the Piper voice, after decoding: {now:.0f} MB (peak {peak:.0f} MB)"
+        f"and the Piper voice: {loaded_mb:.0f} MB loaded, {now:.0f} MB after decoding every clip and answer "
+        f"(peak {peak:.0f} MB, while loading or decoding)"
     )
     print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
     return 0
