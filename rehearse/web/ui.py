@@ -22,9 +22,9 @@ from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
 from rehearse.practice import pipeline
 from rehearse.settings import Settings, load_settings
-from rehearse.speech import audio, final
+from rehearse.speech import audio, final, vocabulary
 from rehearse.speech.capture import CaptureServer
-from rehearse.speech.transcribe import SAMPLE_RATE, Model, model_choices
+from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model, model_choices
 from rehearse.speech.voice import Voice
 from rehearse.store import database as storage
 from rehearse.store import recovery
@@ -67,6 +67,12 @@ def model(settings: Settings) -> Model:
 def live_model(settings: Settings) -> Model:
     """The live model (tiny.en, one thread); the same loaded copy as model() when the final model is tiny.en too."""
     return _model(final.live_settings(settings))
+
+
+def final_options(db: Database, settings: Settings) -> DecodeOptions:
+    """How the final pass decodes: with the user's vocabulary (their own list and the names gathered
+    from debriefs and own questions) as hotwords."""
+    return final.final_options(vocabulary.vocabulary(db, settings))
 
 
 def voice(settings: Settings) -> Voice:
@@ -272,12 +278,14 @@ def transcribe_again(
         return
     bar = st.progress(0.0, text="Transcribing your answer…")
     try:
+        db = database(settings)
         pipeline.transcribe_answer(
-            database(settings),
+            db,
             settings,
             model(settings),
             answer.id,
             target,
+            options=final_options(db, settings),
             on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
             category=category,
         )
@@ -431,6 +439,7 @@ def _simple_recorder(
             model(settings),
             answer.id,
             target,
+            options=final_options(db, settings),
             category=category,
             on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
         )
