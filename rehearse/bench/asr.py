@@ -1,10 +1,15 @@
-"""Speech-recognition benchmark: which decoding configuration keeps "um" and "uh" without losing words.
+"""Speech-recognition benchmark: which decoding configuration keeps "um" and "uh" without losing
+words or inventing them, which final model, and whether the user's vocabulary spells names right.
 
-`rehearse bench asr --clips DIR` reads DIR/manifest.tsv (tab-separated, with at least the columns
-`file` and `reference_transcript`; rows with an empty reference are skipped) and prints, for every
-configuration, the real-time factor, the word error rate on normalised text with the filled pauses
-left out, and the filler recall: the filled pauses of the reference that the transcript kept, in
-the same place. `rehearse bench speak DIR` writes such a folder of Piper speech with fillers.
+`rehearse bench asr` reads --speech DIR/manifest.tsv (default: the shared speech clips;
+tab-separated, with at least the columns `file` and `reference_transcript`; rows with an empty
+reference are skipped; --clips N keeps the first N) and prints, for every configuration, the
+real-time factor, the word error rate on normalised text with the filled pauses left out, the
+filler recall (the filled pauses of the reference that the transcript kept, in the same place) and
+the fillers added (filled pauses where the reference has none). --piper adds Piper speech with
+fillers; --models A,B compares final models, with seconds after stop and resident memory;
+--vocabulary measures name recall with and without the vocabulary. `rehearse bench speak DIR`
+writes a folder of Piper speech with fillers.
 """
 
 from __future__ import annotations

@@ -159,3 +159,14 @@ def test_bench_command_prints_the_table(filler_clips, tmp_path):
     assert "2 clips" in done.stdout
     bad = run("--clips", str(tmp_path / "nowhere"))
     assert bad.returncode == 2 and "manifest.tsv does not exist" in bad.stderr
+
+
+@pytest.mark.skipif(not (SHARED_SPEECH / "manifest.tsv").is_file(), reason="../shared/speech is not here")
+def test_bench_clips_limit_and_folder(settings):
+    from rehearse import cli
+
+    parse = lambda *a: cli.build_parser().parse_args(["bench", "asr", *a])  # noqa: E731
+    assert len(cli._bench_clips(parse("--clips", "3"), settings)) == 3
+    every = cli._bench_clips(parse("--speech", str(SHARED_SPEECH)), settings)
+    assert len(every) == 14  # the clip without a reference is not scored
+    assert cli._bench_clips(parse("--clips", str(SHARED_SPEECH)), settings) == every  # the older --clips DIR
