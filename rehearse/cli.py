@@ -82,7 +82,9 @@ def _bench_clips(args: argparse.Namespace, settings: Settings) -> list:
             limit = int(args.clips)
         else:
             folder = args.clips  # the older `--clips DIR`
-    found = bench_live.speech_dir(Path(folder) if folder else None)
+    # A folder named on the command line must hold a manifest (read_manifest says what is wrong);
+    # without one, the shared clips beside the checkout, when they are there.
+    found = Path(folder) if folder else bench_live.speech_dir(None)
     clips = asr.read_manifest(found) if found else []
     if limit is not None:
         clips = clips[:limit]
