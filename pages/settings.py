@@ -1,10 +1,11 @@
-"""Settings page: the speech model, live transcription, and the word lists and thresholds the
-feedback uses, saved in the data folder."""
+"""Settings page: the speech model, live transcription, the user's own words for the decoder, and the
+word lists and thresholds the feedback uses, saved in the data folder."""
 
 import streamlit as st
 
 from rehearse import settings as config
 from rehearse.errors import RehearseError
+from rehearse.speech import vocabulary
 from rehearse.speech.transcribe import model_options
 from rehearse.web import ui
 
@@ -31,12 +32,21 @@ for key, variable in config.env_overrides().items():
 
 # A new form generation after "Restore defaults", so the widgets show the restored values.
 generation = st.session_state.setdefault("settings_generation", 0)
-models, current_model = model_options(saved["model"])
+models, current_model = model_options(saved["final_model"])
+try:
+    gathered = vocabulary.gathered(ui.database(config.Settings(home=home)), config.Settings(home=home))
+except RehearseError:
+    gathered = ()  # a broken database is reported on the pages that use it; the settings still save
 with st.form(f"settings-{generation}"):
     st.subheader("Transcription")
     label = config.LABELS
     model_name = st.selectbox(
-        label["model"], [name for name, _ in models], format_func=dict(models).get, index=current_model
+        label["final_model"],
+        [name for name, _ in models],
+        format_func=dict(models).get,
+        index=current_model,
+        help="Whisper base makes about a fifth fewer word errors than tiny.en but takes about twice as long "
+        "after you stop; choose tiny.en on a slow machine. The words you see while speaking always come from tiny.en.",
     )
     live = st.toggle(
         label["live_capture"],
@@ -55,6 +65,14 @@ with st.form(f"settings-{generation}"):
     )
     hedges = st.text_area(label["hedges"], "\n".join(saved["hedges"]), height=150)
     stock = st.text_area(label["stock_phrases"], "\n".join(saved["stock_phrases"]), height=150)
+    st.subheader("Your own words")
+    st.caption(
+        "Names of people, companies, products and places you say, spelled the way you write them: "
+        "the transcript spells them the same way. One per line."
+    )
+    own_words = st.text_area(label["vocabulary"], "\n".join(saved["vocabulary"]), height=100)
+    if gathered:
+        st.caption("Also used, from your debriefs and own questions: " + ui.plain(", ".join(gathered)))
     st.subheader("Thresholds")
     columns = st.columns(3)
     wpm_low = columns[0].number_input(label["wpm_low"], 40.0, 400.0, float(saved["wpm_low"]), step=5.0)
@@ -73,7 +91,9 @@ if submitted:
         "wpm_low": wpm_low,
         "wpm_high": wpm_high,
         "long_pause_seconds": long_pause,
-        "model": "" if model_name == "tiny.en" else model_name,
+        "model": saved["model"],
+        "final_model": model_name,
+        "vocabulary": config.phrases_from_text(own_words),
         "live_capture": live,
     }
     problems = config.form_problems(values)

@@ -8,22 +8,23 @@ import json
 import logging
 import os
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
-from rehearse.errors import RehearseError
+from rehearse.errors import BenchError, RehearseError
 from rehearse.library import bank
 from rehearse.measure import analysis
 from rehearse.practice import pipeline
 from rehearse.settings import Settings, load_settings
-from rehearse.speech.transcribe import Model
+from rehearse.speech.final import load_final
+from rehearse.speech.transcribe import DecodeOptions, Model
 from rehearse.terminal import drill
 
 log = logging.getLogger("rehearse")
 
 
 def cmd_transcribe(args: argparse.Namespace, settings: Settings) -> int:
-    model = Model(settings)
+    model = load_final(settings)
     results, failed = [], 0
     for name in args.files:
         try:
@@ -69,17 +70,112 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if library.problems else 0
 
 
+def _bench_clips(args: argparse.Namespace, settings: Settings) -> list:
+    """The scored clips: --speech DIR (or the shared speech clips), the first --clips N of them,
+    plus Piper speech with fillers with --piper (spoken once into the data folder and kept)."""
+    from rehearse.bench import asr
+    from rehearse.bench import live as bench_live
+
+    folder, limit = args.speech, None
+    if args.clips is not None:
+        if args.clips.isdigit():
+            limit = int(args.clips)
+        else:
+            folder = args.clips  # the older `--clips DIR`
+    # A folder named on the command line must hold a manifest (read_manifest says what is wrong);
+    # without one, the shared clips beside the checkout, when they are there.
+    found = Path(folder) if folder else bench_live.speech_dir(None)
+    clips = asr.read_manifest(found) if found else []
+    if limit is not None:
+        clips = clips[:limit]
+    if args.piper:
+        clips += _spoken(settings, "fillers", asr.FILLER_SCRIPTS)[: limit if limit is not None else None]
+    if not clips:
+        raise BenchError("No clips to score: give --speech DIR (a folder with manifest.tsv) or --piper.")
+    return clips
+
+
+def _spoken(settings: Settings, name: str, scripts: tuple[str, ...]) -> list:
+    """Piper speaking `scripts`, written once to <home>/bench/<name> and read from there afterwards."""
+    from rehearse.bench import asr
+    from rehearse.speech.voice import Voice
+
+    folder = settings.home / "bench" / name
+    if (folder / "manifest.tsv").is_file():
+        clips = asr.read_manifest(folder)
+        if [c.reference for c in clips] == list(scripts):
+            return clips
+    return asr.speak_clips(functools.partial(Voice(settings).synthesize, steady=True), folder, scripts)
+
+
 def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
     from rehearse.bench import asr
+    from rehearse.bench import live as bench_live
+    from rehearse.speech import final
+    from rehearse.speech.vocabulary import decode_options
+    from rehearse.speech.voice import Voice
 
-    configs = asr.select(args.config)
-    clips = asr.read_manifest(Path(args.clips))
     show = (
-        (lambda name, clip, text: print(f"[{name}] {clip.path.name}: {text}", file=sys.stderr))
+        (lambda name, clip, text: print(f"[{name}] {clip.path.name}: {text}", file=sys.stderr, flush=True))
         if args.verbose
         else None
     )
-    print(asr.table(asr.run_asr(Model(settings), clips, configs, on_clip=show)))
+    names = [m.strip() for m in (args.models or settings.final_model or "tiny.en").split(",") if m.strip()]
+    loaded: dict[Settings, Model] = {}
+
+    def model(name: str) -> Model:
+        key = final.final_settings(replace(settings, final_model=name))
+        if key not in loaded:
+            loaded[key] = Model(key)
+        return loaded[key]
+
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} core(s)", flush=True)
+    if args.vocabulary:
+        clips = _spoken(settings, "names", asr.NAME_SCRIPTS)[
+            : int(args.clips) if (args.clips or "").isdigit() else None
+        ]
+        configs = {
+            "none": DecodeOptions(),
+            "hotwords (default)": decode_options(asr.NAMES),
+            "in the prompt": decode_options(asr.NAMES, how="prompt"),
+        }
+        for name in names:
+            print(f"\n{model(name).label}\n")
+            print(asr.names_table(asr.run_names(model(name), clips, configs, on_clip=show)), flush=True)
+        return 0
+    clips = _bench_clips(args, settings)
+    if not args.models:
+        configs = asr.select(args.config)
+        print(f"model: {model(names[0]).label}\n")
+        print(asr.table(asr.run_asr(model(names[0]), clips, configs, on_clip=show)))
+        return 0
+    # As the app holds them: tiny.en for the live words on one thread, each final model, the voice.
+    live = Model(final.live_settings(settings))
+    loaded[final.live_settings(settings)] = live
+    Voice(settings).synthesize("Tell me about a project you led.", steady=True)
+    for name in names:
+        model(name)
+    loaded_mb = asr.resident_mb()[0]
+    results, stops = [], {}
+    answers = []
+    found = bench_live.speech_dir(Path(args.speech) if args.speech else None)
+    if found and not args.no_stop:
+        shared = asr.read_manifest(found)
+        answers = [bench_live.joined_answer(shared, n)[0] for n in (24, 180)]
+        answers = [a[: n * 16000] for a, n in zip(answers, (24, 180))]
+    for name in names:
+        [result] = asr.run_asr(model(name), clips, {"default": DecodeOptions()}, on_clip=show)
+        results.append(replace(result, config=name))
+        stops[name] = [asr.after_stop(live, model(name), a) for a in answers]
+        print(f"  {name} done", file=sys.stderr, flush=True)
+    print(asr.models_table(results, stops))
+    now, peak = asr.resident_mb()
+    print(
+        f"\nresident memory of this process holding {', '.join(m.label for m in loaded.values())} "
+        f"and the Piper voice: {loaded_mb:.0f} MB loaded, {now:.0f} MB after decoding every clip and answer "
+        f"(peak {peak:.0f} MB, while loading or decoding)"
+    )
+    print(f"load average after: {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
     return 0
 
 
@@ -191,9 +287,22 @@ def build_parser() -> argparse.ArgumentParser:
         "asr", help="real-time factor, word error rate and filler recall per decoding configuration"
     )
     p.add_argument(
-        "--clips", required=True, metavar="DIR", help="folder with manifest.tsv (columns file, reference_transcript)"
+        "--speech",
+        metavar="DIR",
+        help="folder with manifest.tsv (columns file, reference_transcript); default: the shared speech clips",
     )
+    p.add_argument("--clips", metavar="N", help="only the first N clips (a folder here is read as --speech)")
+    p.add_argument("--piper", action="store_true", help="also Piper speech of interview answers with fillers")
     p.add_argument("--config", action="append", default=[], metavar="NAME", help="only this configuration (repeatable)")
+    p.add_argument(
+        "--models",
+        metavar="A,B",
+        help="final models side by side (e.g. tiny.en,base): accuracy, seconds after stop, resident memory",
+    )
+    p.add_argument("--no-stop", action="store_true", help="with --models: skip the 24 s and 3-minute answers")
+    p.add_argument(
+        "--vocabulary", action="store_true", help="name recall with and without the vocabulary, on Piper speech"
+    )
     p.set_defaults(func=cmd_bench_asr)
     p = bench_sub.add_parser("speak", help="write Piper speech of interview answers with fillers, plus manifest.tsv")
     p.add_argument("folder", metavar="DIR")

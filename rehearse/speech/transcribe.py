@@ -9,9 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -246,16 +248,19 @@ class Model:
                 "a directory must hold a CTranslate2 faster-whisper model. Leave REHEARSE_MODEL empty for the bundled tiny.en."
             ) from exc
         self.language = settings.language
-        self._chunked = None
+        self._local = threading.local()
 
     @property
     def chunked(self):
-        """faster-whisper's batched pipeline over the same model, made on first use."""
-        if self._chunked is None:
+        """faster-whisper's batched pipeline over the same model, one per thread: the pipeline keeps
+        the last word time of its current decode, so the live transcriber and a final pass sharing
+        one loaded model (speech.final) must not share it. CTranslate2 itself is thread-safe."""
+        pipeline = getattr(self._local, "chunked", None)
+        if pipeline is None:
             from faster_whisper import BatchedInferencePipeline
 
-            self._chunked = BatchedInferencePipeline(self.whisper)
-        return self._chunked
+            pipeline = self._local.chunked = BatchedInferencePipeline(self.whisper)
+        return pipeline
 
 
 def decode(source: Path | str) -> np.ndarray:
@@ -467,8 +472,9 @@ def _common(model: Model, options: DecodeOptions) -> dict:
     )
 
 
-def _kept(segments) -> tuple[list[str], list[Word]]:
-    """Consume faster-whisper's segment generator: texts and words, prompt echoes dropped."""
+def _kept(segments, ratios: list[float] | None = None) -> tuple[list[str], list[Word]]:
+    """Consume faster-whisper's segment generator: texts and words, prompt echoes dropped.
+    `ratios` gets each kept segment's compression ratio (the loop guard reads it)."""
     texts: list[str] = []
     words: list[Word] = []
     for seg in segments:
@@ -482,7 +488,156 @@ def _kept(segments) -> tuple[list[str], list[Word]]:
             continue
         texts.append(seg.text.strip())
         words.extend(seg_words)
+        if ratios is not None:
+            ratios.append(getattr(seg, "compression_ratio", 0.0) or 0.0)
     return texts, words
+
+
+# --- The loop guard --------------------------------------------------------------------------
+# The disfluent prompt can send the decoder into a loop on a real stammer: six "uh," spoken in a
+# row came out as more than a hundred, and the rest of the sentence was lost. A person says at
+# most about three filled pauses a second (Piper's steady "uh, uh, uh" comes at about that), so a run
+# that comes faster than MAX_FILLERS_PER_SECOND over its own time span, or more fillers in a chunk
+# than its duration allows, is the decoder's, not the speaker's. faster-whisper's own sign of a
+# loop is a gzip compression ratio above 2.4 (its compression_ratio_threshold).
+MAX_FILLERS_PER_SECOND = 4.0
+MAX_WORDS_PER_SECOND = 6.0  # repeated ordinary words ("I was, I was, ...") faster than anyone talks
+COMPRESSION_RATIO_LIMIT = 2.4
+MIN_RUN = 4  # fewer repeats than this are never called a loop: word times of short runs are rough
+LOOP_FILLERS = frozenset({"um", "uh", "umm", "uhm", "er", "erm", "ah", "hmm", "mm", "uhh", "ahh"})
+
+
+def _guard_tokens(words: tuple[Word, ...] | list[Word]) -> list[tuple[str, int]]:
+    """(lowercase word piece, index of the Word it came from); "uh-uh-uh" is three pieces."""
+    pieces: list[tuple[str, int]] = []
+    for i, w in enumerate(words):
+        for part in re.split(r"[^a-z']+", w.text.lower()):
+            if part.strip("'"):
+                pieces.append((part.strip("'"), i))
+    return pieces
+
+
+def _is_filler(piece: str) -> bool:
+    return piece in LOOP_FILLERS or bool(re.fullmatch(r"u+h+|u+h*m+|h+m+|e+r+m*", piece))
+
+
+@dataclass(frozen=True)
+class Run:
+    """`repeats` copies of the word pieces `unit`, starting at piece `at`."""
+
+    at: int
+    unit: tuple[str, ...]
+    repeats: int
+
+    @property
+    def size(self) -> int:
+        return len(self.unit) * self.repeats
+
+
+def repeated_runs(pieces: list[str], longest_unit: int = 3) -> list[Run]:
+    """Maximal runs of a word or a phrase of up to `longest_unit` words said MIN_RUN times or more in a row."""
+    runs: list[Run] = []
+    i = 0
+    while i < len(pieces):
+        best: Run | None = None
+        for n in range(1, longest_unit + 1):
+            unit = tuple(pieces[i : i + n])
+            if len(unit) < n:
+                break
+            repeats = 1
+            while tuple(pieces[i + repeats * n : i + (repeats + 1) * n]) == unit:
+                repeats += 1
+            if repeats >= MIN_RUN and (best is None or repeats * n > best.size):
+                best = Run(i, unit, repeats)
+        if best is not None:
+            runs.append(best)
+            i += best.size
+        else:
+            i += 1
+    return runs
+
+
+def runaway(
+    words: tuple[Word, ...] | list[Word], seconds: float, ratios: list[float] = (), runs: bool = True
+) -> str | None:
+    """Why a decoded chunk of `seconds` of audio holds words nobody said, or None when it looks spoken.
+    `runs=False` looks only at the chunk as a whole (compression ratio, fillers per second)."""
+    bad = [r for r in ratios if r > COMPRESSION_RATIO_LIMIT]
+    if bad:
+        return f"compression ratio {max(bad):.1f} above {COMPRESSION_RATIO_LIMIT}"
+    tokens = _guard_tokens(words)
+    pieces = [p for p, _ in tokens]
+    fillers = sum(1 for p in pieces if _is_filler(p))
+    if fillers > MIN_RUN and fillers > MAX_FILLERS_PER_SECOND * seconds:
+        return f"{fillers} fillers in {seconds:.1f} s of audio"
+    for run in repeated_runs(pieces) if runs else ():
+        span, limit = _run_span(run, tokens, words)
+        if run.size / span > limit:
+            return f"{' '.join(run.unit)!r} {run.repeats} times in {span:.1f} s"
+    return None
+
+
+def _run_span(run: Run, tokens: list[tuple[str, int]], words) -> tuple[float, float]:
+    """(seconds the run's words take, at least a quarter of a second; the most words a second a person says so)."""
+    first, last = words[tokens[run.at][1]], words[tokens[run.at + run.size - 1][1]]
+    limit = MAX_FILLERS_PER_SECOND if all(_is_filler(p) for p in run.unit) else MAX_WORDS_PER_SECOND
+    return max(last.end - first.start, 0.25), limit
+
+
+LOST_WORDS = 2  # words a decode may differ by before one of them counts as having lost some
+
+
+def _spoken_words(words: list[Word] | tuple[Word, ...]) -> int:
+    return sum(1 for p, _ in _guard_tokens(words) if not _is_filler(p))
+
+
+def _local(words: list[Word] | tuple[Word, ...], seconds: float, ratios: list[float]) -> bool:
+    """Whether the only sign of a loop is a run of repeats (no compression ratio, no filler count over the limit)."""
+    return runaway(words, seconds, ratios) is not None and runaway(words, seconds, ratios, runs=False) is None
+
+
+def capped(text: str, words: tuple[Word, ...], seconds: float) -> tuple[str, tuple[Word, ...]]:
+    """The last resort for a loop: each run that comes faster than a person talks cut to one copy
+    (a filler; the speaker may have said one) or to what its time span holds (other words, at most
+    MIN_RUN - 1), and no more fillers than the chunk's duration allows (the first ones kept).
+    Runs at speaking pace, a real stammer, are left alone."""
+    tokens = _guard_tokens(words)
+    pieces = [p for p, _ in tokens]
+    drop: set[int] = set()
+    for run in repeated_runs(pieces):
+        span, limit = _run_span(run, tokens, words)
+        if run.size / span <= limit:
+            continue
+        copies = 1 if limit == MAX_FILLERS_PER_SECOND else max(1, min(MIN_RUN - 1, int(limit * span / len(run.unit))))
+        keep = copies * len(run.unit)
+        kept_words = {tokens[k][1] for k in range(run.at, run.at + keep)}
+        # A word holding kept pieces stays whole ("uh-uh-uh-uh" is one word): only words past them go.
+        drop.update(tokens[k][1] for k in range(run.at + keep, run.at + run.size) if tokens[k][1] not in kept_words)
+    allowed = max(1, int(MAX_FILLERS_PER_SECOND * seconds))
+    seen = 0
+    for i, w in enumerate(words):
+        if i in drop:
+            continue
+        parts = [p for p in re.split(r"[^a-z']+", w.text.lower()) if p]
+        if parts and all(_is_filler(p) for p in parts):
+            seen += 1
+            if seen > allowed:
+                drop.add(i)
+    kept = tuple(w for i, w in enumerate(words) if i not in drop)
+    return " ".join(w.text for w in kept), kept
+
+
+def _decode_once(model: Model, audio: np.ndarray, options: DecodeOptions) -> tuple[list[str], list[Word], list[float]]:
+    seconds = len(audio) / SAMPLE_RATE
+    ratios: list[float] = []
+    try:
+        segments, _info = model.chunked.transcribe(
+            audio, clip_timestamps=[{"start": 0.0, "end": seconds}], batch_size=1, **_common(model, options)
+        )
+        texts, words = _kept(segments, ratios)
+    except Exception as exc:  # CTranslate2 errors have no common base
+        raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
+    return texts, words, ratios
 
 
 def decode_chunk(
@@ -491,20 +646,55 @@ def decode_chunk(
     """One chunk's text, its word times in the recording. `audio` is chunk.audio(recording).
 
     Chunks are decoded one at a time: on 2 cores a batch of 8 was no faster, and one needs the least memory.
+    A chunk that comes out looping (see `runaway`) is decoded again without the prompt, greedily
+    as before, so the same audio always gives the same text (the live transcriber relies on it);
+    if that loops too, the runs are cut to what a person can say.
     """
     seconds = len(audio) / SAMPLE_RATE
-    try:
-        segments, _info = model.chunked.transcribe(
-            audio, clip_timestamps=[{"start": 0.0, "end": seconds}], batch_size=1, **_common(model, options)
-        )
-        texts, words = _kept(segments)
-    except Exception as exc:  # CTranslate2 errors have no common base
-        raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
+    texts, words, ratios = _decode_once(model, audio, options)
+    why = runaway(words, seconds, ratios)
+    if why and options.initial_prompt:
+        log.warning("chunk of %.1f s looped (%s): decoding it again without the prompt", seconds, why)
+        again = _decode_once(model, audio, replace(options, initial_prompt=None))
+        # Without the prompt the decoder writes almost no fillers at all: a short stammer run in a
+        # long chunk that lost no words is better cut down (keeping the chunk's other fillers)
+        # than decoded again; a loop that ate words is not.
+        if _spoken_words(words) + LOST_WORDS < _spoken_words(again[1]) or not _local(words, seconds, ratios):
+            texts, words, ratios = again
+            why = runaway(words, seconds, ratios)
+    if why:
+        log.warning("chunk of %.1f s looped (%s): repeats cut to what a person can say", seconds, why)
+        text, kept = capped(" ".join(texts), tuple(words), seconds)
+        texts, words = [text], list(kept)
     placed = tuple(
         Word(round(chunk.recording_time(w.start), 3), round(chunk.recording_time(w.end), 3), w.text, w.probability)
         for w in words
     )
     return ChunkText(" ".join(t for t in texts if t), placed, round(seconds, 3))
+
+
+def release_memory() -> None:
+    """Hand the memory a decode freed back to the system (glibc keeps it otherwise).
+
+    CTranslate2 and onnxruntime allocate and free a few hundred MB per decode from several threads;
+    glibc keeps the freed pages in per-thread arenas, so the resident size of a process holding both
+    models and the voice grew from about 470 to 610 MB after a few answers (`rehearse bench asr
+    --models`). malloc_trim gives them back; elsewhere than glibc it is simply not there.
+    """
+    global _malloc_trim
+    if _malloc_trim is None:
+        import ctypes
+        import ctypes.util
+
+        try:
+            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
 
 
 def transcribe_speech(
@@ -532,6 +722,7 @@ def transcribe_speech(
             on_progress(min(1.0, chunk.end / len(samples)))
     if on_progress:
         on_progress(1.0)
+    release_memory()
     return Transcript(
         " ".join(p.text for p in pieces if p.text),
         tuple(w for p in pieces for w in p.words),
@@ -566,6 +757,7 @@ def transcribe(
         raise TranscriptionError(f"Transcription failed with model {model.label!r}: {exc}") from exc
     if on_progress:
         on_progress(1.0)
+    release_memory()
     return Transcript(
         " ".join(t for t in texts if t),
         tuple(words),

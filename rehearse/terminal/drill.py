@@ -26,6 +26,7 @@ from rehearse.measure import feedback
 from rehearse.practice import pipeline
 from rehearse.practice.run import DrillRun, is_usable
 from rehearse.settings import Settings
+from rehearse.speech.final import load_final
 from rehearse.speech.transcribe import Model
 from rehearse.speech.voice import Voice
 from rehearse.store import Database, database, recovery
@@ -389,7 +390,7 @@ def cmd_drill(args: argparse.Namespace, settings: Settings) -> int:
     print(f"Microphone: {audio_io.input.label()} · sound out: {audio_io.output.label()}")
     print(f"{drill.title}: {drill.description}")
     print("Loading the speech model…", flush=True)
-    model = Model(settings)
+    model = load_final(settings)
     voice = Voice(settings)
     db = database.open_database(settings)
     for answer_id in recovery.recover(db, settings):

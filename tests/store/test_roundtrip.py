@@ -62,7 +62,7 @@ def test_cli_transcribe_json_has_word_timings(speech, tmp_path):
     # Piper's voice varies between syntheses: about one in ten makes tiny.en write "I love ... any
     # platform" (2 errors in 15 words) whatever the decoding options, so the same bound as above.
     assert word_error_rate(normalize(SENTENCES[0]), normalize(data["text"])) <= 0.2
-    assert data["model"] == "tiny.en (bundled)" and data["seconds"] > 0
+    assert data["model"] == "base (bundled)" and data["seconds"] > 0  # the final model
     assert data["duration"] == pytest.approx(len(audio.read_audio(path)[0]) / 16000, abs=0.01)
     words = data["words"]
     assert len(words) >= 10
