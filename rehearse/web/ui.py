@@ -141,7 +141,10 @@ def _asked_line(asked: summary.Asked) -> str:
     else:
         line = _STEP_STATES.get(asked.state, plain(asked.state))
     if asked.state in (summary.ANSWERED, summary.WAITING):
-        line += f" · {_stars(asked.stars)}" + (f" · {asked.length}" if asked.length else "")
+        line += f" · {_stars(asked.stars)}"
+        # Not twice: "Say more: 25 s is short" already says how long it was.
+        if asked.length and not (asked.headline and asked.length in asked.headline.title):
+            line += f" · {asked.length}"
     return line
 
 
@@ -152,12 +155,17 @@ def _comparison(result: summary.QuestionResult) -> None:
     if result.earlier is None:
         return
     when = f"{clock.local_day(result.earlier.earlier_at):%-d %b}"
-    if result.earlier.better:
-        st.markdown(
-            f":green[**Better than last time**] ({when}): " + "; ".join(plain(c.text) for c in result.earlier.better)
-        )
-    if result.earlier.worse:
-        st.markdown(":orange[**Not as good**]: " + "; ".join(plain(c.text) for c in result.earlier.worse))
+    for changes, title in (
+        (result.earlier.better, f":green[**Better than last time**] ({when})"),
+        (
+            result.earlier.worse,
+            ":orange[**Not as good as last time**]"
+            if result.earlier.better
+            else f":orange[**Not as good as last time**] ({when})",
+        ),
+    ):
+        if changes:
+            st.markdown(title + "\n" + "\n".join(f"- {plain(c.text[:1].upper() + c.text[1:])}" for c in changes))
     if not result.earlier.changes:
         st.caption(f"About the same as last time ({when}).")
 

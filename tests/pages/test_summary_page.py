@@ -38,9 +38,13 @@ def test_drill_complete_shows_the_summary(app_env):
     lead = next(t for t in shown if t.startswith(f"**{ui.plain('Tell me about a time you led')}"))
     assert "Nothing stands out to fix · 4★ · 63 s" in lead
     assert any("How did you get buy" in t and "· 3★ · 6 s" in t for t in shown)
+    # A headline that says the length already: not said twice.
+    [failure] = [t for t in shown if t.startswith(f"**{ui.plain('Tell me about a launch')}")]
+    assert failure.endswith(ui.plain("Say more: 25 s is short (aim for 60–120 s)") + " · 3★")
     # Against last time, and "first time" where there is none.
     [better] = [t for t in shown if t.startswith(":green[**Better than last time**]") and "89% I" in t]
-    assert "you rated it 4★, 2★ last time" in better and ui.plain("on the target length: 63 s, from 19 s") in better
+    assert "- You rated it 4★, 2★ last time\n" in better
+    assert "- " + ui.plain("On the target length: 63 s, from 19 s (aim for 60–120 s)") in better.split("\n")
     assert sum(c.value == "First time you answered this." for c in at.caption) == 2
     # The follow-ups skipped or refused, with the question each belongs to.
     listed = next(t for t in shown if t.startswith("- " + ui.plain("What part of this was your fault?")))

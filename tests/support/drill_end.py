@@ -63,14 +63,19 @@ def earlier_session(db, settings: Settings) -> dict[str, str]:
     }
 
 
-def run_drill(db, settings: Settings, *, end_early: bool = False, last_open: bool = False) -> Ended:
+def run_drill(
+    db, settings: Settings, *, end_early: bool = False, last_open: bool = False, earlier: bool = True
+) -> Ended:
     """Today: the lead story told well (4★) with its follow-up answered (3★); the failure story owned (3★) with its follow-up refused and skipped;
     the hard-feedback question in a few words (1★) with its follow-up skipped; then the
     introduction (4★) and its follow-up, unless `end_early` ends the drill before the introduction.
-    `last_open` leaves the run active on its last step, answered, for a page to finish it."""
+    `last_open` leaves the run active on its last step, answered, for a page to finish it.
+    `earlier=False` leaves out the earlier session (seeded once; a second run on the same day has
+    the same answer times, so it is not "earlier" than the first and both compare with that one)."""
     questions = bank.load_library(settings).questions
     ended = Ended(DrillRun.start(DRILL, questions, seed=1))
-    ended.ids.update(earlier_session(db, settings))
+    if earlier:
+        ended.ids.update(earlier_session(db, settings))
     run = ended.run
     minute = 10
 
