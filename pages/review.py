@@ -35,7 +35,9 @@ if answers:
     with st.expander("Summary of this session"):
         drill_run = st.session_state.get("run")
         busy = bool(drill_run and not drill_run.finished)
-        ui.drill_summary(summary.summarise(db, session_id, questions), key="review-summary", disabled=busy)
+        ui.drill_summary(
+            summary.summarise(db, session_id, questions), key="review-summary", disabled=busy, compact=True
+        )
         if busy:
             st.caption("A drill is in progress on the Drill page: finish or end it first.")
 steps: dict[tuple[str, int], list[database.Answer]] = {}

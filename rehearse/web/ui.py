@@ -170,14 +170,23 @@ def _comparison(result: summary.QuestionResult) -> None:
         st.caption(f"About the same as last time ({when}).")
 
 
-def drill_summary(result: summary.Summary, key: str, disabled: bool = False) -> None:
+def drill_summary(result: summary.Summary, key: str, disabled: bool = False, compact: bool = False) -> None:
     """The end of a drill (practice/summary.py): each question and follow-up with its headline,
     stars and length and what changed since last time; the weakest answers with a button that
     starts a drill of just those; the follow-ups skipped or refused; what was never reached.
 
+    `compact` (inside an expander, as on Review): bold lines for headings, not subheaders.
     Keyed (st-key-{key}-question-N, -weakest, -missed, -not-reached) for the browser tests."""
+
+    def heading(text: str) -> None:
+        if compact:
+            st.markdown(f"**{text}**")
+        else:
+            st.subheader(text)
+
     asked = len(result.questions)
-    st.subheader("How it went")
+    if not compact:
+        heading("How it went")
     unrated = any(
         a.state == summary.ANSWERED and not a.stars for q in result.questions for a in (q.main, *q.follow_ups)
     )
@@ -200,12 +209,12 @@ def drill_summary(result: summary.Summary, key: str, disabled: bool = False) -> 
                 )
     if result.not_reached:
         with st.container(key=f"{key}-not-reached"):
-            st.subheader("Never reached")
+            heading("Never reached")
             st.markdown("\n".join(f"- {plain(q.question_text)}" for q in result.not_reached))
     if result.weakest:
         with st.container(key=f"{key}-weakest"):
             two = len(result.weakest) > 1
-            st.subheader("Your two weakest answers" if two else "Your weakest answer")
+            heading("Your two weakest answers" if two else "Your weakest answer")
             st.markdown(
                 "\n".join(
                     f"- **{plain(a.prompt)}** · {_stars(a.stars)}"
@@ -219,7 +228,7 @@ def drill_summary(result: summary.Summary, key: str, disabled: bool = False) -> 
     if result.missed_follow_ups:
         texts = {q.question_id: q.question_text for q in result.questions}
         with st.container(key=f"{key}-missed"):
-            st.subheader("Follow-ups you skipped or refused")
+            heading("Follow-ups you skipped or refused")
             st.markdown(
                 "\n".join(
                     f"- {plain(f.prompt)} · :gray[{'refused' if f.state == summary.REFUSED else 'skipped'}, "
