@@ -209,7 +209,7 @@ def drill_summary(result: summary.Summary, key: str, disabled: bool = False, com
                 )
     if result.not_reached:
         with st.container(key=f"{key}-not-reached"):
-            heading("Never reached")
+            heading("Not reached yet" if result.status == "active" else "Never reached")
             st.markdown("\n".join(f"- {plain(q.question_text)}" for q in result.not_reached))
     if result.weakest:
         with st.container(key=f"{key}-weakest"):

@@ -75,6 +75,15 @@ def test_drill_summary_at_both_widths(two_drills, app, chromium, shots):
                 b = card.bounding_box()
                 assert b["x"] >= edge["x"] - 1 and b["x"] + b["width"] <= edge["x"] + edge["width"] + 1, (b, edge)
 
+            if width == WIDTHS[0]:
+                # The same summary for the session just finished, one click away in Review.
+                go(page, "Review", "review")
+                page.page.get_by_text("Summary of this session").click()
+                review = box(page, "review-summary-question-0")
+                expect(review).to_contain_text("Nothing stands out to fix · 4★ · 63 s")
+                expect(box(page, "review-summary-weakest")).to_contain_text("Your two weakest answers")
+                page.page.wait_for_timeout(500)  # the expander's opening animation
+                page.shot("review-summary")
             if width == WIDTHS[-1]:
                 page.click("Practise these again now")
                 page.expect_text("Question 1 of 2")

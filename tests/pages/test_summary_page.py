@@ -3,10 +3,13 @@ file, the run driven to its end through DrillRun with seeded answers)."""
 
 import pytest
 from apptest_kit import APP, button
+from day_one import BETTER, add_take
 from drill_end import DRILL, run_drill
 from seed import FAIL, HARD
 from streamlit.testing.v1 import AppTest
 
+from rehearse.library import bank
+from rehearse.practice.run import DrillRun
 from rehearse.store import database
 from rehearse.web import ui
 
@@ -95,3 +98,19 @@ def test_review_has_the_summary_of_a_past_session(app_env, end_early):
     assert ("**Never reached**" in inside) == end_early
     assert not expander.subheader  # bold lines inside the expander: the page's subheaders stay the answers
     assert [b.label for b in expander.button] == ["Practise these again now"]
+
+
+def test_review_of_a_drill_still_in_progress_says_not_reached_yet(app_env):
+    db = database.open_database(app_env)
+    run = DrillRun.start(DRILL, bank.load_library(app_env).questions, seed=1)
+    add_take(db, app_env, run.session(db), run.step, BETTER, category="behavioral", minute=5, speaking=62, stars=4)
+    run.advance(db)  # on to the lead question's follow-up, and left there
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.switch_page("pages/review.py")
+    at.run()
+    assert not at.exception, at.exception
+    [expander] = [e for e in at.expander if e.label == "Summary of this session"]
+    inside = [m.value for m in expander.markdown]
+    assert "**Not reached yet**" in inside and "**Never reached**" not in inside
+    assert "- " + ui.plain("Tell me about yourself.") in "\n".join(inside).split("\n")
+    assert any("↳" in t and ui.plain("Not reached") in t for t in inside)  # the follow-up it is on
