@@ -11,6 +11,7 @@ import streamlit as st
 from rehearse import clock
 from rehearse.errors import RehearseError
 from rehearse.library import bank
+from rehearse.practice import summary
 from rehearse.practice.run import DrillRun
 from rehearse.web import ui
 
@@ -111,8 +112,14 @@ if run.finished:
     else:
         st.success(f"Drill complete: {ui.plain(run.drill.title)}. Every answer is saved.")
     if run.session_id is not None:
+        try:
+            ui.drill_summary(summary.summarise(db, run.session_id, library.questions), key="drill-summary")
+        except RehearseError as exc:
+            ui.show_error(exc)
         st.page_link("pages/review.py", label="Review this session", icon=":material/play_circle:")
-    if st.button("Start another drill", type="primary"):
+    else:
+        st.caption("Nothing was recorded in this drill, so there is nothing to sum up.")
+    if st.button("Start another drill"):
         del st.session_state.run
         st.rerun()
     st.stop()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rehearse import clock
 from rehearse.library import bank
-from rehearse.practice import probes, run
+from rehearse.practice import probes, run, summary
 from rehearse.store import database
 from rehearse.web import ui
 
@@ -31,6 +31,15 @@ if not answers:
     st.info("No answers were recorded in this session.")
 
 questions = bank.load_library(settings).questions
+if answers:
+    with st.expander("Summary of this session"):
+        drill_run = st.session_state.get("run")
+        busy = bool(drill_run and not drill_run.finished)
+        ui.drill_summary(
+            summary.summarise(db, session_id, questions), key="review-summary", disabled=busy, compact=True
+        )
+        if busy:
+            st.caption("A drill is in progress on the Drill page: finish or end it first.")
 steps: dict[tuple[str, int], list[database.Answer]] = {}
 for answer in answers:
     steps.setdefault((answer.question_id, answer.probe_index), []).append(answer)

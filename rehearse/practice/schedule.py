@@ -178,19 +178,26 @@ def weakness(answer) -> tuple[int, int]:
 
 
 def weakest_drill(
-    answers: Sequence, questions: Mapping[str, Question], limit: int = WEAKEST_COUNT
+    answers: Sequence,
+    questions: Mapping[str, Question],
+    limit: int = WEAKEST_COUNT,
+    *,
+    drill_id: str = WEAKEST_DRILL_ID,
+    title: str = "Weakest from today",
+    among: str = "from today",
 ) -> tuple[Drill | None, list]:
-    """A drill of the questions whose latest take today is weakest (see `weakness`), weakest first,
-    and those latest takes; questions no longer in the banks are left out. `answers` come from
-    store.weakest.main_answers_on, oldest first."""
+    """A drill of the questions whose latest take is weakest (see `weakness`), weakest first, and
+    those latest takes; questions no longer in the banks are left out. `answers` are main answers,
+    oldest first: today's from store.takes.main_answers_on, or one drill's (practice/summary.py);
+    `among` says which in the drill's description."""
     latest = {a.question_id: a for a in answers if a.question_id in questions}
     chosen = sorted(latest.values(), key=lambda a: (weakness(a), a.created_at))[:limit]
     if not chosen:
         return None, []
     drill = Drill(
-        id=WEAKEST_DRILL_ID,
-        title="Weakest from today",
-        description=f"The {len(chosen)} answer(s) from today that need the most work, weakest first.",
+        id=drill_id,
+        title=title,
+        description=f"The {len(chosen)} answer(s) {among} that need the most work, weakest first.",
         count=len(chosen),
         order="fixed",
         probes_per_question=DUE_DRILL_PROBES,

@@ -1,6 +1,7 @@
 """Queries about takes for the practice pages, kept in store/ with the rest of the SQL: today's
 answers (for "Practise the weakest answers from today"; choosing the weakest is
-practice/schedule.py's weakest_drill) and how many takes each question's steps have."""
+practice/schedule.py's weakest_drill), how many takes each question's steps have, and the
+earlier take the end-of-drill summary compares with."""
 
 from __future__ import annotations
 
@@ -34,3 +35,17 @@ def take_counts(db: Database) -> dict[str, int]:
             "where status != 'skipped' group by question_id, probe_index) group by question_id"
         ).fetchall()
     )
+
+
+def last_before_session(db: Database, question_id: str, session_id: str) -> database.Answer | None:
+    """The newest transcribed main answer to `question_id` from an earlier session: recorded before
+    the first answer of `session_id`, in another session. The end-of-drill summary compares with it."""
+    rows = database.query(
+        db,
+        database.ANSWER_SELECT + " where answers.question_id = ? and answers.probe_index = 0 "
+        "and answers.status = 'transcribed' and answers.session_id != ? "
+        "and answers.created_at < (select min(created_at) from answers where session_id = ?) "
+        "order by answers.created_at desc, answers.rowid desc limit 1",
+        [question_id, session_id, session_id],
+    )
+    return database.answer_from_row(rows[0]) if rows else None

@@ -16,10 +16,11 @@ from pathlib import Path
 import streamlit as st
 import streamlit.components.v1 as components
 
+from rehearse import clock
 from rehearse.errors import ConfigError, DatabaseDamagedError, RehearseError
 from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
-from rehearse.practice import pipeline, run
+from rehearse.practice import pipeline, probes, run, summary
 from rehearse.settings import Settings, load_settings
 from rehearse.speech import final, vocabulary
 from rehearse.speech.capture import CaptureServer
@@ -118,6 +119,125 @@ def diff_markdown(pieces: tuple) -> str:
     """A compare.WordDiff's pieces: dropped words struck through in red, new words bold in green."""
     styles = {"same": "{}", "removed": ":red[~~{}~~]", "added": ":green[**{}**]"}
     return " ".join(styles[p.kind].format(plain(p.text)) for p in pieces)
+
+
+_STEP_STATES = {
+    summary.WAITING: ":gray[●] Saved, not transcribed yet",
+    summary.SKIPPED: ":gray[●] Skipped",
+    summary.REFUSED: ":orange[▲] Refused: no take counted",
+    summary.WITH_QUESTION: ":gray[●] Not asked: the question was skipped",
+    summary.NOT_REACHED: ":gray[●] Not reached",
+}
+
+
+def _stars(stars: int | None) -> str:
+    return f"{stars}★" if stars else "not rated"
+
+
+def _asked_line(asked: summary.Asked) -> str:
+    """One step of a finished drill in a line: its headline (or what happened), stars, length."""
+    if asked.state == summary.ANSWERED and asked.headline:
+        line = f"{_TONE[asked.headline.tone]} {plain(asked.headline.title)}"
+    else:
+        line = _STEP_STATES.get(asked.state, plain(asked.state))
+    if asked.state in (summary.ANSWERED, summary.WAITING):
+        line += f" · {_stars(asked.stars)}"
+        # Not twice: "Say more: 25 s is short" already says how long it was.
+        if asked.length and not (asked.headline and asked.length in asked.headline.title):
+            line += f" · {asked.length}"
+    return line
+
+
+def _comparison(result: summary.QuestionResult) -> None:
+    if result.first_time:
+        st.caption("First time you answered this.")
+        return
+    if result.earlier is None:
+        return
+    when = f"{clock.local_day(result.earlier.earlier_at):%-d %b}"
+    for changes, title in (
+        (result.earlier.better, f":green[**Better than last time**] ({when})"),
+        (
+            result.earlier.worse,
+            ":orange[**Not as good as last time**]"
+            if result.earlier.better
+            else f":orange[**Not as good as last time**] ({when})",
+        ),
+    ):
+        if changes:
+            st.markdown(title + "\n" + "\n".join(f"- {plain(c.text[:1].upper() + c.text[1:])}" for c in changes))
+    if not result.earlier.changes:
+        st.caption(f"About the same as last time ({when}).")
+
+
+def drill_summary(result: summary.Summary, key: str, disabled: bool = False, compact: bool = False) -> None:
+    """The end of a drill (practice/summary.py): each question and follow-up with its headline,
+    stars and length and what changed since last time; the weakest answers with a button that
+    starts a drill of just those; the follow-ups skipped or refused; what was never reached.
+
+    `compact` (inside an expander, as on Review): bold lines for headings, not subheaders.
+    Keyed (st-key-{key}-question-N, -weakest, -missed, -not-reached) for the browser tests."""
+
+    def heading(text: str) -> None:
+        if compact:
+            st.markdown(f"**{text}**")
+        else:
+            st.subheader(text)
+
+    asked = len(result.questions)
+    if not compact:
+        heading("How it went")
+    unrated = any(
+        a.state == summary.ANSWERED and not a.stars for q in result.questions for a in (q.main, *q.follow_ups)
+    )
+    st.caption(
+        f"{feedback.plural(asked, 'question')} and {feedback.plural(result.follow_ups_asked, 'follow-up')} asked."
+        + (
+            " Rate the answers marked “not rated” on Review: the practice queue schedules from your stars."
+            if unrated
+            else ""
+        )
+    )
+    for i, question in enumerate(result.questions):
+        with st.container(border=True, key=f"{key}-question-{i}"):
+            st.markdown(f"**{plain(question.question_text)}**  \n{_asked_line(question.main)}")
+            _comparison(question)
+            for follow in question.follow_ups:
+                st.markdown(
+                    f"↳ :gray[{plain(probes.step_name(follow.probe_index, follow.kind))}:] {plain(follow.prompt)}  \n"
+                    f"{_asked_line(follow)}"
+                )
+    if result.not_reached:
+        with st.container(key=f"{key}-not-reached"):
+            heading("Not reached yet" if result.status == "active" else "Never reached")
+            st.markdown("\n".join(f"- {plain(q.question_text)}" for q in result.not_reached))
+    if result.weakest:
+        with st.container(key=f"{key}-weakest"):
+            two = len(result.weakest) > 1
+            heading("Your two weakest answers" if two else "Your weakest answer")
+            st.markdown(
+                "\n".join(
+                    f"- **{plain(a.prompt)}** · {_stars(a.stars)}"
+                    + (f" · {plain(a.headline.title)}" if a.headline else "")
+                    for a in result.weakest
+                )
+            )
+            label = "Practise these again now" if two else "Practise this again now"
+            if result.again and st.button(label, type="primary", key=f"{key}-again", disabled=disabled):
+                request_drill(result.again)
+    if result.missed_follow_ups:
+        texts = {q.question_id: q.question_text for q in result.questions}
+        with st.container(key=f"{key}-missed"):
+            heading("Follow-ups you skipped or refused")
+            st.markdown(
+                "\n".join(
+                    f"- {plain(f.prompt)} · :gray[{'refused' if f.state == summary.REFUSED else 'skipped'}, "
+                    f"on “{plain(texts.get(f.question_id, ''))}”]"
+                    for f in result.missed_follow_ups
+                )
+            )
+    elif result.follow_ups_asked:
+        st.caption("You answered every follow-up you were asked.")
 
 
 def confirmed(key: str, ask: str, warning: str, yes: str, token: str = "yes") -> bool:

@@ -45,8 +45,10 @@ def add_take(
     minute: int,
     speaking: float,
     stars: int | None = None,
+    days_ago: int = 0,
 ) -> database.Answer:
-    """One take today, measured as the app measures it: with the question's category and target."""
+    """One take (today unless `days_ago`), measured as the app measures it: with the question's
+    category and target."""
     answer = pipeline.save_answer(db, settings, session_id, st, tone())
     words = even_words(text, speaking)
     probe = st.probe_index > 0
@@ -65,7 +67,7 @@ def add_take(
     )
     if stars is not None:
         database.set_rating(db, answer.id, stars=stars)
-    backdate(db, answer.id, 0, minute)
+    backdate(db, answer.id, days_ago, minute)
     return database.get_answer(db, answer.id)
 
 
