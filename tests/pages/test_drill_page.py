@@ -182,10 +182,10 @@ def test_a_reload_offers_to_continue_the_run_or_start_a_new_one(app_env, speech)
     again.run()
     assert not again.exception, again.exception
     assert any("You have a drill in progress: Leadership" in i.value for i in again.info)
-    label = "Continue Leadership stories, follow-ups first where you left off (question 1 of 3)"
+    label = f"Continue {ui.plain('Leadership stories, follow-ups first')} where you left off (question 1 of 3)"
     button(again, label).click()
     again.run()
-    assert again.subheader[0].value == probe.prompt
+    assert again.subheader[0].value == ui.plain(probe.prompt)
     assert again.get("progress")[0].proto.text.startswith("Question 1 of 3 · follow-up 1 of ")
     assert again.session_state["run"].session_id == session.id
     record(again, speech(PROBE_ANSWER))
