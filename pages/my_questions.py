@@ -68,7 +68,7 @@ def add() -> None:
     st.session_state["own-message"] = (
         "success",
         f"Added “{ui.plain(added.text)}”. It is in every drill that selects "
-        f"{added.category} questions" + (f" or the tags {', '.join(added.tags)}." if added.tags else "."),
+        f"{added.category} questions" + (f" or the tags {ui.plain(', '.join(added.tags))}." if added.tags else "."),
     )
     for name, value in defaults(None).items():
         st.session_state[f"new-{name}"] = value
@@ -103,7 +103,7 @@ kind, message = st.session_state.pop("own-message", (None, None))
 if kind == "error":
     st.error(ui.message(message))
 elif kind == "success":
-    st.success(ui.message(message))
+    st.success(message)  # built with ui.plain around the user's words
 
 own = own_questions.load_own(settings)
 if not own.questions:

@@ -286,6 +286,9 @@ def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tm
     app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
     with tmpfs(tmp_path / "disk", "3m") as home:
         monkeypatch.setenv("REHEARSE_HOME", str(home))
+        # Whisper base is joined from its two packages into the data folder on first use: 145 MB
+        # that a 3 MB disk never holds. These tests are about the recording, so tiny.en decodes.
+        monkeypatch.setenv("REHEARSE_FINAL_MODEL", "tiny.en")
         ui.settings.clear()
         try:
             at = AppTest.from_file(app, default_timeout=180)
@@ -324,6 +327,9 @@ def test_debrief_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(
     app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
     with tmpfs(tmp_path / "disk", "3m") as home:
         monkeypatch.setenv("REHEARSE_HOME", str(home))
+        # Whisper base is joined from its two packages into the data folder on first use: 145 MB
+        # that a 3 MB disk never holds. These tests are about the recording, so tiny.en decodes.
+        monkeypatch.setenv("REHEARSE_FINAL_MODEL", "tiny.en")
         ui.settings.clear()
         try:
             at = AppTest.from_file(app, default_timeout=180)
