@@ -235,7 +235,8 @@ class AppPage:
             self.shot(shot)
 
     def expect_text(self, text: str, timeout: float = 60_000):
-        locator = self.page.get_by_text(text, exact=False).first
+        # Visible only: the same words may also sit in a folded expander (Review's session summary).
+        locator = self.page.get_by_text(text, exact=False).filter(visible=True).first
         locator.wait_for(timeout=timeout)
         return locator
 
@@ -272,14 +273,16 @@ class AppPage:
 
     # Drill page steps.
     def question_audio(self, timeout: float = 30_000) -> dict:
-        """The question's <audio>: waits until it has started playing by itself (autoplay)."""
+        """The question's <audio>: waits until it has started playing by itself (nothing here clicks it).
+
+        Streamlit starts an autoplaying st.audio from script, without the autoplay attribute, so the
+        element is found in the page's question-audio container rather than by that attribute."""
         self.page.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=stAudio] audio, audio')]"
-            ".some(a => a.autoplay && a.currentTime > 0)",
+            "() => [...document.querySelectorAll('.st-key-question-audio audio')].some(a => a.currentTime > 0)",
             timeout=timeout,
         )
         return self.page.evaluate(
-            "() => [...document.querySelectorAll('audio')].filter(a => a.autoplay)"
+            "() => [...document.querySelectorAll('.st-key-question-audio audio')]"
             ".map(a => ({src: a.src, duration: a.duration, currentTime: a.currentTime, paused: a.paused}))[0]"
         )
 
