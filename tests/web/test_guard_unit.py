@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from rehearse.web import guard
 
@@ -23,7 +24,10 @@ def call(app, path="/", host="localhost:8501", query=b"", headers=(), kind="http
         "server": ("127.0.0.1", 8501),
         "headers": [(b"host", host.encode()), *headers],
     }
-    asyncio.run(app(scope, receive, send))
+    # On a thread of its own: Playwright's sync API (the browser tests, same process) leaves an
+    # event loop running on the main thread, where asyncio.run refuses to start another.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, app(scope, receive, send)).result()
     return sent
 
 
