@@ -125,6 +125,12 @@ ui.play_prompt(settings, step.prompt)
 
 if step.is_probe:
     st.caption(f"Follow-up on: {step.question_text}")
+picked = run.picked_up(db)
+if picked is not None:
+    # What this follow-up picked up, marked in the answer it comes from.
+    st.caption(picked.caption)
+    if picked.evidence and any(hit for _, hit in picked.segments) and not listen_only:
+        st.container(key="picked-up").markdown("You said: " + ui.highlighted(picked.segments))
 if listen_only:
     with st.expander("Show the text"):
         st.markdown(f"**{ui.plain(step.prompt)}**")
@@ -153,6 +159,11 @@ if not recorded:
         ui.show_error(exc)
     recorded = f"done-{rec_key}" in st.session_state
 
+try:
+    # Once the main answer is transcribed, the follow-ups it invites go first in the plan (once per answer).
+    run.listen(db, settings, run.usable_take(db), question, voice=ui.voice(settings))
+except RehearseError as exc:
+    ui.show_error(exc)
 takes = run.takes(db)
 latest = takes[0] if takes else None
 if latest is not None:

@@ -36,6 +36,7 @@ def save_answer(db: Database, settings: Settings, session_id: str, step: Step, d
         question_text=step.question_text,
         probe_index=step.probe_index,
         prompt=step.prompt,
+        **probe_fields(step),
     )
     with files.guard(settings.home, "save your recording"):
         recovery.write_note(settings, answer_id, row)
@@ -77,7 +78,13 @@ def skip_step(db: Database, session_id: str, step: Step) -> database.Answer:
         audio_path=None,
         duration=None,
         status="skipped",
+        **probe_fields(step),
     )
+
+
+def probe_fields(step: Step) -> dict:
+    """A generated follow-up's probe, kept with every take of it (empty for other steps)."""
+    return dict(probe_kind=step.kind, probe_evidence=step.evidence, probe_start=step.evidence_start, probe_why=step.why)
 
 
 NO_SPEECH_MESSAGE = (

@@ -25,6 +25,8 @@ from rehearse.store import database
 log = logging.getLogger(__name__)
 
 ROW_FIELDS = ("answer_id", "session_id", "question_id", "question_text", "probe_index", "prompt")
+# A generated follow-up's probe (notes written before they existed have none).
+PROBE_FIELDS = ("probe_kind", "probe_evidence", "probe_start", "probe_why")
 
 
 def pending_dir(settings: Settings) -> Path:
@@ -33,7 +35,7 @@ def pending_dir(settings: Settings) -> Path:
 
 def write_note(settings: Settings, answer_id: str, row: dict) -> None:
     """Before the audio is written: what its row will say, and which process is writing it."""
-    note = {key: row[key] for key in ROW_FIELDS} | {"pid": os.getpid()}
+    note = {key: row[key] for key in ROW_FIELDS + PROBE_FIELDS if key in row} | {"pid": os.getpid()}
     audio.atomic_write(pending_dir(settings) / f"{answer_id}.json", json.dumps(note).encode())
 
 
@@ -102,6 +104,7 @@ def recover(db: Database, settings: Settings) -> list[str]:
         database.add_answer(
             db,
             **{k: note[k] for k in ROW_FIELDS},
+            **{k: note[k] for k in PROBE_FIELDS if k in note},
             audio_path=str(found.relative_to(settings.home)),
             duration=saved.duration,
             status="failed" if saved.error else "recorded",
