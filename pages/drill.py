@@ -128,9 +128,9 @@ if step.is_probe:
 picked = run.picked_up(db)
 if picked is not None:
     # What this follow-up picked up, marked in the answer it comes from.
-    st.caption(picked.caption)
+    st.caption(f"Listening follow-up · {picked.caption}")
     if picked.evidence and any(hit for _, hit in picked.segments) and not listen_only:
-        st.container(key="picked-up").markdown("You said: " + ui.highlighted(picked.segments))
+        st.container(key="picked-up").markdown("**You said:** " + ui.highlighted(picked.segments))
 if listen_only:
     with st.expander("Show the text"):
         st.markdown(f"**{ui.plain(step.prompt)}**")
