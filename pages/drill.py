@@ -154,6 +154,7 @@ if not recorded:
             target,
             show_words=not listen_only,
             category=category,
+            watch=run.cut_watch(question, settings),
         )
     except RehearseError as exc:
         ui.show_error(exc)
@@ -161,12 +162,15 @@ if not recorded:
 
 try:
     # Once the main answer is transcribed, the follow-ups it invites go first in the plan (once per answer).
-    run.listen(db, settings, run.usable_take(db), question, voice=ui.voice(settings))
+    run.listen(db, settings, run.usable_take(db), question, voice=ui.voice(settings), cut=ui.live_cut(rec_key))
 except RehearseError as exc:
     ui.show_error(exc)
 takes = run.takes(db)
 latest = takes[0] if takes else None
 if latest is not None:
+    cut = ui.live_cut(rec_key)
+    if cut is not None and latest.probe_index == step.probe_index:
+        st.info(f"The interviewer cut in at {cut.seconds:.0f} s: “{cut.say}” Your answer up to there is saved.")
     with st.container(border=True):
         ui.answer_card(settings, latest, target=target, category=category)
         if drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds:

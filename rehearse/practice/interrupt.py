@@ -47,6 +47,11 @@ class Cut:
     probe: probes.Probe  # its text is what the voice says, "Let me stop you there. ..."
     seconds: float  # into the answer
 
+    @property
+    def say(self) -> str:
+        """What the voice says when it cuts in."""
+        return self.probe.text
+
 
 class CutWatch:
     """Watches one live answer; `check(text, seconds)` returns the Cut once it is time to cut."""

@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 
 from rehearse.library.bank import Drill, Question, Step, plan_drill
-from rehearse.practice import pipeline, probes
+from rehearse.practice import interrupt, pipeline, probes
 from rehearse.settings import Settings
 from rehearse.store import Database, database, sessions
 
@@ -282,15 +282,15 @@ class DrillRun:
         answer: database.Answer | None,
         question: Question | None,
         voice=None,
-        cut: probes.Probe | None = None,
+        cut: interrupt.Cut | None = None,
     ) -> list[Step]:
         """After the current step's answer is transcribed: the drill's `listening_probes` best
         follow-ups picked from it go in front of the curated ones, and `voice` (speech.voice.Voice)
         starts speaking them in the background so each plays at once when its turn comes.
 
         A new take of the main answer replaces the generated follow-ups still to come instead of
-        adding more. `cut` is the probe an interviewer cut in with (practice/interrupt.py): it comes
-        first whatever step was cut. Calling again for the same answer changes nothing, so a page
+        adding more. `cut` is the interviewer's cut into this answer (practice/interrupt.py): its
+        probe comes first, whatever step was cut. Calling again for the same answer changes nothing, so a page
         can call this on every rerun. Returns the steps put in the plan."""
         if answer is None or answer.status != "transcribed" or self.finished:
             return []
@@ -301,7 +301,7 @@ class DrillRun:
         if not n and cut is None:
             return []
         found: list[probes.Probe] = []
-        if n:
+        if n or cut is not None:
             earlier = probes.takes_from_answers(database.earlier_answers(db, self.step.question_id, before=answer.id))
             found = probes.propose(
                 answer.transcript or "",
@@ -314,7 +314,13 @@ class DrillRun:
             )
         if cut is not None:
             # The cut is asked first (one of the N on a main answer); its evidence is not asked twice.
-            found = [cut, *(p for p in found if p.evidence != cut.evidence or not p.evidence)]
+            first = cut.probe
+            # The cut was chosen from the live text, without timings: the final transcript's has them.
+            timed = next((p for p in found if first.evidence and p.evidence == first.evidence), None)
+            if timed is not None:
+                first = replace(first, start=timed.start)
+            rest = [p for p in found if p.evidence != first.evidence or not p.evidence] if n else []
+            found = [first, *rest]
             n = max(n, 1)
         same = [s for s in self.steps if s.question_id == self.step.question_id and s.is_generated]
         upcoming = self.upcoming_probes()
@@ -331,6 +337,12 @@ class DrillRun:
             voice.prefetch(s.prompt for s in steps)
         log.info("listening follow-ups after answer %s: %s", answer.id, [s.kind for s in steps])
         return steps
+
+    def cut_watch(self, question: Question | None, settings: Settings):
+        """For live capture: `check(text, seconds)` of the interviewer who cuts into the current
+        answer (practice/interrupt.py), or None when this drill does not cut in."""
+        watch = None if self.finished else interrupt.CutWatch.for_drill(self.drill, question, settings)
+        return watch.check if watch is not None else None
 
     def picked_up(self, db: Database) -> PickedUp | None:
         """On a generated follow-up: its caption and the main answer's transcript with the quoted

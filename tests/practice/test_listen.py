@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from rehearse.library import bank
-from rehearse.practice import pipeline, probes
+from rehearse.practice import interrupt, pipeline, probes
 from rehearse.practice.run import DrillRun
 from rehearse.speech import audio
 from rehearse.store import database
@@ -134,7 +134,7 @@ def test_a_cut_probe_comes_first_and_its_evidence_is_not_asked_twice(settings, d
     main = transcribed(r, db, settings, FIRST)
     cut = probes.propose(FIRST, (), questions[Q], settings)[0]
     cut = replace(cut, text="Let me stop you there. " + cut.text)
-    steps = r.listen(db, settings, main, questions[Q], cut=cut)
+    steps = r.listen(db, settings, main, questions[Q], cut=interrupt.Cut("time", cut, 30.0))
     assert steps[0].prompt == cut.text and len(steps) == 2
     assert len({s.evidence for s in steps}) == 2
 
@@ -147,3 +147,15 @@ def test_evidence_segments_forgive_case_and_spacing():
     )
     assert probes.evidence_segments("Nothing here.", "we decided") == (("Nothing here.", False),)
     assert probes.evidence_segments("", "x") == ()
+
+
+def test_a_cut_into_a_follow_up_is_asked_next_and_keeps_the_rest(settings, db, questions):
+    r = DrillRun.start(DRILL, questions, seed=1)
+    r.listen(db, settings, transcribed(r, db, settings, FIRST), questions[Q])
+    r.advance(db)
+    rest = [s.prompt for s in r.steps[2:]]
+    cut = interrupt.CutWatch(5, questions[Q], settings).check(SECOND, 6)
+    steps = r.listen(db, settings, transcribed(r, db, settings, SECOND), questions[Q], cut=cut)
+    assert [s.prompt for s in steps] == [cut.say] and cut.say.startswith("Let me stop you there. ")
+    assert r.steps[2] == steps[0] and steps[0].probe_index == 103  # after 101 and 102
+    assert [s.prompt for s in r.steps[3:]] == rest
