@@ -235,3 +235,26 @@ def test_a_reload_offers_to_continue_the_run_or_start_a_new_one(app_env, speech)
     assert database.get_session(db, session.id).status == "ended"
     assert third.selectbox(key="drill_choice").options  # the chooser is back
     assert not [b for b in third.button if b.label.startswith("Continue")]
+
+
+def test_record_again_on_the_main_answer_replaces_its_listening_follow_ups(app_env, speech):
+    at = AppTest.from_file(APP, default_timeout=180)
+    start(at, "leadership-follow-ups")
+    run = at.session_state["run"]
+    planned = len(run.steps)
+    record(at, speech(ANSWER))
+    first = [s for s in run.steps if s.kind]
+    assert len(first) == 2 and len(run.steps) == planned + 2
+    button(at, "Record again").click()
+    at.run()
+    again = "I met the head of support every week, and I rewrote the on-call rota until she signed it."
+    record(at, speech(again))
+    db = database.open_database(app_env)
+    [main, _] = database.step_answers(db, run.session_id, "lead-cross-org-change", 0)
+    second = [s for s in run.steps if s.kind]
+    assert len(run.steps) == planned + 2 and len(second) == 2  # replaced, not stacked
+    assert [s.probe_index for s in run.steps[1:3]] == [101, 102] and second == run.steps[1:3]
+    assert second != first and all(s.evidence in main.transcript for s in second)
+    # The stored plan is the same: a reload asks these.
+    stored = database.get_session(db, run.session_id).plan
+    assert [s["prompt"] for s in stored] == [s.prompt for s in run.steps]
