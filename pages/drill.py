@@ -170,7 +170,8 @@ latest = takes[0] if takes else None
 if latest is not None:
     cut = ui.live_cut(rec_key)
     if cut is not None and latest.probe_index == step.probe_index:
-        st.info(f"The interviewer cut in at {cut.seconds:.0f} s: “{cut.say}” Your answer up to there is saved.")
+        said = "" if listen_only else f": “{cut.say}”"
+        st.info(f"The interviewer cut in at {cut.seconds:.0f} s{said}. Your answer up to there is saved.")
     with st.container(border=True):
         ui.answer_card(settings, latest, target=target, category=category)
         if drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds:

@@ -159,3 +159,42 @@ def test_a_cut_into_a_follow_up_is_asked_next_and_keeps_the_rest(settings, db, q
     assert [s.prompt for s in steps] == [cut.say] and cut.say.startswith("Let me stop you there. ")
     assert r.steps[2] == steps[0] and steps[0].probe_index == 103  # after 101 and 102
     assert [s.prompt for s in r.steps[3:]] == rest
+
+
+def test_a_crash_before_the_row_keeps_the_probe_in_the_recovered_answer(settings, db, questions):
+    import json
+    import subprocess
+    import sys
+
+    from rehearse.store import recovery
+
+    r = DrillRun.start(DRILL, questions, seed=1)
+    r.listen(db, settings, transcribed(r, db, settings, FIRST), questions[Q])
+    r.advance(db)
+    step = r.step
+    # What save_answer writes before the audio, then the audio; the process dies before the row.
+    aid = database.new_id()
+    row = dict(
+        answer_id=aid,
+        session_id=r.session(db),
+        question_id=step.question_id,
+        question_text=step.question_text,
+        probe_index=step.probe_index,
+        prompt=step.prompt,
+        **pipeline.probe_fields(step),
+    )
+    recovery.write_note(settings, aid, row)
+    t = np.arange(16000 * 2) / 16000
+    audio.save_recording(audio.wav_bytes((0.2 * np.sin(t * 1000)).astype(np.float32), 16000), settings.audio_dir, aid)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    note_path = recovery.pending_dir(settings) / f"{aid}.json"
+    note_path.write_text(json.dumps(json.loads(note_path.read_text()) | {"pid": int(dead.stdout)}))
+
+    assert recovery.recover(db, settings) == [aid]
+    back = database.get_answer(db, aid)
+    assert (back.probe_kind, back.probe_evidence, back.probe_start, back.probe_why) == (
+        step.kind,
+        step.evidence,
+        step.evidence_start,
+        step.why,
+    )
