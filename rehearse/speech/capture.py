@@ -33,7 +33,7 @@ import numpy as np
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
-from rehearse.errors import AudioError, TranscriptionError
+from rehearse.errors import AudioError, RehearseError, TranscriptionError
 from rehearse.speech.live import LiveOptions, LiveState, LiveTranscriber
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript
 
@@ -118,7 +118,7 @@ class CaptureSession:
         if self.speak is not None:
             try:
                 spoken = base64.b64encode(self.speak(say).read_bytes()).decode()
-            except Exception as exc:  # the words still go: the browser shows them
+            except (RehearseError, OSError) as exc:  # the words still go: the browser shows them
                 log.warning("the cut cannot be spoken: %s", exc)
         peer = self._peer
         if peer is not None:
