@@ -134,6 +134,12 @@ ui.play_prompt(settings, step.prompt)
 
 if step.is_probe:
     st.caption(f"Follow-up on: {ui.plain(step.question_text)}")
+picked = run.picked_up(db)
+if picked is not None:
+    # What this follow-up picked up, marked in the answer it comes from.
+    st.caption(f"Listening follow-up · {ui.plain(picked.caption)}")
+    if picked.evidence and any(hit for _, hit in picked.segments) and not listen_only:
+        st.container(key="picked-up").markdown("**You said:** " + ui.highlighted(picked.segments))
 if listen_only:
     with st.expander("Show the text"):
         st.markdown(f"**{ui.plain(step.prompt)}**")
@@ -156,14 +162,24 @@ if not recorded:
             target,
             show_words=not listen_only,
             category=category,
+            watch=run.cut_watch(question, settings),
         )
     except RehearseError as exc:
         ui.show_error(exc)
     recorded = f"done-{rec_key}" in st.session_state
 
+try:
+    # Once the main answer is transcribed, the follow-ups it invites go first in the plan (once per answer).
+    run.listen(db, settings, run.usable_take(db), question, voice=ui.voice(settings), cut=ui.live_cut(rec_key))
+except RehearseError as exc:
+    ui.show_error(exc)
 takes = run.takes(db)
 latest = takes[0] if takes else None
 if latest is not None:
+    cut = ui.live_cut(rec_key)
+    if cut is not None and latest.probe_index == step.probe_index:
+        said = "" if listen_only else f": “{cut.say}”"
+        st.info(f"The interviewer cut in at {cut.seconds:.0f} s{said}. Your answer up to there is saved.")
     with st.container(border=True):
         ui.answer_card(settings, latest, target=target, category=category)
         if drill.time_limit_seconds and latest.duration and latest.duration > drill.time_limit_seconds:

@@ -36,7 +36,16 @@ ID_RE = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 QUESTION_KEYS = {"id", "text", "category", "tags", "target_seconds", "probes"}
 BANK_KEYS = {"title", "questions"}
 DRILL_REQUIRED = {"title", "description", "count", "order", "probes_per_question"}
-DRILL_OPTIONAL = {"questions", "tags", "categories", "think_seconds", "time_limit_seconds", "listening_probes", "tone"}
+DRILL_OPTIONAL = {
+    "questions",
+    "tags",
+    "categories",
+    "think_seconds",
+    "time_limit_seconds",
+    "listening_probes",
+    "tone",
+    "interrupt",
+}
 # How generated follow-ups are worded (practice/probes.py TONES): "blunt" for a skeptical panel.
 TONES = ("plain", "blunt")
 
@@ -74,6 +83,9 @@ class Drill:
     # probes) come before the curated ones; worded in `tone`.
     listening_probes: int = 0
     tone: str = "plain"
+    # With live transcription, the voice cuts in when an answer runs past the time limit or is all
+    # "we" and no "I" (practice/interrupt.py); the cut's probe becomes the next step.
+    interrupt: bool = False
 
 
 @dataclass(frozen=True)
@@ -257,6 +269,9 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
     tone = data.get("tone", "plain")
     if tone not in TONES:
         raise DrillError(f"{at}: field 'tone' is {tone!r}; valid tones are {', '.join(TONES)}")
+    interrupt = data.get("interrupt", False)
+    if not isinstance(interrupt, bool):
+        raise DrillError(f"{at}: field 'interrupt' must be true or false (the voice cuts in), got {interrupt!r}")
     drill = Drill(
         drill_id,
         data["title"].strip(),
@@ -272,6 +287,7 @@ def parse_drill(data: Any, drill_id: str, where: str, questions: dict[str, Quest
         where,
         listening,
         tone,
+        interrupt,
     )
     matched = len(select_questions(drill, questions))
     if matched < count:

@@ -124,6 +124,7 @@ def save_answer(
         question_text=step.question_text,
         probe_index=step.probe_index,
         prompt=step.prompt,
+        **probe_fields(step),
     )
 
     def add_row(saved: audio.SavedAudio) -> database.Answer:
@@ -149,6 +150,7 @@ def answer_note(session_id: str, step: Step, answer_id: str, session: dict | Non
         question_text=step.question_text,
         probe_index=step.probe_index,
         prompt=step.prompt,
+        **probe_fields(step),
     )
     note = recovery.answer_note(answer_id, row)
     del note["pid"]  # the capture server adds its own
@@ -193,7 +195,13 @@ def skip_step(db: Database, session_id: str, step: Step) -> database.Answer:
         audio_path=None,
         duration=None,
         status="skipped",
+        **probe_fields(step),
     )
+
+
+def probe_fields(step: Step) -> dict:
+    """A generated follow-up's probe, kept with every take of it (empty for other steps)."""
+    return dict(probe_kind=step.kind, probe_evidence=step.evidence, probe_start=step.evidence_start, probe_why=step.why)
 
 
 # ---------------------------------------------------------------- 2. check and 3. transcribe

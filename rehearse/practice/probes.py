@@ -733,6 +733,22 @@ def listening_steps(probes: Sequence[Probe], step: Step, n: int, taken: int = 0)
     ]
 
 
+def evidence_segments(transcript: str, evidence: str) -> tuple[tuple[str, bool], ...]:
+    """`transcript` in (text, quoted) pieces with the first place it says `evidence` marked (the
+    evidence is the transcript's own words; case and spacing are forgiven), for the page's
+    highlighting (web/ui.highlighted) and the terminal's."""
+    if not transcript:
+        return ()
+    words = evidence.split()
+    if not words:
+        return ((transcript, False),)
+    found = re.search(r"\s+".join(re.escape(w) for w in words), transcript, re.IGNORECASE)
+    if found is None:
+        return ((transcript, False),)
+    pieces = ((transcript[: found.start()], False), (found.group(0), True), (transcript[found.end() :], False))
+    return tuple(p for p in pieces if p[0])
+
+
 def caption(kind: str, evidence: str, start: float | None, why: str = "") -> str:
     """The short line under a generated probe: "picks up 'we decided' at 0:42"."""
     if not kind:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
 
 from rehearse.library.bank import Drill, Question, Step, plan_drill
-from rehearse.practice import pipeline
+from rehearse.practice import interrupt, pipeline, probes
+from rehearse.settings import Settings
 from rehearse.store import Database, database, sessions
 
 log = logging.getLogger(__name__)
@@ -29,6 +31,16 @@ STATUS_LABELS = {"active": "in progress", "completed": "complete", "ended": "end
 # A take counts as the step's answer once it is saved and was not refused: "recorded" is saved
 # but not transcribed yet (a crash, or transcription still to come), and can be transcribed later.
 USABLE_STATUSES = ("transcribed", "recorded")
+
+
+@dataclass(frozen=True)
+class PickedUp:
+    """What a generated follow-up picked up, for the step that asks it: the caption ("picks up
+    'we decided' at 0:42") and the main answer's transcript in (text, quoted) pieces."""
+
+    caption: str
+    evidence: str
+    segments: tuple[tuple[str, bool], ...]
 
 
 def status_label(status: str) -> str:
@@ -88,6 +100,8 @@ class DrillRun:
     token: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     # Record-again count per step: names a fresh recorder on the page; not stored.
     attempts: dict[int, int] = field(default_factory=dict)
+    # The answer each step's listening probes were chosen from, so a rerun does not choose again.
+    heard: dict[int, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------ making and finding runs
 
@@ -273,6 +287,97 @@ class DrillRun:
         end = self._block(self.index)[1]
         self.steps[self.index + 1 : end] = list(steps)
         self._save(db)
+
+    # ------------------------------------------------------------ follow-ups that listen
+
+    def listen(
+        self,
+        db: Database,
+        settings: Settings,
+        answer: database.Answer | None,
+        question: Question | None,
+        voice=None,
+        cut: interrupt.Cut | None = None,
+    ) -> list[Step]:
+        """After the current step's answer is transcribed: the drill's `listening_probes` best
+        follow-ups picked from it go in front of the curated ones, and `voice` (speech.voice.Voice)
+        starts speaking them in the background so each plays at once when its turn comes.
+
+        A new take of the main answer replaces the generated follow-ups still to come instead of
+        adding more. `cut` is the interviewer's cut into this answer (practice/interrupt.py): its
+        probe comes first, whatever step was cut. Calling again for the same answer changes nothing, so a page
+        can call this on every rerun. Returns the steps put in the plan."""
+        if answer is None or answer.status != "transcribed" or self.finished:
+            return []
+        if self.heard.get(self.index) == answer.id or answer.probe_index != self.step.probe_index:
+            return []
+        self.heard[self.index] = answer.id
+        n = self.drill.listening_probes if not self.step.is_probe else 0
+        if not n and cut is None:
+            return []
+        found: list[probes.Probe] = []
+        if n or cut is not None:
+            earlier = probes.takes_from_answers(database.earlier_answers(db, self.step.question_id, before=answer.id))
+            found = probes.propose(
+                answer.transcript or "",
+                answer.words,
+                question,
+                settings,
+                tone=self.drill.tone,
+                earlier=earlier,
+                now=datetime.now(UTC),
+            )
+        if cut is not None:
+            # The cut is asked first (one of the N on a main answer); its evidence is not asked twice.
+            first = cut.probe
+            # The cut was chosen from the live text, without timings: the final transcript's has them.
+            timed = next((p for p in found if first.evidence and p.evidence == first.evidence), None)
+            if timed is not None:
+                first = replace(first, start=timed.start)
+            rest = [p for p in found if p.evidence != first.evidence or not p.evidence] if n else []
+            found = [first, *rest]
+            n = max(n, 1)
+        same = [s for s in self.steps if s.question_id == self.step.question_id and s.is_generated]
+        upcoming = self.upcoming_probes()
+        if not self.step.is_probe and any(s.is_generated for s in upcoming):
+            # A new take of the main answer: the generated follow-ups still to come were chosen
+            # from the earlier take, so they go and these take their place and their numbers.
+            stale = [s for s in upcoming if s.is_generated]
+            steps = probes.listening_steps(found, self.step, n, taken=len(same) - len(stale))
+            self.replace_upcoming_probes(db, [*steps, *(s for s in upcoming if not s.is_generated)])
+        else:
+            steps = probes.listening_steps(found, self.step, n, taken=len(same))
+            self.insert_next(db, steps)
+        if voice is not None and steps:
+            voice.prefetch(s.prompt for s in steps)
+        log.info("listening follow-ups after answer %s: %s", answer.id, [s.kind for s in steps])
+        return steps
+
+    def cut_watch(self, question: Question | None, settings: Settings):
+        """For live capture: `check(text, seconds)` of the interviewer who cuts into the current
+        answer (practice/interrupt.py), or None when this drill does not cut in."""
+        watch = None if self.finished else interrupt.CutWatch.for_drill(self.drill, question, settings)
+        return watch.check if watch is not None else None
+
+    def picked_up(self, db: Database) -> PickedUp | None:
+        """On a generated follow-up: its caption and the main answer's transcript with the quoted
+        words marked; None on any other step."""
+        if self.finished or not self.step.is_generated:
+            return None
+        step = self.step
+        evidence = step.evidence
+        if step.kind == "memory":
+            evidence = probes.memory_evidence(probes.Probe(step.kind, step.prompt, step.evidence, None, ""))[1]
+        # The answer it picked up: the main answer, or (after a cut on a follow-up) the answer cut.
+        said: list[str] = []
+        if self.session_id is not None:
+            for earlier in self.steps[self._block(self.index)[0] : self.index]:
+                takes = database.step_answers(db, self.session_id, earlier.question_id, earlier.probe_index)
+                said += [next((a.transcript or "" for a in takes if a.status == "transcribed"), "")]
+        pieces = [probes.evidence_segments(t, evidence) for t in said if t]
+        segments = next((p for p in pieces if any(hit for _, hit in p)), pieces[0] if pieces else ())
+        caption = probes.caption(step.kind, step.evidence, step.evidence_start, step.why)
+        return PickedUp(caption, evidence, segments)
 
     def _move(self, db: Database, to: int) -> None:
         self.index = min(to, len(self.steps))

@@ -23,6 +23,7 @@ No Streamlit here: the page side (the component and its rerun) lives in rehearse
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -30,15 +31,17 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.server import ServerConnection, serve
 
 from rehearse import files
-from rehearse.errors import AudioError, TranscriptionError
+from rehearse.errors import AudioError, RehearseError, TranscriptionError
 from rehearse.speech.live import LiveOptions, LiveState, LiveTranscriber
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model, Transcript
 
@@ -107,8 +110,13 @@ class CaptureSession:
         self._file = None
         self._peer: ServerConnection | None = None
         self._end_lock = threading.Lock()
+        # The interviewer who cuts in (open(watch=...)): see _watch_cut.
+        self.watch: Callable[[str, float], Any] | None = None
+        self.speak: Callable[[str], Path] | None = None
+        self.cut: Any = None
 
     def _updated(self, state: LiveState) -> None:
+        self._watch_cut(state)
         peer = self._peer
         if peer is not None and self.state == "recording":
             update = {"committed": state.committed, "tentative": state.tentative, "seconds": state.audio_seconds}
@@ -118,6 +126,33 @@ class CaptureSession:
                 peer.send(json.dumps(update))
             except (ConnectionClosed, RuntimeError, OSError):
                 pass  # the reader notices the closed connection and ends the recording
+
+    def _watch_cut(self, state: LiveState) -> None:
+        """Asks the watch, with what has been said so far, whether to cut in; once it does, the
+        voice's words (and their audio, made in the background) go to the browser as
+        {"type": "cut", "say": ..., "audio": base64 WAV or ""}, and the browser stops recording."""
+        if self.watch is None or self.cut is not None or self.state != "recording":
+            return
+        cut = self.watch(state.text, state.audio_seconds)
+        if cut is None:
+            return
+        self.cut = cut
+        log.info("recording %s: the interviewer cuts in at %.1f s: %s", self.token[:6], state.audio_seconds, cut.say)
+        threading.Thread(target=self._send_cut, args=(cut.say,), name=f"cut-{self.token[:6]}", daemon=True).start()
+
+    def _send_cut(self, say: str) -> None:
+        spoken = ""
+        if self.speak is not None:
+            try:
+                spoken = base64.b64encode(self.speak(say).read_bytes()).decode()
+            except (RehearseError, OSError) as exc:  # the words still go: the browser shows them
+                log.warning("the cut cannot be spoken: %s", exc)
+        peer = self._peer
+        if peer is not None:
+            try:
+                peer.send(json.dumps({"type": "cut", "say": say, "audio": spoken}))
+            except (ConnectionClosed, RuntimeError, OSError):
+                pass
 
     def begin(self, peer: ServerConnection) -> None:
         self._peer = peer
@@ -228,6 +263,7 @@ class CaptureServer:
         self.model, self.part_dir, self.options, self.live = model, part_dir, options, live
         self.home = home or part_dir
         self._sessions: dict[str, CaptureSession] = {}
+        self._cuts: dict[str, Any] = {}  # the cut of a finished recording, until cut() takes it
         self._lock = threading.Lock()
         try:
             self._server = serve(
@@ -245,9 +281,17 @@ class CaptureServer:
     def url(self, token: str) -> str:
         return f"ws://{self.host}:{self.port}/{token}"
 
-    def open(self, note: dict | None = None) -> str:
+    def open(
+        self,
+        note: dict | None = None,
+        watch: Callable[[str, float], Any] | None = None,
+        speak: Callable[[str], Path] | None = None,
+    ) -> str:
         """A token for one new recording; `note` (JSON-able: what its answer row will say) is written
-        beside its part file once recording starts, for crash recovery."""
+        beside its part file once recording starts, for crash recovery. `watch(text, seconds)` is
+        asked on every live update and returns None, or a cut (practice/interrupt.Cut: its `say` is
+        spoken by `speak`, which gives a WAV file) that stops the recording; `cut(token)` gives it
+        afterwards."""
         token = secrets.token_urlsafe(18)
         with self._lock:
             # Recorders shown but never used (the page moved on) are forgotten after a while.
@@ -258,9 +302,11 @@ class CaptureServer:
             ]
             for t in stale:
                 del self._sessions[t]
-            self._sessions[token] = CaptureSession(
+            session = CaptureSession(
                 token, self.model, self.options, self.live, self.part_dir / f"{token}.pcm", note, self.home
             )
+            session.watch, session.speak = watch, speak
+            self._sessions[token] = session
         return token
 
     def session(self, token: str) -> CaptureSession | None:
@@ -318,8 +364,16 @@ class CaptureServer:
             session_error = f"The live transcript was not ready after {wait:g} s; press 'Transcribe again'."
             return Finished(None, session_error, wait)
         with self._lock:
-            self._sessions.pop(token, None)
+            gone = self._sessions.pop(token, None)
+            if gone is not None and gone.cut is not None:
+                self._cuts[token] = gone.cut
         return Finished(session.transcript, session.error, round(session.finish_seconds, 3))
+
+    def cut(self, token: str) -> Any:
+        """The cut that stopped this recording (see open), or None; asked once, after transcript()."""
+        with self._lock:
+            session = self._sessions.get(token)
+            return session.cut if session is not None else self._cuts.pop(token, None)
 
     def discard_part(self, token: str) -> None:
         """Remove a part file (and its note) once its audio is saved for good."""

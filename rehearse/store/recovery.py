@@ -36,6 +36,8 @@ RECOVERED = (
     "Recovered after a crash: the app stopped before this recording was fully saved. "
     "Everything that reached the disk is kept; play it back, transcribe it, or record again."
 )
+# A generated follow-up's probe (notes written before they existed have none).
+PROBE_FIELDS = ("probe_kind", "probe_evidence", "probe_start", "probe_why")
 
 
 def pending_dir(settings: Settings) -> Path:
@@ -50,7 +52,7 @@ def answer_note(answer_id: str, row: dict) -> dict:
     """What a drill answer's row will say, and which process is writing it."""
     return (
         {"kind": "answer"}
-        | {key: row[key] for key in ROW_FIELDS if key != "answer_id"}
+        | {key: row[key] for key in ROW_FIELDS + PROBE_FIELDS if key in row and key != "answer_id"}
         | {
             "answer_id": answer_id,
             "pid": os.getpid(),
@@ -139,7 +141,8 @@ def _add_row(db: Database, settings: Settings, note: dict, saved: audio.SavedAud
     if note.get("kind") == "debrief":
         debriefs.add_recording(db, **{k: note[k] for k in DEBRIEF_FIELDS}, **common)
     else:
-        database.add_answer(db, **{k: note[k] for k in ROW_FIELDS}, **common)
+        probe = {k: note[k] for k in PROBE_FIELDS if k in note}
+        database.add_answer(db, **{k: note[k] for k in ROW_FIELDS}, **probe, **common)
 
 
 def recover(db: Database, settings: Settings) -> list[str]:

@@ -208,6 +208,11 @@ class TerminalDrill:
         say(f"== {run.position_text()}")
         if step.is_probe:
             say(f"(on: {step.question_text})")
+        picked = run.picked_up(self.db)
+        if picked is not None:
+            say(f"({picked.caption})")
+            if picked.segments:
+                say(_wrapped("You said: " + marked(picked.segments)))
         say(_wrapped(step.prompt, ""))
         self._play(step.prompt)
         hints = []
@@ -236,6 +241,8 @@ class TerminalDrill:
                 # A refused take is kept but is not the answer: record again or skip.
                 say("This take does not count as your answer: record again, or skip.")
                 continue
+            # The follow-ups this answer invites go first, and the voice starts speaking them now.
+            run.listen(self.db, self.settings, answer, question, voice=self.voice)
             choice = self._ask(
                 "Rate this answer 1-5 (Enter = no rating, r = record again, q = end the drill): ",
                 ("", "r", "q", "1", "2", "3", "4", "5"),
@@ -333,6 +340,11 @@ class TerminalDrill:
 
 
 # ---------------------------------------------------------------- commands
+
+
+def marked(segments) -> str:
+    """Transcript pieces (practice.run.PickedUp.segments) with the quoted words between » and «."""
+    return "".join(f"»{text}«" if hit else text for text, hit in segments)
 
 
 def drill_list_text(library: bank.Library) -> str:

@@ -640,11 +640,14 @@ def record_answer(
     target: tuple[float, float] | None,
     show_words: bool,
     category: str | None = None,
+    watch: Callable[[str, float], object] | None = None,
 ) -> storage.Answer | None:
     """The answer recorder: live capture with the words as they come, or the browser's simple
     recorder where live capture cannot start. The new answer once one is recorded and stored;
     its id is in st.session_state[f"done-{key}"] from the moment the audio is saved. The run's
-    session is created only once there is a recording (a drill's session comes with its first answer)."""
+    session is created only once there is a recording (a drill's session comes with its first answer).
+    `watch` (practice.run.DrillRun.cut_watch) lets the voice cut into a live answer; `live_cut(key)`
+    gives the cut once the answer is stored."""
     step = drill_run.step
 
     def session_id() -> str:
@@ -659,7 +662,12 @@ def record_answer(
                 answer_id = storage.new_id()
                 st.session_state[f"{key}-answer"] = answer_id
                 sid, pending = drill_run.pending_session()
-                st.session_state[token_key] = server.open(pipeline.answer_note(sid, step, answer_id, pending))
+                # The interviewer who cuts in: a hook into the live capture, see live_cut.
+                st.session_state[token_key] = server.open(
+                    pipeline.answer_note(sid, step, answer_id, pending),
+                    watch=watch,
+                    speak=voice(settings).speak if watch else None,
+                )
             url, reason = server.url(st.session_state[token_key]), ""
         except RehearseError as exc:
             url, reason = "", str(exc)
@@ -668,7 +676,9 @@ def record_answer(
             value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
         if value and value.get("state") in ("stopped", "dropped"):
             try:
-                return _store_live(db, settings, session_id, step, key, target, category)
+                answer = _store_live(db, settings, session_id, step, key, target, category)
+                _keep_cut(settings, key)
+                return answer
             finally:
                 # The answer card below shows the final transcript: no recorder, live words or
                 # countdown left above it.
@@ -680,6 +690,19 @@ def record_answer(
                 return _simple_recorder(db, settings, session_id, step, key, target, category)
         st.info("Live transcription could not start, so this recorder is transcribed after you stop.")
     return _simple_recorder(db, settings, session_id, step, key, target, category)
+
+
+def _keep_cut(app_settings: Settings, key: str) -> None:
+    """The cut into the live answer just stored (if the interviewer cut in), for live_cut."""
+    token = st.session_state.get(f"{key}-token")
+    cut = capture_server(app_settings).cut(token) if token else None
+    if cut is not None:
+        st.session_state[f"cut-{key}"] = cut
+
+
+def live_cut(key: str):
+    """The interviewer's cut (practice.interrupt.Cut) into the answer recorded under `key`, or None."""
+    return st.session_state.get(f"cut-{key}")
 
 
 def _simple_recorder(

@@ -46,7 +46,9 @@ def test_drill_file_loads_and_plans(path: Path, shipped: bank.Library):
     if path.stem in ("leadership-follow-ups", "failure-under-probing", "skeptical-panel"):
         assert drill.listening_probes >= 1
     if path.stem == "skeptical-panel":
-        assert drill.tone == "blunt"
+        assert drill.tone == "blunt" and drill.interrupt and drill.time_limit_seconds
+    else:
+        assert not drill.interrupt
 
 
 def test_shipped_library_is_complete(shipped: bank.Library):
@@ -183,6 +185,8 @@ probes_per_question = 2
         (DRILL + 'listening_probes = "two"\n', ["listening_probes", "whole number"]),
         (DRILL + "listening_probes = true\n", ["listening_probes", "whole number"]),
         (DRILL + 'tone = "rude"\n', ["tone", "plain, blunt"]),
+        (DRILL + 'interrupt = "yes"\n', ["interrupt", "true or false"]),
+        (DRILL + "interrupt = 1\n", ["interrupt", "true or false"]),
     ],
 )
 def test_broken_drill_file_names_file_and_field(tmp_path: Path, body: str, expected: list[str]):

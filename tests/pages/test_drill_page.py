@@ -8,12 +8,32 @@ from apptest_kit import start_drill as start
 from streamlit.testing.v1 import AppTest
 
 from rehearse.bench.accuracy import normalize, word_error_rate
+from rehearse.practice.probes import caption as _caption
 from rehearse.store import database
 from rehearse.web import ui
 
 pytestmark = pytest.mark.slow
-ANSWER = "I asked the other teams what they needed and then I wrote a plan that everyone signed."
+ANSWER = (
+    "Our three teams shipped on different schedules. We aligned the teams on one release plan, "
+    "and the finance director pushed back on the cost. In the end we cut failed releases by 30 percent."
+)
 PROBE_ANSWER = "The pushback came from the finance director who was worried about the cost."
+
+
+def probe_caption(step) -> str:
+    return _caption(step.kind, step.evidence, step.evidence_start, step.why)
+
+
+def shows_picked_up(at: AppTest, step) -> None:
+    """The follow-up's caption, and the main answer's transcript with its evidence highlighted
+    (no transcript for a structural gap: there are no words to point at)."""
+    expected = f"Listening follow-up · {probe_caption(step)}"
+    assert any(c.value == expected for c in at.caption), [c.value for c in at.caption]
+    said = [m.value for m in at.get("markdown") if m.value.startswith("**You said:** ")]
+    if step.evidence:
+        assert len(said) == 1 and f":orange-background[{ui.plain(step.evidence)}]" in said[0], said
+    else:
+        assert said == []
 
 
 def record(at: AppTest, wav: bytes) -> None:
@@ -27,7 +47,7 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     start(at, "leadership-follow-ups")
     db = database.open_database(app_env)
     assert database.list_sessions(db) == []  # the session is stored with the first answer
-    plan = at.session_state["run"].steps
+    plan = list(at.session_state["run"].steps)
     first = plan[0]
     probes = sum(1 for s in plan if s.question_id == first.question_id and s.is_probe)
     assert first.question_id == "lead-cross-org-change" and first.probe_index == 0
@@ -51,28 +71,42 @@ def test_drill_records_transcribes_rates_and_offers_probe(app_env, speech):
     rated = database.get_answer(db, answer.id)
     assert (rated.stars, rated.note) == (4, "Name the finance director next time.")
 
+    # Listening probes: the first two follow-ups were picked from the answer, then the curated ones.
+    run = at.session_state["run"]
+    curated = [s.prompt for s in plan[1 : 1 + probes]]
+    listening = run.steps[1:3]
+    assert all(s.kind for s in listening) and [s.probe_index for s in listening] == [101, 102]
+    assert [s.prompt for s in run.steps[3 : 3 + probes]] == curated
+    assert all(s.evidence in answer.transcript for s in listening)
     button(at, "Next follow-up").click()
     at.run()
-    assert at.subheader[0].value == ui.plain("How did you get buy-in from the other orgs?")
+    assert at.subheader[0].value == ui.plain(listening[0].prompt)
     assert any("Follow-up on" in c.value for c in at.caption)
-    assert at.get("progress")[0].proto.text == f"Question 1 of 3 · follow-up 1 of {probes}" and probes >= 2
+    shows_picked_up(at, listening[0])
+    assert at.get("progress")[0].proto.text == f"Question 1 of 3 · follow-up 1 of {probes + 2}"
     record(at, speech(PROBE_ANSWER))
-    probe = [a for a in database.session_answers(db, session.id) if a.probe_index == 1]
+    probe = [a for a in database.session_answers(db, session.id) if a.probe_index == 101]
     assert len(probe) == 1 and probe[0].status == "transcribed" and probe[0].session_id == session.id
+    assert (probe[0].probe_kind, probe[0].probe_evidence) == (listening[0].kind, listening[0].evidence)
 
-    # Re-record: the earlier take stays.
+    # Re-record: the earlier take stays, and keeps its probe too.
     button(at, "Record again").click()
     at.run()
     record(at, speech("The main pushback was about the cost of the new system."))
-    takes = database.step_answers(db, session.id, "lead-cross-org-change", 1)
+    takes = database.step_answers(db, session.id, "lead-cross-org-change", 101)
     assert [t.take for t in takes] == [2, 1] and all(t.status == "transcribed" for t in takes)
+    assert {t.probe_kind for t in takes} == {listening[0].kind}
 
     # Skip the next probe, then end the drill early.
     button(at, "Next follow-up").click()
     at.run()
+    shows_picked_up(at, listening[1])
+    assert any(s.evidence for s in listening)  # this story has words to pick up
     button(at, "Skip this follow-up").click()
     at.run()
-    assert database.step_answers(db, session.id, "lead-cross-org-change", 2)[0].status == "skipped"
+    skipped = database.step_answers(db, session.id, "lead-cross-org-change", 102)[0]
+    assert skipped.status == "skipped" and skipped.probe_kind == listening[1].kind
+    assert at.subheader[0].value == ui.plain(curated[0])
     button(at, "End drill").click()
     at.run()
     assert database.get_session(db, session.id).status == "ended"
@@ -188,8 +222,10 @@ def test_a_reload_offers_to_continue_the_run_or_start_a_new_one(app_env, speech)
     assert again.subheader[0].value == ui.plain(probe.prompt)
     assert again.get("progress")[0].proto.text.startswith("Question 1 of 3 · follow-up 1 of ")
     assert again.session_state["run"].session_id == session.id
+    shows_picked_up(again, probe)  # the listening follow-up and what it picked up survive the reload
     record(again, speech(PROBE_ANSWER))
-    assert [a.probe_index for a in database.session_answers(db, session.id)] == [0, 1]
+    answers = database.session_answers(db, session.id)
+    assert [a.probe_index for a in answers] == [0, 101] and answers[1].probe_kind == probe.kind != ""
 
     # Another reload, and this time a new drill: the old one is kept as ended early.
     third = AppTest.from_file(APP, default_timeout=60)
@@ -199,3 +235,26 @@ def test_a_reload_offers_to_continue_the_run_or_start_a_new_one(app_env, speech)
     assert database.get_session(db, session.id).status == "ended"
     assert third.selectbox(key="drill_choice").options  # the chooser is back
     assert not [b for b in third.button if b.label.startswith("Continue")]
+
+
+def test_record_again_on_the_main_answer_replaces_its_listening_follow_ups(app_env, speech):
+    at = AppTest.from_file(APP, default_timeout=180)
+    start(at, "leadership-follow-ups")
+    run = at.session_state["run"]
+    planned = len(run.steps)
+    record(at, speech(ANSWER))
+    first = [s for s in run.steps if s.kind]
+    assert len(first) == 2 and len(run.steps) == planned + 2
+    button(at, "Record again").click()
+    at.run()
+    again = "I met the head of support every week, and I rewrote the on-call rota until she signed it."
+    record(at, speech(again))
+    db = database.open_database(app_env)
+    [main, _] = database.step_answers(db, run.session_id, "lead-cross-org-change", 0)
+    second = [s for s in run.steps if s.kind]
+    assert len(run.steps) == planned + 2 and len(second) == 2  # replaced, not stacked
+    assert [s.probe_index for s in run.steps[1:3]] == [101, 102] and second == run.steps[1:3]
+    assert second != first and all(s.evidence in main.transcript for s in second)
+    # The stored plan is the same: a reload asks these.
+    stored = database.get_session(db, run.session_id).plan
+    assert [s["prompt"] for s in stored] == [s.prompt for s in run.steps]

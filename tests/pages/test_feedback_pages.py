@@ -82,14 +82,16 @@ def test_settings_then_drill_then_review_show_the_feedback(app_env, speech):
     assert any("lower bound" in c.value for c in at.caption)
     assert any(e.label.startswith("All the measurements: ") for e in at.expander)
 
-    # The first probe: measured as a follow-up, still checked for owning the mistake.
+    # The first follow-up (a listening one: this drill asks those first): measured as a follow-up,
+    # still checked for owning the mistake.
     next(b for b in at.button if b.label == "Next follow-up").click()
     at.run()
     at.audio_input[0].set_value(
         ("probe.wav", speech("I did not check the plan with the engineers. That was my mistake."), "audio/wav")
     )
     at.run()
-    probe = [a for a in database.session_answers(db, answer.session_id) if a.probe_index == 1][0]
+    [probe] = [a for a in database.session_answers(db, answer.session_id) if a.probe_index > 0]
+    assert probe.probe_index == 101 and probe.probe_kind
     assert probe.metrics["follow_up"] is True and probe.metrics["owns_mistake"] is True
     assert "**Story structure**" not in markdown(at).split("Follow-up")[-1]
 

@@ -331,3 +331,35 @@ def test_a_recording_cut_off_by_a_crash_is_recovered_at_the_next_start(speech, s
     assert list(part_dir.iterdir()) == []
     done = pipeline.transcribe_answer(db, settings, model, answer.id)
     assert done.status == "transcribed" and "finance" in done.transcript.lower()
+
+
+def test_the_watch_cuts_in_with_spoken_words_and_the_cut_is_kept(server, speech, voice, tmp_path):
+    """The hook the interviewer who cuts in uses: the watch sees the live text and seconds, its cut
+    goes to the browser with the voice's audio, and the page gets it after the transcript."""
+    from rehearse.practice.interrupt import CutWatch
+
+    samples = pcm(speech, ANSWER)
+    seen: list[tuple[str, float]] = []
+    watch = CutWatch(3.0)
+
+    def check(text, seconds):
+        seen.append((text, seconds))
+        return watch.check(text, seconds)
+
+    token = server.open(watch=check, speak=voice.speak)
+    messages = []
+    with connect(server.url(token), origin=ORIGIN) as ws:
+        send(ws, samples, speed=2.0)
+        deadline = time.time() + 60
+        while not any(m.get("type") == "cut" for m in messages) and time.time() < deadline:
+            messages.append(json.loads(ws.recv(timeout=30)))
+        ws.send(json.dumps({"type": "stop", "samples": len(samples)}))
+    [cut_message] = [m for m in messages if m.get("type") == "cut"]
+    assert cut_message["say"] == watch.cut.say and cut_message["say"].startswith("Let me stop you there. ")
+    wav = __import__("base64").b64decode(cut_message["audio"])
+    assert wav[:4] == b"RIFF" and len(wav) > 20_000  # the voice saying it
+    assert seen and all(s < 3.0 for _, s in seen[:-1]) and seen[-1][1] >= 3.0
+    server.audio(token)
+    assert server.cut(token) is watch.cut  # still there while the recording is open
+    server.transcript(token)
+    assert server.cut(token) is watch.cut and server.cut(token) is None  # handed over once

@@ -21,6 +21,7 @@ import pytest
 
 from rehearse.bench.accuracy import normalize, word_error_rate
 from rehearse.clock import minutes_seconds as clock
+from rehearse.practice import probes
 from rehearse.settings import load_settings
 from rehearse.speech import audio
 from rehearse.speech.voice import Voice
@@ -365,3 +366,61 @@ def test_the_terminal_drill_recovers_a_live_answer_a_crash_left_in_its_part_file
     answer = database.get_answer(db, "a-cut")
     assert (answer.session_id, answer.status, answer.error) == (sid, "recorded", recovery.RECOVERED)
     assert answer.duration == pytest.approx(len(said) / 16000, abs=0.01) and not list(live.iterdir())
+
+
+STORY = (
+    "Our three teams shipped on different schedules. We aligned the teams on one release plan, "
+    "and the finance director pushed back on the cost. We cut failed releases by 30 percent."
+)
+LISTENING_TOML = DRILL_TOML.replace('title = "Terminal test"', 'title = "Listening test"') + "listening_probes = 2\n"
+
+
+@pytest.mark.slow
+def test_the_terminal_drill_asks_the_listening_follow_ups_first(tmp_path, speech):
+    answer = audio.read_audio(speech(STORY, pad=0.5))[0][:, 0]
+    mic = np.concatenate([answer, np.zeros(16000 * 2, dtype=np.float32)])
+    (tmp_path / "mic.raw").write_bytes((np.clip(mic, -1, 1) * 32767).astype("<i2").tobytes())
+    home = tmp_path / "home"
+    write_asoundrc(home, tmp_path / "mic.raw", tmp_path / "played.raw")
+    env = env_for(home, tmp_path)
+    (tmp_path / "drills" / "listening-test.toml").write_text(LISTENING_TOML)
+
+    t = Typist(
+        [sys.executable, "-m", "rehearse", "drill", "listening-test", "--silence", "2", "--input", "fakemic"], env
+    )
+    t.expect("Press Enter to start recording")
+    t.type("")
+    t.expect("Rate this answer 1-5")
+    t.type("")
+    t.expect("Note (Enter for none):")
+    t.type("")
+    first = t.expect("Press Enter to start recording")
+    t.type("s")
+    second = t.expect("Press Enter to start recording")
+    t.type("s")
+    curated = t.expect("Press Enter to start recording")
+    t.type("q")
+    t.expect("answer(s) saved")
+    assert t.proc.wait(timeout=60) == 0
+
+    settings = load_settings(env)
+    db = database.open_database(settings)
+    (session,) = database.list_sessions(db)
+    answers = database.session_answers(db, session.id)
+    assert [(a.probe_index, a.status) for a in answers] == [(0, "transcribed"), (101, "skipped"), (102, "skipped")]
+    main = answers[0]
+    steps = [s for s in session.plan if s["kind"]]
+    assert [s["probe_index"] for s in session.plan] == [0, 101, 102, 1]
+    for shown, step, stored in zip((first, second), steps, answers[1:], strict=True):
+        assert "follow-up" in shown and step["prompt"] in " ".join(shown.split())
+        assert (stored.probe_kind, stored.probe_evidence) == (step["kind"], step["evidence"])
+        caption = probes.caption(step["kind"], step["evidence"], step["evidence_start"], step["why"])
+        assert f"({caption})" in shown
+        if step["evidence"]:
+            # The main answer's words, the quoted ones marked.
+            assert f"»{step['evidence']}«" in " ".join(shown.split()) and step["evidence"] in main.transcript
+            assert step["evidence_start"] is not None  # spoken: the time in the recording is known
+    assert any(s["evidence"] for s in steps)
+    assert "How did you get buy-in from the other orgs?" in curated and "follow-up 3 of 3" in curated
+    # The probes were spoken ahead: both are in the voice's cache.
+    assert all(Voice(settings).cache_path(s["prompt"]).exists() for s in steps)

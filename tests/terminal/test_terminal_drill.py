@@ -210,3 +210,80 @@ def test_a_refused_take_is_kept_but_not_rated_and_the_question_can_still_be_skip
     ]
     assert answers[0].audio_file(settings).exists()  # the refused take is kept
     assert "Question 2 of 2" in out and session.status == "ended"
+
+
+# ---------------------------------------------------------------- listening follow-ups, with fakes
+
+STORY = (
+    "Last year our three teams used different release processes and it kept breaking things. "
+    "We aligned the teams on one process. The finance director pushed back because of the cost. "
+    "In the end we cut the failed releases by 30 percent in 90 days, and I learned to bring finance in early."
+)
+
+
+class SpeakingMicrophone(FakeMicrophone):
+    """Tone, then silence, never Ctrl+C: the take ends on Enter or silence and is saved."""
+
+    def read(self, timeout):
+        self.left -= 1
+        if self.left < 0:
+            return np.zeros(1600, dtype=np.float32)
+        return (0.1 * np.sin(np.arange(1600) / 5)).astype(np.float32)
+
+
+class SpeakingAudio(FakeAudio):
+    def microphone(self):
+        return SpeakingMicrophone(blocks=20)
+
+
+class PrefetchingVoice(FakeVoice):
+    def __init__(self, folder):
+        super().__init__(folder)
+        self.prefetched: list[str] = []
+
+    def prefetch(self, texts):
+        self.prefetched += list(texts)
+
+
+def test_the_terminal_drill_asks_listening_follow_ups_first_and_shows_what_they_pick_up(
+    settings, db, tmp_path, monkeypatch
+):
+    from dataclasses import replace
+
+    from rehearse.practice import pipeline, probes
+    from rehearse.speech.transcribe import Transcript
+    from rehearse.terminal.drill import DrillOptions
+
+    def typed(settings, model, path, take, live, options, on_progress):
+        # The "transcript" of the tone: the story, as a typed answer (the real model runs in test_terminal_audio.py).
+        return Transcript(STORY, (), 2.0, "typed", 0.1), 2.0
+
+    monkeypatch.setattr(pipeline, "_check_and_transcribe", typed)
+    library = bank.load_library(settings)
+    drill = replace(DRILL, count=1, questions=DRILL.questions[:1], listening_probes=2)
+    run = DrillRun.start(drill, library.questions, seed=1, source="terminal")
+    curated = run.steps[1].prompt
+    out = io.StringIO()
+    voice = PrefetchingVoice(tmp_path)
+    # Main answer: record (the next Enter stops it), no rating, no note; skip both listening
+    # follow-ups; end at the curated one.
+    keys = "\n\n\n\ns\ns\nq\n"
+    terminal = TerminalDrill(
+        settings, db, None, voice, SpeakingAudio(), Console(out, LineReader(io.StringIO(keys))), DrillOptions(0.5)
+    )
+    terminal.run(run, library.questions)
+    text = " ".join(out.getvalue().split())  # prompts are wrapped to the terminal's width
+    expected = probes.propose(STORY, (), library.questions[DRILL.questions[0]], settings)[:2]
+    assert [s.prompt for s in run.steps[1:3]] == [p.text for p in expected] and run.steps[3].prompt == curated
+    assert voice.prefetched == [p.text for p in expected]  # spoken ahead as soon as they were chosen
+    for p in expected:
+        assert f"({probes.caption(p.kind, p.evidence, p.start, p.why)})" in text
+        if p.evidence:
+            assert f"»{p.evidence}«" in text
+    assert text.index(expected[0].text) < text.index(expected[1].text) < text.index(curated)
+    answers = database.session_answers(db, run.session_id)
+    assert [(a.probe_index, a.status, a.probe_kind) for a in answers] == [
+        (0, "transcribed", ""),
+        (101, "skipped", expected[0].kind),
+        (102, "skipped", expected[1].kind),
+    ]
