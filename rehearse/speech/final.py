@@ -65,9 +65,10 @@ def has_final_pass(settings: Settings) -> bool:
 
 
 def lower_priority() -> None:
-    """Raise the calling thread's niceness to FINAL_NICENESS (threads it starts inherit it)."""
+    """Raise the calling thread's niceness by FINAL_NICENESS (threads it starts inherit it)."""
     try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), FINAL_NICENESS)
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(19, os.getpriority(os.PRIO_PROCESS, tid) + FINAL_NICENESS))
     except (OSError, AttributeError) as exc:  # not Linux, or refused: the pass simply runs at normal priority
         log.info("cannot lower the final pass's priority: %s", exc)
 
