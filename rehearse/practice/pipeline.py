@@ -299,7 +299,8 @@ def answer(
     there, so a rerun never saves it twice); an exception after it leaves a saved answer that
     'Transcribe again' finishes. `live` gives the transcript made while the user spoke (called
     only once the audio is saved); without it the model transcribes the recording. With
-    `final_pending` the live text is stored marked as awaiting its final pass (`final_pass`). Bad
+    `final_pending` the text (the live one, or a fast model's) is stored marked as awaiting its
+    final pass (`final_pass`). Bad
     audio is stored as a failed answer with the reason; a full or read-only disk raises StorageError."""
     saved = save_answer(db, settings, session_id, step, recording, answer_id)
     if on_saved:
@@ -314,7 +315,7 @@ def answer(
     except (AudioError, TranscriptionError) as exc:
         log.info("answer %s failed: %s", saved.id, exc)
         return database.mark_failed(db, saved.id, str(exc))
-    return _store(db, settings, saved, result, duration, target, category, final_pending and live is not None)
+    return _store(db, settings, saved, result, duration, target, category, final_pending)
 
 
 def final_pass(

@@ -247,13 +247,17 @@ class LiveTranscriber:
         self.finish_seconds = time.perf_counter() - began
         return replace(transcript, seconds=round(self.finish_seconds, 3))
 
-    def snapshot(self) -> Transcript:
-        """Stop taking audio and return the words decoded so far, at once: the closed chunks and the
-        open chunk as last decoded, nothing decoded now (a decode in flight is left to end unused)."""
+    def snapshot(self, in_flight_seconds: float = 0.5) -> Transcript:
+        """Stop taking audio and return the words decoded so far: the closed chunks and the open chunk
+        as last decoded, nothing decoded now. A decode in flight at stop (often the one a final pause
+        started, with every word) is waited for up to `in_flight_seconds`, then left to end unused."""
         began = time.perf_counter()
         with self._lock:
             self._finishing = True
             self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join(in_flight_seconds)
+        with self._lock:
             pieces = [*self._committed, *([self._open] if self._open is not None else [])]
             received = self._n
         if self._error is not None:

@@ -581,9 +581,22 @@ def _simple_recorder(
     recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
     if recording is None:
         return None
-    return _through_pipeline(
-        db, settings, session_id, step, key, target, category, pipeline.Take.of(recording.getvalue())
+    # Fast now, better later, as for live capture: the live model's words at once, then the final pass.
+    two_passes = final.has_final_pass(settings)
+    answer = _through_pipeline(
+        db,
+        settings,
+        session_id,
+        step,
+        key,
+        target,
+        category,
+        pipeline.Take.of(recording.getvalue()),
+        final_pending=two_passes,
     )
+    if answer is not None and answer.final_pending:
+        start_final_pass(db, settings, answer.id)
+    return answer
 
 
 def _through_pipeline(
@@ -602,7 +615,8 @@ def _through_pipeline(
 ) -> storage.Answer | None:
     """Save, check, transcribe and store one take, with a progress bar; on a disk fault before the
     save, the message and a Save again button (the take is still held by the recorder).
-    `final_pending`: the live text is stored marked for its final pass (queued by the caller)."""
+    `final_pending`: the live text (or, without `live`, the live model's) is stored marked for its
+    final pass (queued by the caller)."""
     bar = st.empty()
 
     def saved(answer: storage.Answer) -> None:
@@ -617,13 +631,14 @@ def _through_pipeline(
         return pipeline.answer(
             db,
             settings,
-            lambda: model(settings),
+            # The fast first pass of the simple recorder is the live model, decoding as it does live.
+            (lambda: live_model(settings)) if final_pending and live is None else (lambda: model(settings)),
             session_id(),  # the drill's session is stored with its first answer
             step,
             take,
             answer_id=answer_id,
             target=target,
-            options=final_options(db, settings),
+            options=DecodeOptions() if final_pending else final_options(db, settings),
             category=category,
             live=live,
             on_saved=saved,
