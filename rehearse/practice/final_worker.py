@@ -81,10 +81,17 @@ class FinalWorker:
                 return
             self._waiting.add(answer_id)
             self._outcomes.pop(answer_id, None)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="final-pass", daemon=True)
-                self._thread.start()
+            self._start()
         self._jobs.put(Job(answer_id, settings, model, options))
+
+    def warm(self, model: pipeline.ModelSource) -> None:
+        """Load the final model in the worker's thread now (at app start), not at the first stop:
+        loaded while the process is still small, its load's transient memory does not add to the
+        live model's and the voice's (README: peak memory)."""
+        if callable(model):
+            with self._lock:
+                self._start()
+            self._jobs.put(Job("", None, model))  # type: ignore[arg-type]
 
     def resume(
         self, db: Database, settings: Settings, model: pipeline.ModelSource, options: DecodeOptions = DecodeOptions()
@@ -127,6 +134,12 @@ class FinalWorker:
                 self._lock.notify_all()
 
     # --- the thread ----------------------------------------------------------------------
+    def _start(self) -> None:
+        """Start the thread if it is not running (the caller holds the lock)."""
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="final-pass", daemon=True)
+            self._thread.start()
+
     def _wait_while_busy(self, settings: Settings) -> None:
         # Bounded: a recorder left streaming for ever must not hold the final text back for ever.
         until = time.monotonic() + settings.max_answer_seconds
@@ -137,6 +150,12 @@ class FinalWorker:
         final.lower_priority()
         while True:
             job = self._jobs.get()
+            if not job.answer_id:  # warm(): only load the model
+                try:
+                    pipeline.load_model(job.model)
+                except Exception:  # the first pass will say why
+                    log.exception("loading the final model failed")
+                continue
             with self._lock:
                 # 'Transcribe again' may hold the answer: wait until it lets go.
                 self._lock.wait_for(lambda job=job: job.answer_id not in self._held)

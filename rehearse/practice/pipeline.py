@@ -241,8 +241,11 @@ def _transcribe(
     return result
 
 
-def _model(source: ModelSource) -> Model:
+def load_model(source: ModelSource) -> Model:
     return source() if callable(source) else source
+
+
+_model = load_model
 
 
 def _check_and_transcribe(

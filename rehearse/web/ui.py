@@ -767,9 +767,13 @@ def start_final_pass(db: Database, settings: Settings, answer_id: str) -> None:
 
 
 def resume_final_passes(db: Database, settings: Settings) -> list[str]:
-    """Queue the final passes a crash or a restart left undone (at start, with crash recovery)."""
+    """Queue the final passes a crash or a restart left undone (at start, with crash recovery), after
+    loading the final model in the worker (see FinalWorker.warm)."""
     try:
-        return final_worker_for().resume(db, settings, _final_source(settings), final_options(db, settings))
+        worker = final_worker_for()
+        if settings.live_capture:  # the drill will record live: have the final model ready for the first stop
+            worker.warm(_final_source(settings))
+        return worker.resume(db, settings, _final_source(settings), final_options(db, settings))
     except RehearseError as exc:
         log.warning("cannot queue the unfinished final passes: %s", exc)
         return []
