@@ -310,12 +310,18 @@ def test_simple_recorder_for_comparison(live_app, microphone, capsys, playwright
             stopped = time.perf_counter()
             expect(page.get_by_text("rollback plan", exact=False).last).to_be_visible(timeout=60_000)
             latency = time.perf_counter() - stopped
+            final_after = latency + wait_for_final(page, expect)  # tiny.en now, base in the background
         finally:
             browser.close()
     db = database.open_database(settings)
     [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
     assert answer.status == "transcribed", answer.error
-    report(capsys, f"simple recorder: stop to transcript on screen {latency:.2f} s for a {seconds:.1f} s answer")
+    assert not answer.final_pending and answer.model == transcribe.BASE_LABEL
+    report(
+        capsys,
+        f"simple recorder: stop to transcript on screen {latency:.2f} s for a {seconds:.1f} s answer; "
+        f"final text on screen {final_after:.2f} s after stop",
+    )
 
 
 def test_live_recorder_on_a_full_disk_says_so_and_saves_the_answer_with_save_again(
