@@ -11,9 +11,12 @@ wherever it was made, and the pages and the terminal only display what comes bac
 3. transcribe: the model, or the transcript a live capture made while the user spoke.
 4. measure and store: delivery and content metrics on the row.
 
-`answer` runs the four steps for a drill answer, `speak_item` for a debrief item. A second,
-slower transcription pass later is `transcribe_answer` on the stored answer: it replaces the
-transcript and metrics of an answer stored from the live text.
+`answer` runs the four steps for a drill answer, `speak_item` for a debrief item.
+
+At stop, then better: a live answer is stored at once from the live transcriber's words, marked
+`final_pending` when a more accurate final model will write the transcript that stays; then
+`final_pass` (in the background, practice/final_worker.py) replaces the transcript and its
+metrics and clears the mark. `transcribe_answer` is 'Transcribe again' on any stored answer.
 """
 
 from __future__ import annotations
@@ -246,8 +249,11 @@ def _transcribe(
     return result
 
 
-def _model(source: ModelSource) -> Model:
+def load_model(source: ModelSource) -> Model:
     return source() if callable(source) else source
+
+
+_model = load_model
 
 
 def _check_and_transcribe(
@@ -296,14 +302,17 @@ def answer(
     options: DecodeOptions = DecodeOptions(),
     on_saved: Callable[[database.Answer], None] | None = None,
     on_progress: Callable[[float], None] | None = None,
+    final_pending: bool = False,
 ) -> database.Answer:
     """A drill answer from any source: saved, checked, transcribed, measured and stored.
 
     `on_saved` runs as soon as the audio and its row are safe (a page marks the take as saved
     there, so a rerun never saves it twice); an exception after it leaves a saved answer that
     'Transcribe again' finishes. `live` gives the transcript made while the user spoke (called
-    only once the audio is saved); without it the model transcribes the recording. Bad audio is
-    stored as a failed answer with the reason; a full or read-only disk raises StorageError."""
+    only once the audio is saved); without it the model transcribes the recording. With
+    `final_pending` the text (the live one, or a fast model's) is stored marked as awaiting its
+    final pass (`final_pass`). Bad
+    audio is stored as a failed answer with the reason; a full or read-only disk raises StorageError."""
     saved = save_answer(db, settings, session_id, step, recording, answer_id)
     if on_saved:
         on_saved(saved)
@@ -317,7 +326,44 @@ def answer(
     except (AudioError, TranscriptionError) as exc:
         log.info("answer %s failed: %s", saved.id, exc)
         return database.mark_failed(db, saved.id, str(exc))
-    return _store(db, settings, saved, result, duration, target, category)
+    return _store(db, settings, saved, result, duration, target, category, final_pending)
+
+
+def final_pass(
+    db: Database,
+    settings: Settings,
+    model: ModelSource,
+    answer_id: str,
+    target: tuple[float, float] | None = None,
+    options: DecodeOptions = DecodeOptions(),
+    category: str | None = None,
+    on_progress: Callable[[float], None] | None = None,
+) -> database.Answer:
+    """The final model's transcript of an answer stored from the live text, with its metrics, in
+    place of the live ones; the mark is cleared in the same update. An answer no longer marked
+    (finished already, or transcribed again) is left as it is.
+
+    A final pass that hears no speech where the live transcriber heard words keeps the live text
+    (logged): a decoder's miss must not wipe out an answer. One that cannot run at all (the model
+    will not load or decode) keeps it too and raises TranscriptionError, so the caller can say so."""
+    stored = database.get_answer(db, answer_id)
+    if not stored.final_pending:
+        return stored
+    path = stored.audio_file(settings)
+    try:
+        if path is None:
+            raise AudioError("no recording")
+        result, duration = transcribe_checked(settings, _model(model), path, options, on_progress)
+    except AudioError as exc:
+        if stored.status == "transcribed" and (stored.transcript or "").strip():
+            log.warning("final pass of answer %s: %s; the live transcript is kept", answer_id, exc)
+            return database.clear_final_pending(db, answer_id)
+        log.info("answer %s failed: %s", answer_id, exc)
+        return database.mark_failed(db, answer_id, str(exc))
+    except TranscriptionError:
+        database.clear_final_pending(db, answer_id)
+        raise
+    return _store(db, settings, stored, result, duration, target, category)
 
 
 def transcribe_answer(
@@ -388,6 +434,7 @@ def _store(
     duration: float,
     target: tuple[float, float] | None,
     category: str | None,
+    final_pending: bool = False,
 ) -> database.Answer:
     words = [asdict(w) for w in result.words]
     metrics = analysis.analyze(
@@ -402,4 +449,5 @@ def _store(
         seconds=result.seconds,
         duration=duration,
         metrics=metrics,
+        final_pending=final_pending,
     )

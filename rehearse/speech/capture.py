@@ -31,6 +31,7 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,12 @@ log = logging.getLogger(__name__)
 LOCAL_ORIGIN = re.compile(r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?")
 MAX_MESSAGE = 1 << 20
 UNUSED_TOKEN_SECONDS = 6 * 3600
+_SERVERS: weakref.WeakSet[CaptureServer] = weakref.WeakSet()
+
+
+def recording_now() -> bool:
+    """Whether any capture server in this process is receiving a recording (a final pass waits)."""
+    return any(server.recording() for server in list(_SERVERS))
 
 
 @dataclass(frozen=True)
@@ -91,8 +98,10 @@ class CaptureSession:
         part_path: Path,
         note: dict | None = None,
         home: Path | None = None,
+        settle: bool = True,
     ):
         self.token = token
+        self.settle = settle
         self.part_path = part_path
         self.note = note
         self.home = home or part_path.parent
@@ -223,7 +232,7 @@ class CaptureSession:
 
     def _finish(self) -> None:
         try:
-            self.transcript = self.transcriber.finish()
+            self.transcript = self.transcriber.finish() if self.settle else self.transcriber.snapshot()
         except TranscriptionError as exc:
             self.error = str(exc)
         self.finish_seconds = time.perf_counter() - self.ended_at
@@ -259,8 +268,10 @@ class CaptureServer:
         host: str = "127.0.0.1",
         port: int = 0,
         home: Path | None = None,  # the data folder, named in disk-fault messages
+        settle: bool = True,  # decode what is left at the end; False: a final pass replaces the words
     ):
         self.model, self.part_dir, self.options, self.live = model, part_dir, options, live
+        self.settle = settle
         self.home = home or part_dir
         self._sessions: dict[str, CaptureSession] = {}
         self._cuts: dict[str, Any] = {}  # the cut of a finished recording, until cut() takes it
@@ -276,6 +287,7 @@ class CaptureServer:
         self.host = host
         self.port = self._server.socket.getsockname()[1]
         threading.Thread(target=self._server.serve_forever, name="capture-server", daemon=True).start()
+        _SERVERS.add(self)
         log.info("live capture listening on ws://%s:%d", host, self.port)
 
     def url(self, token: str) -> str:
@@ -303,11 +315,16 @@ class CaptureServer:
             for t in stale:
                 del self._sessions[t]
             session = CaptureSession(
-                token, self.model, self.options, self.live, self.part_dir / f"{token}.pcm", note, self.home
+                token, self.model, self.options, self.live, self.part_dir / f"{token}.pcm", note, self.home, self.settle
             )
             session.watch, session.speak = watch, speak
             self._sessions[token] = session
         return token
+
+    def recording(self) -> bool:
+        """Whether a recording is streaming in right now (the final pass waits for it to end)."""
+        with self._lock:
+            return any(s.state == "recording" for s in self._sessions.values())
 
     def session(self, token: str) -> CaptureSession | None:
         with self._lock:

@@ -14,6 +14,8 @@ bit for bit, fed whole or in pieces), so it knows the chunks a whole-file decode
 At stop, `finish()` makes the whole-file chunked decode of everything received, taking every chunk
 it has already decoded from its cache (keyed by the chunk's exact audio): the final transcript is
 the whole-file transcript, and only a chunk that changed since its last decode costs time.
+When a more accurate final pass will replace the text anyway, `snapshot()` instead returns at
+once what has been decoded so far (an answer that ends mid-sentence lacks its last second or so).
 
 `LiveTranscriber` decodes in a background thread (`start()`), or step by step (`step()`) for a
 deterministic simulation.
@@ -244,6 +246,34 @@ class LiveTranscriber:
         self.final_tail_seconds = round(sum(t.seconds for t in new), 3)
         self.finish_seconds = time.perf_counter() - began
         return replace(transcript, seconds=round(self.finish_seconds, 3))
+
+    def snapshot(self, in_flight_seconds: float = 0.5) -> Transcript:
+        """Stop taking audio and return the words decoded so far: the closed chunks and the open chunk
+        as last decoded, nothing decoded now. A decode in flight at stop (often the one a final pause
+        started, with every word) is waited for up to `in_flight_seconds`, then left to end unused."""
+        began = time.perf_counter()
+        with self._lock:
+            self._finishing = True
+            self._lock.notify_all()
+        if self._thread is not None:
+            self._thread.join(in_flight_seconds)
+        with self._lock:
+            pieces = [*self._committed, *([self._open] if self._open is not None else [])]
+            received = self._n
+        if self._error is not None:
+            raise TranscriptionError(
+                f"Live transcription failed with model {self.model.label!r}: {self._error}"
+            ) from self._error
+        self._streaming_decode_seconds = self._decode_seconds
+        self.finish_seconds = time.perf_counter() - began
+        return Transcript(
+            " ".join(p.text for p in pieces if p.text),
+            tuple(w for p in pieces for w in p.words),
+            round(received / SAMPLE_RATE, 3),
+            self.model.label,
+            round(self.finish_seconds, 3),
+            self.model.language,
+        )
 
     def stats(self) -> LiveStats:
         streaming = self._streaming_decode_seconds if self._finishing else self._decode_seconds

@@ -179,6 +179,9 @@ class Answer:
     probe_evidence: str = ""
     probe_start: float | None = None
     probe_why: str = ""
+    # The transcript is the live transcriber's, and the final pass that replaces it has not stored
+    # its text yet (practice/final_worker.py).
+    final_pending: bool = False
 
     @property
     def is_generated_probe(self) -> bool:
@@ -213,6 +216,7 @@ def answer_from_row(row: dict[str, Any]) -> Answer:
         probe_evidence=row.get("probe_evidence") or "",
         probe_start=row.get("probe_start"),
         probe_why=row.get("probe_why") or "",
+        final_pending=bool(row.get("final_pending")),
     )
 
 
@@ -356,7 +360,10 @@ def save_transcript(
     seconds: float,
     duration: float,
     metrics: dict | None = None,
+    final_pending: bool = False,
 ) -> Answer:
+    """The transcript and its metrics; `final_pending` when it is the live text and a final pass
+    will replace it (any other transcript stored clears the mark, in the same update)."""
     get_answer(db, answer_id)
     with transaction(db):
         db["answers"].update(
@@ -370,16 +377,36 @@ def save_transcript(
                 "status": "transcribed",
                 "error": None,
                 "metrics": json.dumps(metrics) if metrics is not None else None,
+                "final_pending": int(final_pending),
                 "updated_at": now(),
             },
         )
     return get_answer(db, answer_id)
 
 
+def clear_final_pending(db: Database, answer_id: str) -> Answer:
+    """The final pass is over without a new text (it heard no speech, or could not run): the live text stays."""
+    get_answer(db, answer_id)
+    with transaction(db):
+        db["answers"].update(answer_id, {"final_pending": 0, "updated_at": now()})
+    return get_answer(db, answer_id)
+
+
+def final_pending_answers(db: Database) -> list[Answer]:
+    """Answers still holding the live text whose final pass never stored its own (a crash, a
+    restart), oldest first."""
+    return [
+        answer_from_row(r)
+        for r in query(
+            db, ANSWER_SELECT + " where answers.final_pending = 1 order by answers.created_at, answers.rowid"
+        )
+    ]
+
+
 def mark_failed(db: Database, answer_id: str, error: str) -> Answer:
     get_answer(db, answer_id)
     with transaction(db):
-        db["answers"].update(answer_id, {"status": "failed", "error": error, "updated_at": now()})
+        db["answers"].update(answer_id, {"status": "failed", "error": error, "final_pending": 0, "updated_at": now()})
     return get_answer(db, answer_id)
 
 

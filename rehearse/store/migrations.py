@@ -167,3 +167,13 @@ def m_issue12_listening_probes(db: Database) -> None:
     for name, kind in (("probe_kind", str), ("probe_evidence", str), ("probe_start", float), ("probe_why", str)):
         if name not in answers.columns_dict:
             answers.add_column(name, kind)
+
+
+@migrations()
+def m_issue13_final_pending(db: Database) -> None:
+    """An answer stored from the live transcriber's words, awaiting its final pass (the final
+    model, in the background) that replaces them: 1 until the final text is stored. One left at 1
+    by a crash is finished at the next start, and its card offers Transcribe again."""
+    answers = db["answers"]
+    if "final_pending" not in answers.columns_dict:
+        answers.add_column("final_pending", int, not_null_default=0)

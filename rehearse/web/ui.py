@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,9 +21,9 @@ from rehearse import clock
 from rehearse.errors import ConfigError, DatabaseDamagedError, RehearseError
 from rehearse.library.bank import Drill, Step
 from rehearse.measure import analysis, feedback
-from rehearse.practice import pipeline, probes, run, summary
+from rehearse.practice import final_worker, pipeline, probes, run, summary
 from rehearse.settings import Settings, load_settings
-from rehearse.speech import final, vocabulary
+from rehearse.speech import capture, final, vocabulary
 from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model
 from rehearse.speech.voice import Voice
@@ -60,8 +61,15 @@ settings.clear = _settings.clear  # type: ignore[attr-defined]  # callers reset 
 # Cached on only what the models and the voice depend on, so saving the feedback settings on the
 # Settings page does not load them again.
 def model(settings: Settings) -> Model:
-    """The final model (Whisper base unless the user chose tiny.en): the stored transcripts."""
-    return _model(final.final_settings(settings))
+    """The final model (Whisper base unless the user chose tiny.en): the stored transcripts. It is
+    loaded once per process, at low priority, and shared with the final-pass worker (see below)."""
+    if not final.has_final_pass(settings):
+        return live_model(settings)
+    key = final.final_settings(settings)
+    if key in _FINAL_MODELS:
+        return _FINAL_MODELS[key]
+    with st.spinner("Loading the speech model…"):
+        return _final_model(key)
 
 
 def live_model(settings: Settings) -> Model:
@@ -266,7 +274,10 @@ def capture_server(settings: Settings) -> CaptureServer:
     # The live model on one thread: on 2 cores shared with the browser, one thread decodes a chunk
     # as fast as two when idle and stays fast when the browser or the page is busy, where two
     # threads fight over the cores (see the README's live transcription section).
-    return CaptureServer(live_model(settings), recovery.live_dir(settings), home=settings.home)
+    # With a final pass to follow, the live words at stop are shown at once, not decoded to the end.
+    return CaptureServer(
+        live_model(settings), recovery.live_dir(settings), home=settings.home, settle=not final.has_final_pass(settings)
+    )
 
 
 # A static component (plain HTML and JavaScript, no build step): see live_component/index.html.
@@ -282,8 +293,12 @@ def database(settings: Settings) -> Database:
 
 @st.cache_resource(show_spinner=False)
 def _recovered(settings: Settings) -> tuple[str, ...]:
-    """Once per server start: rows for recordings a crash left without one."""
-    return tuple(recovery.recover(storage.open_database(settings), settings))
+    """Once per server start: rows for recordings a crash left without one, and the final passes a
+    crash or a restart left undone queued again."""
+    db = storage.open_database(settings)
+    restored = tuple(recovery.recover(db, settings))
+    resume_final_passes(db, settings)
+    return restored
 
 
 def page_database(settings: Settings) -> Database:
@@ -421,29 +436,20 @@ def answer_card(
     if path and path.exists() and path.suffix == ".flac":
         st.audio(str(path), format="audio/flac")
     if answer.status == "transcribed":
-        # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
-        hits = (answer.metrics or {}).get("hits") or []
-        if answer.metrics:
-            feedback_panel(answer.metrics, f"{key_prefix}{answer.id}")
-        st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(
-            transcript_markdown(answer.transcript or "", hits)
-        )
-        labels = {label for _, label in feedback.segments(answer.transcript or "", hits) if label}
-        if labels:
-            st.caption(
-                "Highlighted: "
-                + " ".join(f":{c}-background[{label}]" for label, c in _HIGHLIGHT_COLOURS.items() if label in labels)
-            )
-        sure = analysis.confidence(answer.words)
-        if sure is not None and sure < analysis.LOW_CONFIDENCE:
-            st.warning(analysis.low_confidence_message(sure))
+        if answer.final_pending and final_worker_for().pending(answer.id):
+            _improving(settings, answer.id, key_prefix)  # polls until the final text is stored
+        else:
+            transcript_section(settings, answer, key_prefix)
     elif run.is_refused(answer):
         st.error(f"Refused: {message(answer.error or 'Transcription failed.')}")
         st.caption("This take is kept but does not count as your answer: record again, or skip.")
     elif answer.status == "recorded":
         # A recording recovered after a crash says so; any other is simply waiting for its transcript.
         (st.warning if answer.error else st.info)(answer.error or "Saved, not transcribed yet.")
-    if answer.status in ("recorded", "failed") and path and path.suffix == ".flac" and path.exists():
+    unfinished = answer.status in ("recorded", "failed") or (
+        answer.final_pending and not final_worker_for().pending(answer.id)
+    )
+    if unfinished and path and path.suffix == ".flac" and path.exists():
         transcribe_again(settings, answer, key_prefix, target, category)
     if run.is_refused(answer):
         return  # nothing to rate: it is not an answer
@@ -483,16 +489,17 @@ def transcribe_again(
     bar = st.progress(0.0, text="Transcribing your answer…")
     try:
         db = database(settings)
-        pipeline.transcribe_answer(
-            db,
-            settings,
-            model(settings),
-            answer.id,
-            target,
-            options=final_options(db, settings),
-            on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
-            category=category,
-        )
+        with final_worker_for().exclusive(answer.id):  # never with its final pass at the same time
+            pipeline.transcribe_answer(
+                db,
+                settings,
+                model(settings),
+                answer.id,
+                target,
+                options=final_options(db, settings),
+                on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
+                category=category,
+            )
     except RehearseError as exc:
         bar.empty()
         show_error(exc)
@@ -717,9 +724,22 @@ def _simple_recorder(
     recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
     if recording is None:
         return None
-    return _through_pipeline(
-        db, settings, session_id, step, key, target, category, pipeline.Take.of(recording.getvalue())
+    # Fast now, better later, as for live capture: the live model's words at once, then the final pass.
+    two_passes = final.has_final_pass(settings)
+    answer = _through_pipeline(
+        db,
+        settings,
+        session_id,
+        step,
+        key,
+        target,
+        category,
+        pipeline.Take.of(recording.getvalue()),
+        final_pending=two_passes,
     )
+    if answer is not None and answer.final_pending:
+        start_final_pass(db, settings, answer.id)
+    return answer
 
 
 def _through_pipeline(
@@ -734,9 +754,12 @@ def _through_pipeline(
     answer_id: str | None = None,
     live: Callable[[], pipeline.LiveText] | None = None,
     on_saved: Callable[[storage.Answer], None] | None = None,
+    final_pending: bool = False,
 ) -> storage.Answer | None:
     """Save, check, transcribe and store one take, with a progress bar; on a disk fault before the
-    save, the message and a Save again button (the take is still held by the recorder)."""
+    save, the message and a Save again button (the take is still held by the recorder).
+    `final_pending`: the live text (or, without `live`, the live model's) is stored marked for its
+    final pass (queued by the caller)."""
     bar = st.empty()
 
     def saved(answer: storage.Answer) -> None:
@@ -751,17 +774,19 @@ def _through_pipeline(
         return pipeline.answer(
             db,
             settings,
-            lambda: model(settings),
+            # The fast first pass of the simple recorder is the live model, decoding as it does live.
+            (lambda: live_model(settings)) if final_pending and live is None else (lambda: model(settings)),
             session_id(),  # the drill's session is stored with its first answer
             step,
             take,
             answer_id=answer_id,
             target=target,
-            options=final_options(db, settings),
+            options=DecodeOptions() if final_pending else final_options(db, settings),
             category=category,
             live=live,
             on_saved=saved,
             on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
+            final_pending=final_pending,
         )
     except RehearseError as exc:
         if f"done-{key}" in st.session_state:
@@ -811,9 +836,12 @@ def _store_live(
             answer_id=st.session_state.get(f"{key}-answer"),
             live=live_text,
             on_saved=saved,
+            final_pending=final.has_final_pass(settings),
         )
     if answer is None:
         return None  # not saved (disk fault): the recording stays in memory for Save again
+    if answer.final_pending:
+        start_final_pass(db, settings, answer.id)
     if "saved" in times:
         log.info(
             "live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
@@ -830,3 +858,112 @@ def _store_live(
             f"were saved and transcribed{lost}; anything said after that was lost. Record again if it matters."
         )
     return answer
+
+
+# ---------------------------------------------------------------- At stop, then better (issue 13)
+# A live answer is stored and shown at once with the live transcriber's words, marked final_pending;
+# the final-pass worker (one thread per process, practice/final_worker.py) decodes it again with the
+# final model and stores that text with its feedback; the answer card polls the stored answer
+# meanwhile and says when the final text is there. Nothing here blocks the page: the user can rate,
+# write a note or go on to the next question while the final pass runs.
+
+POLL_SECONDS = 1.0
+IMPROVING = "Improving the transcript…"
+OUTCOME_CAPTIONS = {
+    final_worker.IMPROVED: "Transcript improved by the final pass.",
+    final_worker.CONFIRMED: "Transcript checked by the final pass: no change.",
+    final_worker.KEPT: "The final pass heard no speech here, so the live transcript is kept.",
+}
+UNFINISHED = (
+    "This is the live transcript: its final, more accurate pass did not run (the app stopped before it). "
+    "Press 'Transcribe again' for it."
+)
+_FINAL_MODELS: dict[Settings, Model] = {}
+_FINAL_LOCK = threading.Lock()
+
+
+def _final_model(key: Settings) -> Model:
+    """The final model for `key`, loaded once per process at low priority. Not a Streamlit cache:
+    the worker's thread loads it itself on its first pass, so the page never waits for it."""
+    with _FINAL_LOCK:
+        loaded = _FINAL_MODELS.get(key)
+        if loaded is None:
+            loaded = _FINAL_MODELS[key] = final.load_low_priority(key)
+        return loaded
+
+
+def _final_source(settings: Settings) -> pipeline.ModelSource:
+    if not final.has_final_pass(settings):
+        return live_model(settings)  # a pass left from before the user chose tiny.en as the final model
+    key = final.final_settings(settings)
+    return lambda: _final_model(key)
+
+
+@st.cache_resource(show_spinner=False)
+def final_worker_for() -> final_worker.FinalWorker:
+    """The process's one final-pass worker; it waits while any live recording is streaming in."""
+    return final_worker.FinalWorker(busy=capture.recording_now)
+
+
+def start_final_pass(db: Database, settings: Settings, answer_id: str) -> None:
+    final_worker_for().submit(answer_id, settings, _final_source(settings), final_options(db, settings))
+
+
+def resume_final_passes(db: Database, settings: Settings) -> list[str]:
+    """Queue the final passes a crash or a restart left undone (at start, with crash recovery), after
+    loading the final model in the worker (see FinalWorker.warm)."""
+    try:
+        worker = final_worker_for()
+        if settings.live_capture:  # the drill will record live: have the final model ready for the first stop
+            worker.warm(_final_source(settings))
+        return worker.resume(db, settings, _final_source(settings), final_options(db, settings))
+    except RehearseError as exc:
+        log.warning("cannot queue the unfinished final passes: %s", exc)
+        return []
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def _improving(settings: Settings, answer_id: str, key_prefix: str) -> None:
+    """The transcript while its final pass runs, read again from the database every POLL_SECONDS."""
+    try:
+        answer = storage.get_answer(storage.open_database(settings), answer_id)
+    except RehearseError as exc:
+        show_error(exc)
+        return
+    transcript_section(settings, answer, key_prefix)
+
+
+def transcript_section(settings: Settings, answer: storage.Answer, key_prefix: str = "") -> None:
+    """Which pass wrote the transcript (while the final one runs, once it is done), then the feedback
+    and the transcript. Keyed (class st-key-final-pass-...) so the browser tests can find it."""
+    waited = f"final-waited-{answer.id}"
+    note = st.container(key=f"{key_prefix}final-pass-{answer.id}")
+    if answer.final_pending and final_worker_for().pending(answer.id):
+        st.session_state[waited] = True
+        note.caption(IMPROVING)
+    elif answer.final_pending:
+        note.caption(UNFINISHED)
+    elif st.session_state.get(waited):
+        outcome = final_worker_for().outcome(answer.id)
+        if outcome is not None and outcome.kind == final_worker.FAILED:
+            note.warning(message(f"{outcome.message} The live transcript is kept."))
+        elif outcome is not None:
+            note.caption(OUTCOME_CAPTIONS[outcome.kind])
+    _transcript(answer, key_prefix)
+
+
+def _transcript(answer: storage.Answer, key_prefix: str) -> None:
+    # Keyed so the browser tests can find the transcript (class st-key-transcript-...).
+    hits = (answer.metrics or {}).get("hits") or []
+    if answer.metrics:
+        feedback_panel(answer.metrics, f"{key_prefix}{answer.id}")
+    st.container(key=f"{key_prefix}transcript-{answer.id}").markdown(transcript_markdown(answer.transcript or "", hits))
+    labels = {label for _, label in feedback.segments(answer.transcript or "", hits) if label}
+    if labels:
+        st.caption(
+            "Highlighted: "
+            + " ".join(f":{c}-background[{label}]" for label, c in _HIGHLIGHT_COLOURS.items() if label in labels)
+        )
+    sure = analysis.confidence(answer.words)
+    if sure is not None and sure < analysis.LOW_CONFIDENCE:
+        st.warning(analysis.low_confidence_message(sure))

@@ -4,6 +4,8 @@
     python fault_worker.py debrief HOME WAV           (a spoken debrief item, through the same pipeline)
     python fault_worker.py transcribe HOME ANSWER_ID [--kill-at-commit]
     python fault_worker.py live HOME -                (a capture server the test streams to, then kills)
+    python fault_worker.py final HOME WAV             (a live answer stored from tiny.en's words, then its
+                                                       final pass with base in the background worker)
 
 It prints one JSON line with the ids it made, then does the work. --kill-at-commit makes the
 process SIGKILL itself when SQLite is about to COMMIT the answer's transaction: the row or the
@@ -22,7 +24,7 @@ from rehearse.library.bank import Step
 from rehearse.practice import pipeline
 from rehearse.settings import load_settings
 from rehearse.speech.capture import CaptureServer
-from rehearse.speech.transcribe import Model
+from rehearse.speech.transcribe import Model, transcribe
 from rehearse.store import database, debriefs, recovery
 
 STEP = Step(
@@ -60,6 +62,31 @@ def main(argv: list[str]) -> None:
         print(json.dumps({"session_id": sid, "answer_id": answer_id, "url": server.url(token)}), flush=True)
         while True:
             time.sleep(3600)
+    if mode == "final":
+        # The app's two passes: the live words stored at once, marked, then the final pass in the
+        # worker's thread; REHEARSE_TEST_PAUSE_AT=transcribing stops it mid-pass for the kill.
+        from rehearse.practice import final_worker
+        from rehearse.speech import audio, final
+
+        samples, _rate = audio.read_audio(Path(arg).read_bytes())
+        sid = database.create_session(db, "warm-up", "Warm-up", [])
+        live = transcribe(Model(final.live_settings(settings)), samples.reshape(-1).astype("float32"))
+        answer = pipeline.answer(
+            db,
+            settings,
+            None,
+            sid,
+            STEP,
+            pipeline.Take.of_samples(samples),
+            live=lambda: pipeline.LiveText(live),
+            final_pending=True,
+        )
+        print(json.dumps({"session_id": sid, "answer_id": answer.id}), flush=True)
+        worker = final_worker.FinalWorker()
+        worker.submit(answer.id, settings, lambda: final.load_final(settings))
+        outcome = worker.wait(answer.id, timeout=600)
+        print(json.dumps({"done": answer.id, "outcome": outcome.kind if outcome else None}), flush=True)
+        return
     if mode == "save":
         sid = database.create_session(db, "warm-up", "Warm-up", [])
         print(json.dumps({"session_id": sid}), flush=True)
