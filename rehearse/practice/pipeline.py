@@ -121,14 +121,7 @@ def save_answer(
     Nothing recorded is ever dropped: undecodable bytes are kept as they came and the answer is
     marked failed with the reason. A full or read-only disk raises StorageError with what to do."""
     answer_id = answer_id or database.new_id()
-    row = dict(
-        session_id=session_id,
-        question_id=step.question_id,
-        question_text=step.question_text,
-        probe_index=step.probe_index,
-        prompt=step.prompt,
-        **probe_fields(step),
-    )
+    row = answer_row(session_id, step)
 
     def add_row(saved: audio.SavedAudio) -> database.Answer:
         return database.add_answer(
@@ -144,10 +137,9 @@ def save_answer(
     return _save(settings, answer_id, recovery.answer_note(answer_id, row), Take.of(recording), answer_id, add_row)
 
 
-def answer_note(session_id: str, step: Step, answer_id: str, session: dict | None = None) -> dict:
-    """What a drill answer's row will say: a live recorder writes it beside its part file.
-    `session` is what recovery needs to create the session when no answer has stored it yet."""
-    row = dict(
+def answer_row(session_id: str, step: Step) -> dict:
+    """What an answer's row says about its step, the same in the row and in its pending note."""
+    return dict(
         session_id=session_id,
         question_id=step.question_id,
         question_text=step.question_text,
@@ -155,7 +147,12 @@ def answer_note(session_id: str, step: Step, answer_id: str, session: dict | Non
         prompt=step.prompt,
         **probe_fields(step),
     )
-    note = recovery.answer_note(answer_id, row)
+
+
+def answer_note(session_id: str, step: Step, answer_id: str, session: dict | None = None) -> dict:
+    """What a drill answer's row will say: a live recorder writes it beside its part file.
+    `session` is what recovery needs to create the session when no answer has stored it yet."""
+    note = recovery.answer_note(answer_id, answer_row(session_id, step))
     del note["pid"]  # the capture server adds its own
     if session is not None:
         note["session"] = session
