@@ -688,9 +688,11 @@ def record_answer(
                 return answer
             finally:
                 # The answer card below shows the final transcript: no recorder, live words or
-                # countdown left above it.
+                # countdown left above it; but when the interviewer cut in, the recorder box is
+                # what plays their voice, so it stays until the page moves on.
                 if f"done-{key}" in st.session_state:
-                    slot.empty()
+                    if live_cut(key) is None:
+                        slot.empty()
                     _clear_timer(key)
         if not value or value.get("state") != "unavailable":
             with st.expander("Microphone trouble? Use the simple recorder instead"):

@@ -55,7 +55,9 @@ def test_a_reload_mid_drill_continues_where_it_was(app, tab, record_seconds, set
 
     page.click(CONTINUE, shot="continued")
     page.expect_text(QUESTION)
-    assert page.transcripts() == [first]  # the answer given before the reload is there
+    # The answer given before the reload is there (its final pass may have polished it since).
+    [again] = page.transcripts()
+    assert word_error_rate(normalize(first), normalize(again)) <= 0.1, (first, again)
     assert "Question 1 of 1" in page.page.get_by_test_id("stProgress").inner_text()
     page.click("Next follow-up")
     page.expect_text(PROBE)

@@ -27,7 +27,7 @@ def probe_caption(step) -> str:
 def shows_picked_up(at: AppTest, step) -> None:
     """The follow-up's caption, and the main answer's transcript with its evidence highlighted
     (no transcript for a structural gap: there are no words to point at)."""
-    expected = f"Listening follow-up · {probe_caption(step)}"
+    expected = f"Listening follow-up · {ui.plain(probe_caption(step))}"
     assert any(c.value == expected for c in at.caption), [c.value for c in at.caption]
     said = [m.value for m in at.get("markdown") if m.value.startswith("**You said:** ")]
     if step.evidence:
