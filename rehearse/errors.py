@@ -1,4 +1,23 @@
-"""The one exception family. Pages catch RehearseError and show its message; anything else is a bug."""
+"""The one exception family. Pages catch RehearseError and show its message; anything else is a bug.
+
+RehearseError
+├── AudioDeviceError
+├── AudioError
+├── BackupError
+├── BankError
+├── BenchError
+├── ConfigError
+├── DebriefError
+├── DrillError
+├── NotFoundError
+├── SearchError
+├── StorageError
+│   └── DatabaseDamagedError
+├── TranscriptionError
+└── VoiceError
+
+(tests/test_errors.py checks this tree against the classes below.)
+"""
 
 
 class RehearseError(Exception):

@@ -1,6 +1,6 @@
 """The debrief after a real interview: its checklist, completeness rules, spoken answers, and the
 questions and drills it feeds back into practice. Pure functions over frozen dataclasses; the
-database and files are in debrief_store.py.
+database and files are in store/debriefs.py.
 
 Every checklist item is edited as text (one line per entry for lists), so the written form, the
 spoken debrief and the tests all go through `with_text` and `text_of`.
