@@ -23,7 +23,7 @@ def test_the_docstring_draws_every_rehearse_error_under_its_parent():
     }
     assert drawn == classes
     # One-line subclasses: a docstring and nothing else.
-    for name, cls in inspect.getmembers(errors, inspect.isclass):
+    for _name, cls in inspect.getmembers(errors, inspect.isclass):
         if issubclass(cls, errors.RehearseError) and cls is not errors.RehearseError:
             assert set(vars(cls)) <= {
                 "__module__",
