@@ -178,7 +178,7 @@ latest = takes[0] if takes else None
 if latest is not None:
     cut = ui.live_cut(rec_key)
     if cut is not None and latest.probe_index == step.probe_index:
-        said = "" if listen_only else f": “{cut.say}”"
+        said = "" if listen_only else f": “{ui.plain(cut.say)}”"  # it quotes the answer's own words
         st.info(f"The interviewer cut in at {cut.seconds:.0f} s{said}. Your answer up to there is saved.")
     with st.container(border=True):
         ui.answer_card(settings, latest, target=target, category=category)

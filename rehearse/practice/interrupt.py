@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, replace
 
 from rehearse.library.bank import Drill, Question
-from rehearse.measure import content
+from rehearse.measure import mentions
 from rehearse.practice import probes
 from rehearse.settings import Settings
 
@@ -85,7 +85,7 @@ class CutWatch:
         if self.limit and seconds >= self.limit:
             reason = "time"
         else:
-            actions, claims = personal_actions(text), len(content.collective_claims(text))
+            actions, claims = personal_actions(text), len(mentions.collective_claims(text))
             if actions > self._actions:
                 self._actions, self._claims, self._we_since = actions, claims, None
             elif claims > self._claims and self._we_since is None:

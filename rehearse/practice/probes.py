@@ -21,7 +21,7 @@ from pathlib import Path
 from rehearse.bench.accuracy import filled_pause
 from rehearse.library import bank
 from rehearse.library.bank import Question, Step
-from rehearse.measure import content
+from rehearse.measure import content, mentions
 from rehearse.measure.tokens import Stream, Token, token_probabilities, tokenize
 from rehearse.settings import Settings
 
@@ -190,7 +190,7 @@ def spoken(words: str) -> str:
 def _midsentence(words: str) -> str:
     """A quote put inside a sentence: "For four months" -> "for four months" (names keep capitals)."""
     first, _, rest = words.partition(" ")
-    return f"{first.lower()} {rest}".strip() if first.lower() in content.FUNCTION_WORDS else words
+    return f"{first.lower()} {rest}".strip() if first.lower() in mentions.FUNCTION_WORDS else words
 
 
 def _quote(words: str) -> str:
@@ -298,7 +298,7 @@ def _clause_bounds(a: _Answer, i: int) -> tuple[int, int]:
 def _persons(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
     failure = a.category == "failure"
-    for n, ent in enumerate(e for e in content.entities(a.text) if e.kind == "person"):
+    for n, ent in enumerate(e for e in mentions.entities(a.text) if e.kind == "person"):
         span = (ent.start, ent.end)
         name = a.span_text(span)
         talked = "raised it" if failure else "talked it through"
@@ -310,7 +310,7 @@ def _persons(a: _Answer, tone: str) -> list[_Candidate]:
 
 def _roles(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
-    for r in content.role_mentions(a.text):
+    for r in mentions.role_mentions(a.text):
         span = (r.start, r.end)
         said = a.span_text(span)
         role = second_person(spoken(said))
@@ -324,7 +324,7 @@ def _roles(a: _Answer, tone: str) -> list[_Candidate]:
 
 def _numbers(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
-    for f in content.figures(a.text):
+    for f in mentions.figures(a.text):
         span = (f.start, f.end)
         said = a.span_text(span)
         figure = second_person(spoken(said))
@@ -348,7 +348,7 @@ def _vague_we(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
     share = a.found.i_share
     low_ownership = share is None or share < 0.5
-    for c in content.collective_claims(a.text):
+    for c in mentions.collective_claims(a.text):
         span = (c.start, c.end)
         said = a.span_text(span)
         score = 58.0 + c.weight + (8.0 if low_ownership else 0.0)
@@ -366,10 +366,10 @@ def _phrase_span(
     c_first, c_last = _clause_bounds(a, first)
     end = min(c_last, last + after)
     for k in range(last + 1, end + 1):
-        if content.starts_figure(a.toks, k):
+        if mentions.starts_figure(a.toks, k):
             end = k - 1  # the figure is its own probe
             break
-    while end > last and a.toks[end].lower in content.TRAILING:
+    while end > last and a.toks[end].lower in mentions.TRAILING:
         end -= 1
     begin = first
     if before and lead and first > c_first:
@@ -389,7 +389,7 @@ _MILD_HEDGES = frozenset({"somewhat", "a little bit", "hopefully", "more or less
 
 def _hedges(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
     out = []
-    phrases = [*settings.hedges, *content.CLAIM_HEDGES]
+    phrases = [*settings.hedges, *mentions.CLAIM_HEDGES]
     matches = a.stream.find(phrases)
     for k, m in enumerate(matches):
         if m.phrase in _MILD_HEDGES:
@@ -404,7 +404,7 @@ def _hedges(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
             begin = max(c_first, m.first - 2)
             span = (a.toks[begin].start_char, span[1])
         said = a.span_text(span)
-        claim = content.claims_outcome(said)
+        claim = mentions.claims_outcome(said)
         # In a hypothetical ("what would you do") the hedge is on the answer itself.
         score = 56.0 + (8.0 if claim or a.category == "judgement" else 0.0)
         core = a.tok_span(m.first, m.last)
@@ -415,7 +415,7 @@ def _hedges(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
 
 def _stock(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
     out = []
-    for m in a.stream.find([*settings.stock_phrases, *content.MORE_STOCK_PHRASES]):
+    for m in a.stream.find([*settings.stock_phrases, *mentions.MORE_STOCK_PHRASES]):
         first = m.first
         # "team player" said as "I'm a team player": quote the whole claim.
         lead = [t.lower for t in a.toks[max(0, first - 2) : first]]
@@ -434,7 +434,7 @@ def _stock(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
 def _blame(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
     failure = a.category == "failure"
-    for m in a.stream.find([*content.BLAME, *content.MORE_BLAME]):
+    for m in a.stream.find([*content.BLAME, *mentions.MORE_BLAME]):
         if m.first > 0 and a.toks[m.first - 1].lower in ("i", "we", "i'd", "we'd") and "should" in m.phrase:
             continue  # "I should have done": owning it, not blame
         span = _phrase_span(a, m.first, m.last, before=5, after=5, lead=True)
@@ -449,22 +449,22 @@ def _gaps(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
     words = a.word_count()
     sentences = sum(1 for t in a.toks if t.sentence_start)
-    story = content.is_story_question(a.question.text, a.category) if a.question else True
+    story = mentions.is_story_question(a.question.text, a.category) if a.question else True
     short = words < 25 or (story and (words < 40 or (sentences <= 1 and words < 60)))
     if short:
         out.append(_Candidate("too_short", 90.0, None, _say(tone, "too_short"), _why("too_short")))
-    if a.question is not None and content.off_question(a.question.text, a.question.category, a.text):
+    if a.question is not None and mentions.off_question(a.question.text, a.question.category, a.text):
         out.append(
             _Candidate(
                 "off_question", 100.0, None, _say(tone, "off_question", question=a.question.text), _why("off_question")
             )
         )
-    if a.category == "failure" and not a.found.admissions and not content.more_admissions(a.text):
+    if a.category == "failure" and not a.found.admissions and not mentions.more_admissions(a.text):
         out.append(_Candidate("no_ownership", 84.0, None, _say(tone, "no_ownership"), _why("no_ownership")))
-    if story and not short and not content.has_outcome(a.text, a.found):
+    if story and not short and not mentions.has_outcome(a.text, a.found):
         # A story that trails off is the first thing to ask about; a short one gets too_short first.
         out.append(_Candidate("no_result", 80.0, None, _say(tone, "no_result"), _why("no_result")))
-    if story and not content.has_reflection(a.text, a.found):
+    if story and not mentions.has_reflection(a.text, a.found):
         out.append(_Candidate("no_reflection", 58.0, None, _say(tone, "no_reflection"), _why("no_reflection")))
     return out
 
@@ -485,9 +485,9 @@ def _around(a: _Answer, core: tuple[int, int], span: tuple[int, int], taken: lis
         elif t[0] >= core[1]:
             hi = min(hi, t[0])
     words = [t for t in a.toks if t.start_char >= lo and t.end_char <= hi]
-    while words and words[-1].lower in content.TRAILING and words[-1].end_char > core[1]:
+    while words and words[-1].lower in mentions.TRAILING and words[-1].end_char > core[1]:
         words.pop()
-    while words and words[0].lower in content.TRAILING and words[0].start_char < core[0]:
+    while words and words[0].lower in mentions.TRAILING and words[0].start_char < core[0]:
         words.pop(0)
     return (words[0].start_char, words[-1].end_char) if words else core
 
@@ -586,11 +586,11 @@ def propose(
 def facts(text: str) -> tuple[Fact, ...]:
     """What a take states that a later take should keep: names, organisations, roles, figures."""
     out: list[Fact] = []
-    for e in content.entities(text):
+    for e in mentions.entities(text):
         out.append(Fact("name" if e.kind == "person" else "organisation", e.text.lower(), e.text, e.text))
-    for r in content.role_mentions(text):
+    for r in mentions.role_mentions(text):
         out.append(Fact("role", r.role, r.role, text[r.start : r.end]))
-    for f in content.figures(text):
+    for f in mentions.figures(text):
         out.append(Fact(f.kind, f.key, f.value, text[f.start : f.end]))
     return tuple(out)
 
