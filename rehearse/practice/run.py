@@ -22,6 +22,7 @@ from rehearse.library.bank import Drill, Question, Step, plan_drill
 from rehearse.practice import interrupt, pipeline, probes
 from rehearse.settings import Settings
 from rehearse.store import Database, database, sessions
+from rehearse.store import takes as stored_takes
 
 log = logging.getLogger(__name__)
 
@@ -317,7 +318,9 @@ class DrillRun:
             return []
         found: list[probes.Probe] = []
         if n or cut is not None:
-            earlier = probes.takes_from_answers(database.earlier_answers(db, self.step.question_id, before=answer.id))
+            earlier = probes.takes_from_answers(
+                stored_takes.earlier_answers(db, self.step.question_id, before=answer.id)
+            )
             found = probes.propose(
                 answer.transcript or "",
                 answer.words,

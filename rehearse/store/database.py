@@ -455,19 +455,3 @@ def step_answers(db: Database, session_id: str, question_id: str, probe_index: i
             [session_id, question_id, probe_index],
         )
     ]
-
-
-def earlier_answers(db: Database, question_id: str, before: str | None = None, limit: int = 5) -> list[Answer]:
-    """Transcribed main answers to one question over all sessions, newest first; with `before` (an
-    answer id) only those recorded before it. Story memory compares a new take with these."""
-    sql = (
-        ANSWER_SELECT + " where answers.question_id = ? and answers.probe_index = 0 and answers.status = 'transcribed'"
-    )
-    params: list[Any] = [question_id]
-    if before:
-        # Ties in created_at (the same second) fall back on insertion order.
-        sql += " and (answers.created_at, answers.rowid) < (select created_at, rowid from answers where id = ?)"
-        params.append(before)
-    sql += " order by answers.created_at desc, answers.rowid desc limit ?"
-    params.append(limit)
-    return [answer_from_row(r) for r in query(db, sql, params)]

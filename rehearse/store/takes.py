@@ -1,7 +1,7 @@
 """Queries about takes for the practice pages, kept in store/ with the rest of the SQL: today's
 answers (for "Practise the weakest answers from today"; choosing the weakest is
 practice/schedule.py's weakest_drill), how many takes each question's steps have, and the
-earlier take the end-of-drill summary compares with."""
+earlier takes the end-of-drill summary and story memory compare with."""
 
 from __future__ import annotations
 
@@ -49,3 +49,20 @@ def last_before_session(db: Database, question_id: str, session_id: str) -> data
         [question_id, session_id, session_id],
     )
     return database.answer_from_row(rows[0]) if rows else None
+
+
+def earlier_answers(db: Database, question_id: str, before: str | None = None, limit: int = 5) -> list[database.Answer]:
+    """Transcribed main answers to one question over all sessions, newest first; with `before` (an
+    answer id) only those recorded before it. Story memory compares a new take with these."""
+    sql = (
+        database.ANSWER_SELECT
+        + " where answers.question_id = ? and answers.probe_index = 0 and answers.status = 'transcribed'"
+    )
+    params: list = [question_id]
+    if before:
+        # Ties in created_at (the same second) fall back on insertion order.
+        sql += " and (answers.created_at, answers.rowid) < (select created_at, rowid from answers where id = ?)"
+        params.append(before)
+    sql += " order by answers.created_at desc, answers.rowid desc limit ?"
+    params.append(limit)
+    return [database.answer_from_row(r) for r in database.query(db, sql, params)]

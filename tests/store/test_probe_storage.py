@@ -8,6 +8,7 @@ import json
 from rehearse.library.bank import Step
 from rehearse.practice import compare, probes
 from rehearse.store import database, export
+from rehearse.store import takes as stored_takes
 from rehearse.store.migrations import migrations
 
 MAIN = (
@@ -85,7 +86,7 @@ def test_earlier_takes_feed_story_memory_and_compare_shows_the_fact_diff(db):
     second = _answer(
         db, sid, main, "I took over the billing rewrite when it was late. Errors fell by 25% and Ravi ran the checks."
     )
-    earlier = database.earlier_answers(db, "lead-turnaround-project", before=second.id)
+    earlier = stored_takes.earlier_answers(db, "lead-turnaround-project", before=second.id)
     assert [a.id for a in earlier] == [first.id]  # main answers only, not the follow-up
     takes = probes.takes_from_answers(earlier)
     found = probes.propose(second.transcript, (), None, None, earlier=takes)
