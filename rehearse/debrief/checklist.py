@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+from rehearse import clock
 from rehearse.errors import DebriefError
 from rehearse.library.bank import Drill, Question
 from rehearse.library.own_questions import slug
@@ -220,7 +221,7 @@ def with_text(debrief: Debrief, name: str, text: str, today: date | None = None)
     elif it.kind == "lines":
         value = _lines(text)
     elif it.kind == "date":
-        parsed = parse_date(text, today or date.today())
+        parsed = parse_date(text, today or clock.today())
         value = parsed.isoformat() if parsed else text.strip()
     elif it.kind == "short":
         value = " ".join(text.split())
@@ -333,7 +334,7 @@ def _productive(takeaway: str) -> bool:
 
 def gaps(debrief: Debrief, today: date | None = None) -> tuple[Gap, ...]:
     """Every checklist item still empty or not usable, in checklist order; none means complete."""
-    today = today or date.today()
+    today = today or clock.today()
     found: list[Gap] = []
     for it in ITEMS:
         value = getattr(debrief, it.name)

@@ -247,10 +247,8 @@ def _transcribe(
 
 
 def load_model(source: ModelSource) -> Model:
+    """The model itself, loaded only now when given as a callable (so the audio is on disk first)."""
     return source() if callable(source) else source
-
-
-_model = load_model
 
 
 def _check_and_transcribe(
@@ -264,7 +262,7 @@ def _check_and_transcribe(
 ) -> tuple[Transcript, float]:
     """Steps 2 and 3; AudioError or TranscriptionError says why the recording is no answer."""
     if take.samples is None:
-        return transcribe_checked(settings, _model(model), path, options, on_progress)
+        return transcribe_checked(settings, load_model(model), path, options, on_progress)
     duration = audio.check_samples(take.samples, take.sample_rate, settings)  # in memory, not read back
     if live is not None:
         text = live()
@@ -278,7 +276,7 @@ def _check_and_transcribe(
         samples = take.samples.reshape(-1)
     else:
         samples = decode(path)  # the decoder's resampler, as for any file
-    return _transcribe(settings, _model(model), samples, options, on_progress), duration
+    return _transcribe(settings, load_model(model), samples, options, on_progress), duration
 
 
 # ---------------------------------------------------------------- the whole path
@@ -350,7 +348,7 @@ def final_pass(
     try:
         if path is None:
             raise AudioError("no recording")
-        result, duration = transcribe_checked(settings, _model(model), path, options, on_progress)
+        result, duration = transcribe_checked(settings, load_model(model), path, options, on_progress)
     except AudioError as exc:
         if stored.status == "transcribed" and (stored.transcript or "").strip():
             log.warning("final pass of answer %s: %s; the live transcript is kept", answer_id, exc)
