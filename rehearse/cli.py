@@ -384,12 +384,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_probe)
     p = sub.add_parser("models", help="list the speech models that ship as packages and whether each is installed")
     p.set_defaults(func=cmd_models)
-    # `rehearse bench live` joins the other `bench` subcommands when a block above declared them.
-    bench = sub.choices.get("bench") or sub.add_parser("bench", help="benchmarks that print figures")
-    bench_commands = next((a for a in bench._actions if isinstance(a, argparse._SubParsersAction)), None)
-    if bench_commands is None:
-        bench_commands = bench.add_subparsers(dest="bench", required=True)
-    p = bench_commands.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
+    p = bench_sub.add_parser("live", help="streamed vs whole-file transcription of the shared speech clips")
     p.add_argument(
         "--models", default="tiny.en", help="comma-separated model names, e.g. tiny.en,base (default tiny.en)"
     )
@@ -410,7 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="also the clips joined into one answer this long (default 180, the longest answer aimed at; 0 for none)",
     )
     p.set_defaults(func=cmd_bench_live)
-    p = bench_commands.add_parser(
+    p = bench_sub.add_parser(
         "probes", help="recall, top-1 and grounding of the listening follow-ups on labelled answers"
     )
     p.add_argument(

@@ -316,20 +316,16 @@ class DrillRun:
         n = self.drill.listening_probes if not self.step.is_probe else 0
         if not n and cut is None:
             return []
-        found: list[probes.Probe] = []
-        if n or cut is not None:
-            earlier = probes.takes_from_answers(
-                stored_takes.earlier_answers(db, self.step.question_id, before=answer.id)
-            )
-            found = probes.propose(
-                answer.transcript or "",
-                answer.words,
-                question,
-                settings,
-                tone=self.drill.tone,
-                earlier=earlier,
-                now=datetime.now(UTC),
-            )
+        earlier = probes.takes_from_answers(stored_takes.earlier_answers(db, self.step.question_id, before=answer.id))
+        found = probes.propose(
+            answer.transcript or "",
+            answer.words,
+            question,
+            settings,
+            tone=self.drill.tone,
+            earlier=earlier,
+            now=datetime.now(UTC),
+        )
         if cut is not None:
             # The cut is asked first (one of the N on a main answer); its evidence is not asked twice.
             first = cut.probe
