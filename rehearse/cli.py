@@ -111,7 +111,7 @@ def _spoken(settings: Settings, name: str, scripts: tuple[str, ...]) -> list:
 def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
     from rehearse.bench import asr
     from rehearse.bench import live as bench_live
-    from rehearse.speech import final
+    from rehearse.speech import final, memory
     from rehearse.speech.vocabulary import decode_options
     from rehearse.speech.voice import Voice
 
@@ -155,7 +155,7 @@ def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
     Voice(settings).synthesize("Tell me about a project you led.", steady=True)
     for name in names:
         model(name)
-    loaded_mb = asr.resident_mb()[0]
+    loaded_mb = memory.resident_mb()[0]
     results, stops = [], {}
     answers = []
     found = bench_live.speech_dir(Path(args.speech) if args.speech else None)
@@ -169,7 +169,7 @@ def cmd_bench_asr(args: argparse.Namespace, settings: Settings) -> int:
         stops[name] = [asr.after_stop(live, model(name), a) for a in answers]
         print(f"  {name} done", file=sys.stderr, flush=True)
     print(asr.models_table(results, stops))
-    now, peak = asr.resident_mb()
+    now, peak = memory.resident_mb()
     print(
         f"\nresident memory of this process holding {', '.join(m.label for m in loaded.values())} "
         f"and the Piper voice: {loaded_mb:.0f} MB loaded, {now:.0f} MB after decoding every clip and answer "
@@ -185,6 +185,19 @@ def cmd_bench_speak(args: argparse.Namespace, settings: Settings) -> int:
 
     clips = asr.speak_clips(functools.partial(Voice(settings).synthesize, steady=True), Path(args.folder))
     print(f"wrote {len(clips)} clips and manifest.tsv to {args.folder}")
+
+
+def cmd_bench_memory(args: argparse.Namespace, settings: Settings) -> int:
+    from rehearse.bench import memory
+    from rehearse.speech.voice import Voice
+
+    answer = memory.answer_audio(
+        settings.home / "bench", Path(args.speech) if args.speech else None, Voice(settings).synthesize
+    )
+    ways = tuple(args.way) if args.way else memory.WAYS
+    print(f"load average before: {os.getloadavg()[0]:.1f} on {os.cpu_count()} core(s); answer {answer}", flush=True)
+    print(memory.table(memory.run_bench(answer, ways)))
+    return 0
 
 
 def cmd_bench_live(args: argparse.Namespace, settings: Settings) -> int:
@@ -304,6 +317,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--vocabulary", action="store_true", help="name recall with and without the vocabulary, on Piper speech"
     )
     p.set_defaults(func=cmd_bench_asr)
+    p = bench_sub.add_parser(
+        "memory", help="resident memory of the app's speech parts through a drill, now and as before (int8, arena)"
+    )
+    p.add_argument("--speech", metavar="DIR", help="folder with manifest.tsv; default: the shared speech clips")
+    p.add_argument("--way", action="append", choices=("now", "before"), help="only this way (repeatable)")
+    p.set_defaults(func=cmd_bench_memory)
     p = bench_sub.add_parser("speak", help="write Piper speech of interview answers with fillers, plus manifest.tsv")
     p.add_argument("folder", metavar="DIR")
     p.set_defaults(func=cmd_bench_speak)

@@ -14,6 +14,7 @@ RehearseError
 ├── StorageError
 │   └── DatabaseDamagedError
 ├── TranscriptionError
+│   └── ModelFormatError
 └── VoiceError
 
 (tests/test_errors.py checks this tree against the classes below.)
@@ -42,6 +43,10 @@ class AudioError(RehearseError):
 
 class TranscriptionError(RehearseError):
     """The speech model could not be loaded or could not transcribe a recording."""
+
+
+class ModelFormatError(TranscriptionError):
+    """A model.bin Rehearse cannot make an int8 copy of (the original is loaded instead)."""
 
 
 class BenchError(RehearseError):

