@@ -29,7 +29,7 @@ LISTEN_ONLY = "Listen only (hide the question text, and your words while you spe
 
 
 def begin(new: DrillRun) -> None:
-    ui.voice(settings).prefetch(s.prompt for s in new.steps)
+    ui.speak_ahead(settings, (s.prompt for s in new.steps))
     st.session_state.run = new
     # The toggle's own state goes once the chooser is off the page: the run keeps the choice.
     st.session_state.drill_listen_only = bool(st.session_state.get("listen_only"))

@@ -3,10 +3,11 @@ worker decodes the recording again with the final model and stores that text in 
 
 One worker (one thread) per app process, started by the page (rehearse/web/ui.py) and fed the
 id of every answer stored with `final_pending`. It keeps its own database connection, runs one
-pass at a time, never queues an answer twice, and waits while a live recording is going on
-(`busy`), before a pass and between its chunks, so the live words of the next answer keep the
-cores; the final model itself decodes at low priority (speech/final.py). A pass that fails is
-logged and reported by `outcome`; the thread never dies of it.
+pass at a time, never queues an answer twice, and waits while a live recording is going on or
+the voice speaks (`busy`), before a pass and between its chunks, so the live words of the next
+answer keep the cores and no two models hold their working memory at once; the final model
+itself decodes at low priority (speech/final.py). A pass that fails is logged and reported by
+`outcome`; the thread never dies of it.
 
 Answers a crash or a restart left marked are queued again by `resume` at the next start. The
 question's target length and category, which the feedback needs, come from the library as the
@@ -35,6 +36,11 @@ from rehearse.store import Database, database
 log = logging.getLogger(__name__)
 
 BUSY_POLL_SECONDS = 0.25
+# The drill page chooses the listening follow-ups and has the voice speak them in the same script
+# run that stored the answer, just after submitting its pass. A pass waits this long from its
+# submission before it first asks busy(), so that the voice has started by then and the two never
+# decode and speak at the same moment (their working memory together went past the 700 MB goal).
+SETTLE_SECONDS = 0.5
 
 # What became of an answer's final pass (Outcome.kind).
 IMPROVED = "improved"  # the final text differs from the live one and replaced it
@@ -56,6 +62,7 @@ class Job:
     settings: Settings  # the page's, when it asked: the feedback is measured with the user's word lists
     model: pipeline.ModelSource
     options: DecodeOptions = DecodeOptions()
+    submitted: float = 0.0  # time.monotonic()
 
 
 class FinalWorker:
@@ -82,7 +89,7 @@ class FinalWorker:
             self._waiting.add(answer_id)
             self._outcomes.pop(answer_id, None)
             self._start()
-        self._jobs.put(Job(answer_id, settings, model, options))
+        self._jobs.put(Job(answer_id, settings, model, options, time.monotonic()))
 
     def warm(self, model: pipeline.ModelSource) -> None:
         """Load the final model in the worker's thread now (at app start), not at the first stop:
@@ -173,6 +180,7 @@ class FinalWorker:
 
     def _pass(self, job: Job) -> Outcome:
         settings = job.settings
+        time.sleep(max(0.0, job.submitted + SETTLE_SECONDS - time.monotonic()))
         self._wait_while_busy(settings)  # after the recording stopped, not while the next one is going on
         began = time.perf_counter()
         try:

@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from rehearse.speech import capture, final, vocabulary
 from rehearse.speech.capture import CaptureServer
 from rehearse.speech.transcribe import SAMPLE_RATE, DecodeOptions, Model
 from rehearse.speech.voice import Voice
+from rehearse.speech.voice import busy as voice_busy
 from rehearse.store import Database, recovery
 from rehearse.store import database as storage
 
@@ -904,7 +905,18 @@ def _final_source(settings: Settings) -> pipeline.ModelSource:
 @st.cache_resource(show_spinner=False)
 def final_worker_for() -> final_worker.FinalWorker:
     """The process's one final-pass worker; it waits while any live recording is streaming in."""
-    return final_worker.FinalWorker(busy=capture.recording_now)
+    return final_worker.FinalWorker(busy=heavy_work_going_on)
+
+
+def heavy_work_going_on() -> bool:
+    """A recording streaming in (the live decoder needs the cores) or the voice speaking: a final
+    pass decoding then would add its working memory to theirs (README: memory)."""
+    return capture.recording_now() or voice_busy()
+
+
+def speak_ahead(settings: Settings, texts: Iterable[str]) -> None:
+    """The voice speaks these prompts in the background, pausing while a recording streams in."""
+    voice(settings).prefetch(texts, wait_while=capture.recording_now)
 
 
 def start_final_pass(db: Database, settings: Settings, answer_id: str) -> None:

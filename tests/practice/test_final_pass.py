@@ -147,6 +147,39 @@ def test_the_final_pass_waits_while_a_recording_streams_in(settings, db, model, 
     assert not database.get_answer(db, stored.id).final_pending
 
 
+def test_the_final_pass_waits_for_the_follow_ups_the_voice_starts_speaking_just_after_it(
+    settings, db, model, base, speech, voice
+):
+    """The page submits the pass, then has the voice speak the listening follow-ups: the pass must
+    not decode while the voice speaks (their working memory together passed the 700 MB goal)."""
+    from rehearse.speech import voice as voice_module
+
+    samples = samples_of(speech("We shipped the new billing system two weeks early.", pad=0.3))
+    stored, _ = live_answer(db, settings, model, samples)
+    worker = final_worker.FinalWorker(busy=voice_module.busy)
+    worker.submit(stored.id, settings, base)
+    spoken = []
+    real = voice.speak
+
+    def speak(text):
+        path = real(text)
+        spoken.append(time.perf_counter())
+        return path
+
+    voice.speak = speak
+    try:
+        time.sleep(0.15)  # the page chooses the follow-ups and stores them first
+        voice.prefetch([f"You said two weeks early, {n}. Early against what plan?" for n in ("first", "second")])
+        outcome = worker.wait(stored.id, timeout=120)
+        stored_at = time.perf_counter()
+    finally:
+        del voice.speak
+    assert outcome is not None and outcome.kind != final_worker.FAILED, outcome
+    assert len(spoken) == 2 and not database.get_answer(db, stored.id).final_pending
+    began = stored_at - outcome.seconds  # the pass's own clock starts once it stops waiting
+    assert began >= spoken[-1], (began, spoken)  # both follow-ups were spoken before it decoded
+
+
 def test_a_crash_between_the_live_words_and_the_final_pass_is_finished_after_restart(tmp_path, speech, base):
     """A real process stores the live words, starts the final pass and is SIGKILLed in the middle
     of it: the answer keeps the live words, still marked; the next start queues it and the final
