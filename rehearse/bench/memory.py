@@ -57,7 +57,7 @@ def _peak_reset() -> bool:
 def run_way(way: str, home: Path, answer: Path) -> list[Step]:
     """The drill's steps in this process, the `way` given; what each left resident and its peak."""
     from rehearse.speech import final, transcribe
-    from rehearse.speech.voice import Voice
+    from rehearse.speech.voice import Voice, piper_as_loaded_by_piper
 
     memory.limit_malloc_arenas()  # as rehearse/web/serve.py does, before any thread starts
     settings = load_settings({"REHEARSE_HOME": str(home)})
@@ -74,9 +74,7 @@ def run_way(way: str, home: Path, answer: Path) -> list[Step]:
         return result
 
     def imports():
-        import streamlit  # noqa: F401  (the server holds it, and the pages import the app's modules)
-
-        import rehearse.web.ui  # noqa: F401
+        import rehearse.web.ui  # noqa: F401  (Streamlit and what the pages import, as the server holds them)
 
     step("Streamlit and the app's modules", imports)
     live_key, final_key = final.live_settings(settings), final.final_settings(settings)
@@ -88,9 +86,7 @@ def run_way(way: str, home: Path, answer: Path) -> list[Step]:
 
     voice = Voice(settings)
     if way == "before":
-        from piper import PiperVoice
-
-        voice._piper = PiperVoice.load(voice.model_path)
+        voice._piper = piper_as_loaded_by_piper(voice.model_path)
     step("the voice speaks the question", lambda: voice.synthesize(QUESTION))
     final_model = step("final model (base, one thread)", lambda: transcribe.Model(final_key))
 

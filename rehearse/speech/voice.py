@@ -85,6 +85,13 @@ def _piper_voice(model_path: Path):
     )
 
 
+def piper_as_loaded_by_piper(model_path: Path):
+    """The voice as PiperVoice.load makes it, arena on: what `rehearse bench memory` compares with."""
+    from piper import PiperVoice
+
+    return PiperVoice.load(model_path)
+
+
 class Voice:
     """Speaks prompts to cached WAV files. Thread-safe: Streamlit sessions share one Voice."""
 
