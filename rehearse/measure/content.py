@@ -313,7 +313,8 @@ _MORE_CUES: dict[str, tuple[str, ...]] = {
 for _part, _cues in _MORE_CUES.items():
     STAR_CUES[_part] = tuple(dict.fromkeys((*STAR_CUES[_part], *_cues)))
 
-# Saying what *you* got wrong, for failure questions.
+# Saying what *you* got wrong: the answer card's ownership measure for failure questions and the
+# follow-ups of any answer (practice/probes.py) read these same lists, through ownership().
 ADMISSIONS = (
     "my mistake",
     "mistake i made",
@@ -348,6 +349,24 @@ ADMISSIONS = (
     "my error",
     "i learned the hard way",
     "i promised",
+    # Widened from the dev answers for the follow-ups, and read by the answer card too.
+    "i said something",
+    "i was not sure",
+    "i did not listen",
+    "i did not check",
+    "i had got it wrong",
+    "i made an error",
+    "i have made an error",
+    "i never went back",
+    "i never checked",
+    "she was right",
+    "he was right",
+    "they were right",
+    "my real mistake",
+    "my part in",
+    "i own that",
+    "on me",
+    "i was at fault",
 )
 # Putting the failure on others or on luck.
 BLAME = (
@@ -364,7 +383,92 @@ BLAME = (
     "blame them",
     "because of them",
     "bad luck",
+    # Denials, said in any answer.
+    "not on me",
+    "was not my fault",
+    "not down to me",
+    "nothing to do with me",
+    "out of my hands",
+    "i did everything right",
+    "i did everything i could",
+    "i have done everything i can",
+    "i did my part",
+    "not a failure on my side",
+    "see it as a failure on my side",
+    "blocked my",
+    "let us down",
+    "let me down",
+    "threw me under the bus",
+    # Widened from the dev answers for the follow-ups, and read by the answer card too.
+    "these things happen",
+    "it happens",
+    "one of those things",
+    "it is what it is",
+    "unlucky",
+    "nobody told us",
+    "nobody told me",
+    "no one told us",
+    "no one told me",
+    "was not ready",
+    "were not ready",
+    "just impossible",
+    "are just difficult",
+    "is just difficult",
+    "took credit",
+    "takes credit",
+    "caused by their",
+    "their mistake",
+    "dropped the ball",
+    "was late with",
+    "were late with",
+    "never explained",
+    "never told us",
+    "never told me",
+    "did not tell us",
+    "did not tell me",
+    "did not explain",
+    "kept changing",
+    "should have communicated",
+    "should have done",
+    "should really have",
+    "should have checked",
+    "should have caught",
+    "anyone could have",
+    "no one could have",
+    "nobody could have",
+    "he lied",
+    "she lied",
+    "they lied",
 )
+_OWNING = ("i", "we", "i'd", "we'd")
+
+
+def ownership(stream: Stream) -> tuple[list[Match], list[Match]]:
+    """(blame, admissions) said in the answer. One search over both lists, so that where a blame
+    phrase and an admission overlap the longer one is what was said: "not my fault" is blame and
+    "I dropped the ball" an admission; at equal length the admission ("I should have" over "should
+    have checked"). The speaker's own "should have" is never blame."""
+    toks = stream.tokens
+    blame, admissions = [], []
+    blaming = set(BLAME)
+    for m in stream.find([*ADMISSIONS, *BLAME]):
+        before = toks[m.first - 1].lower if m.first > 0 else ""
+        if m.phrase in blaming:
+            if not ("should" in m.phrase and before in _OWNING):
+                blame.append(m)
+        elif m.phrase != "on me" or _owned_on_me(toks, m.first):
+            admissions.append(m)
+    return blame, admissions
+
+
+def _owned_on_me(toks: Sequence[Token], at: int) -> bool:
+    """ "That was on me" and "it's on me" own it; "the pressure was on me" and "it wasn't on me" do not."""
+    before = [t.lower for t in toks[max(0, at - 2) : at]]
+    return before[-1:] in (["that's"], ["it's"]) or (
+        len(before) == 2 and before[0] in ("that", "it", "this") and before[1] in ("was", "is")
+    )
+
+
 NUMBER_WORDS = frozenset(
     (
         "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
@@ -563,10 +667,7 @@ def analyze(
 
     admissions = blame = []
     if category == "failure":
-        blame = stream.find(BLAME)
-        blamed = {i for m in blame for i in range(m.first, m.last + 1)}
-        # "not my fault" contains "my fault": what overlaps a blame phrase is no admission.
-        admissions = [m for m in stream.find(ADMISSIONS) if not blamed.intersection(range(m.first, m.last + 1))]
+        blame, admissions = ownership(stream)
     roles = [ROLES[m.phrase] for m in stream.find(ROLES)]
     return Content(
         i_count=i_count,

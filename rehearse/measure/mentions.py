@@ -69,87 +69,6 @@ MORE_STOCK_PHRASES = (
     "work hard play hard",
     "i wear a lot of hats",
 )
-# Blame put on others or on luck, said in any answer (BLAME above is the failure measure's).
-DENIALS = (
-    "not on me",
-    "was not my fault",
-    "not my fault",
-    "not down to me",
-    "nothing to do with me",
-    "out of my hands",
-    "i did everything right",
-    "i did everything i could",
-    "i have done everything i can",
-    "i did my part",
-    "not a failure on my side",
-    "see it as a failure on my side",
-    "blocked my",
-    "let us down",
-    "let me down",
-    "threw me under the bus",
-)
-MORE_BLAME = (
-    *DENIALS,
-    "these things happen",
-    "it happens",
-    "one of those things",
-    "it is what it is",
-    "unlucky",
-    "nobody told us",
-    "nobody told me",
-    "no one told us",
-    "no one told me",
-    "was not ready",
-    "were not ready",
-    "just impossible",
-    "are just difficult",
-    "is just difficult",
-    "took credit",
-    "takes credit",
-    "caused by their",
-    "their mistake",
-    "dropped the ball",
-    "was late with",
-    "were late with",
-    "never explained",
-    "never told us",
-    "never told me",
-    "did not tell us",
-    "did not tell me",
-    "did not explain",
-    "kept changing",
-    "should have communicated",
-    "should have done",
-    "should really have",
-    "should have checked",
-    "should have caught",
-    "anyone could have",
-    "no one could have",
-    "nobody could have",
-    "he lied",
-    "she lied",
-    "they lied",
-)
-MORE_ADMISSIONS = (
-    "i said something",
-    "i was not sure",
-    "i did not listen",
-    "i did not check",
-    "i got it wrong",
-    "i had got it wrong",
-    "i made an error",
-    "i have made an error",
-    "i never went back",
-    "i never checked",
-    "she was right",
-    "he was right",
-    "they were right",
-    "my real mistake",
-    "my part in",
-    "i own that",
-    "on me",
-    "i was at fault",
-)
 OUTCOME_CUES = (
     "in the end",
     "eventually",
@@ -1004,20 +923,6 @@ _OUTCOME_WORDS = frozenset(
 def claims_outcome(words: str) -> bool:
     """Whether hedged words are a claim about the result or the speaker's part in it."""
     return bool(_OUTCOME_WORDS.intersection(w.lower() for w in re.findall(r"[A-Za-z']+", words)))
-
-
-def more_admissions(text: str) -> list[str]:
-    """Owning a mistake in words the failure measure's ADMISSIONS list does not have."""
-    toks = tokenize(text)
-    stream = Stream(toks)
-    found = []
-    for m in stream.find([*MORE_ADMISSIONS, *DENIALS]):
-        if m.phrase in DENIALS:
-            continue
-        if m.phrase == "on me" and m.first > 0 and toks[m.first - 1].lower in ("not", "was", "is", "wasn't"):
-            continue
-        found.append(m.phrase)
-    return found
 
 
 def has_outcome(text: str, found: Content | None = None) -> bool:

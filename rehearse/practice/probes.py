@@ -434,9 +434,7 @@ def _stock(a: _Answer, tone: str, settings: Settings) -> list[_Candidate]:
 def _blame(a: _Answer, tone: str) -> list[_Candidate]:
     out = []
     failure = a.category == "failure"
-    for m in a.stream.find([*content.BLAME, *mentions.MORE_BLAME]):
-        if m.first > 0 and a.toks[m.first - 1].lower in ("i", "we", "i'd", "we'd") and "should" in m.phrase:
-            continue  # "I should have done": owning it, not blame
+    for m in content.ownership(a.stream)[0]:
         span = _phrase_span(a, m.first, m.last, before=5, after=5, lead=True)
         said = a.span_text(span)
         text = _say(tone, "blame", quote=_quote(said))
@@ -459,7 +457,7 @@ def _gaps(a: _Answer, tone: str) -> list[_Candidate]:
                 "off_question", 100.0, None, _say(tone, "off_question", question=a.question.text), _why("off_question")
             )
         )
-    if a.category == "failure" and not a.found.admissions and not mentions.more_admissions(a.text):
+    if a.category == "failure" and not a.found.admissions:
         out.append(_Candidate("no_ownership", 84.0, None, _say(tone, "no_ownership"), _why("no_ownership")))
     if story and not short and not mentions.has_outcome(a.text, a.found):
         # A story that trails off is the first thing to ask about; a short one gets too_short first.

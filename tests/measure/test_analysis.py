@@ -257,9 +257,15 @@ def test_names_skip_sentence_starts_months_and_i_and_join_full_names():
             "The vendor was late and it was not my fault. They should have told us.",
             False,
             (),
-            ("not my fault", "they should have"),
+            ("was not my fault", "they should have"),
         ),
         ("The launch slipped by three weeks and we fixed it.", False, (), ()),
+        # Where blame and an admission overlap, the longer phrase is what was said.
+        ("Honestly I dropped the ball on the handover.", True, ("i dropped the ball",), ()),
+        ("The vendor dropped the ball and let us down.", False, (), ("dropped the ball", "let us down")),
+        ("We should have checked the data. That was on me.", True, ("on me",), ()),
+        ("The pressure was on me, and we shipped on time.", False, (), ()),
+        ("It was not on me. Nobody told us about the change.", False, (), ("not on me", "nobody told us")),
     ],
 )
 def test_failure_answers_say_what_the_speaker_got_wrong(text, owns, admissions, blame):

@@ -65,7 +65,7 @@ def test_every_signal_has_a_value_a_tone_and_one_plain_reason():
 def test_failure_without_owning_it_and_follow_ups_without_structure():
     m = stored("The vendor shipped late and it was not my fault.", category="failure")
     owns = by_name(feedback.content(m))["Owns the mistake"]
-    assert owns.tone == "warn" and "puts it on others" in owns.value and "“not my fault”" in owns.value
+    assert owns.tone == "warn" and "puts it on others" in owns.value and "“was not my fault”" in owns.value
     probe = stored("The pushback came from finance.", category="behavioral", follow_up=True)
     assert "Story structure" not in by_name(feedback.content(probe))
     intro = stored("I build payment systems and I lead a team of six.", category="intro")

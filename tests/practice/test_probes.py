@@ -302,3 +302,25 @@ def test_memory_wording_follows_how_long_ago_the_last_take_was():
     naive = probes.Take(before, when=datetime(2026, 11, 24, 18, 0))
     found = propose(text, "lead-cross-org-change", earlier=[naive], now=now)
     assert next(p for p in found if p.kind == "memory").text.startswith("Last week")
+
+
+def test_the_answer_card_and_the_follow_ups_hear_the_same_blame():
+    """A follow-up that quotes blame back ("You said 'the vendor let us down'") and an answer card
+    that reports none would contradict each other: both read measure.content.ownership."""
+    from rehearse.measure import content
+    from rehearse.measure.tokens import tokenize
+
+    text = (
+        "We missed the launch by a month. The vendor let us down, and these things happen. "
+        "The team shipped it in May in the end."
+    )
+    card = content.analyze(tokenize(text), SETTINGS, "failure")
+    assert card.blame == ("let us down", "these things happen") and card.owns_mistake is False
+    found = probes.propose(text, (), q("failure-missed-launch"), SETTINGS)
+    blame = [p for p in found if p.kind == "blame"]
+    assert blame and all(any(b in p.evidence.lower() for b in card.blame) for p in blame), found
+    assert "no_ownership" in [p.kind for p in found]
+    owned = "I dropped the ball on the handover, and the vendor was late. That was my fault."
+    assert content.analyze(tokenize(owned), SETTINGS, "failure").owns_mistake
+    kinds = [p.kind for p in probes.propose(owned, (), q("failure-missed-launch"), SETTINGS)]
+    assert "no_ownership" not in kinds and "blame" not in kinds
