@@ -904,7 +904,7 @@ def _final_source(settings: Settings) -> pipeline.ModelSource:
 
 @st.cache_resource(show_spinner=False)
 def final_worker_for() -> final_worker.FinalWorker:
-    """The process's one final-pass worker; it waits while any live recording is streaming in."""
+    """The process's one final-pass worker; it waits while a live recording streams in or the voice speaks."""
     return final_worker.FinalWorker(busy=heavy_work_going_on)
 
 

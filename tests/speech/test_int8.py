@@ -112,6 +112,7 @@ def test_parts_cut_anywhere_give_the_same_copy(tmp_path, weights):
         (lambda data: data[: len(data) // 2], "ends early"),
         (lambda data: data + b"more", "data after its aliases"),
         (lambda data: struct.pack("<I", 3) + data[4:], "binary version 3"),
+        (lambda data: data[:8] + b"\xff\xfe" + data[10:], "not a CTranslate2 model.bin"),
     ],
 )
 def test_a_model_file_of_another_kind_is_refused(tmp_path, weights, damage, message):
@@ -142,6 +143,15 @@ def test_copy_is_made_once_privately_and_again_when_cut_short_or_of_an_older_kin
     written = (dest / "model.bin").stat().st_mtime_ns
     transcribe.int8_model(tmp_path / "pkg", parts, dest)
     assert (dest / "model.bin").stat().st_mtime_ns == written  # already there: not written again
+
+    # Another model of the same size (retrained, same shape) in the package: copied again.
+    changed = model_bin([(n, v + 1 if v.dtype == np.float16 else v) for n, v in weights])
+    assert len(changed) == parts[0].stat().st_size
+    parts[0].write_bytes(changed)
+    assert not int8.is_current(dest, parts)
+    copied = (dest / "model.bin").read_bytes()
+    transcribe.int8_model(tmp_path / "pkg", parts, dest)
+    assert int8.is_current(dest, parts) and (dest / "model.bin").read_bytes() != copied
 
     # A join from before the copy existed (float16, no marker), or a copy cut short: made again.
     (dest / "model.bin").write_bytes(parts[0].read_bytes())
