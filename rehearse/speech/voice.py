@@ -71,7 +71,7 @@ def _piper_voice(model_path: Path):
     a synthesis used, and a synthesis of one long sentence uses a few hundred MB: after speaking
     one question the voice held 383 MB instead of 137 MB, for the life of the app server, which
     also holds both speech models (faster-whisper turns the arena off for its VAD model for the
-    same reason). Without it the freed blocks go back to malloc; synthesis is about 15 % slower
+    same reason). Without it the freed blocks go back to malloc; synthesis is about 20 % slower
     (0.19 s instead of 0.16 s for a 27-word question), which the prompt cache hides."""
     import onnxruntime
     from piper import PiperConfig, PiperVoice
