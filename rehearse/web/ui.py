@@ -657,10 +657,8 @@ def record_answer(
     `watch` (practice.run.DrillRun.cut_watch) lets the voice cut into a live answer; `live_cut(key)`
     gives the cut once the answer is stored."""
     step = drill_run.step
-
-    def session_id() -> str:
-        return drill_run.session(db)
-
+    # The drill's session is stored with its first answer, so it is asked for only then.
+    slot = _Slot(db, settings, lambda: drill_run.session(db), step, key, target, category)
     if settings.live_capture:
         token_key = f"{key}-token"
         try:
@@ -679,12 +677,12 @@ def record_answer(
             url, reason = server.url(st.session_state[token_key]), ""
         except RehearseError as exc:
             url, reason = "", str(exc)
-        slot = st.empty()
-        with slot:
+        box = st.empty()
+        with box:
             value = _live_recorder(url=url, reason=reason, show_words=show_words, key=key, default=None)
         if value and value.get("state") in ("stopped", "dropped"):
             try:
-                answer = _store_live(db, settings, session_id, step, key, target, category)
+                answer = _store_live(slot)
                 _keep_cut(settings, key)
                 return answer
             finally:
@@ -693,13 +691,13 @@ def record_answer(
                 # what plays their voice, so it stays until the page moves on.
                 if f"done-{key}" in st.session_state:
                     if live_cut(key) is None:
-                        slot.empty()
+                        box.empty()
                     _clear_timer(key)
         if not value or value.get("state") != "unavailable":
             with st.expander("Microphone trouble? Use the simple recorder instead"):
-                return _simple_recorder(db, settings, session_id, step, key, target, category)
+                return _simple_recorder(slot)
         st.info("Live transcription could not start, so this recorder is transcribed after you stop.")
-    return _simple_recorder(db, settings, session_id, step, key, target, category)
+    return _simple_recorder(slot)
 
 
 def _keep_cut(app_settings: Settings, key: str) -> None:
@@ -715,44 +713,31 @@ def live_cut(key: str):
     return st.session_state.get(f"cut-{key}")
 
 
-def _simple_recorder(
-    db: Database,
-    settings: Settings,
-    session_id: Callable[[], str],
-    step: Step,
-    key: str,
-    target: tuple[float, float] | None,
-    category: str | None,
-) -> storage.Answer | None:
-    recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{key}-simple")
+@dataclass(frozen=True)
+class _Slot:
+    """Where a take goes: what every recorder of one step needs to store it."""
+
+    db: Database
+    settings: Settings
+    session_id: Callable[[], str]
+    step: Step
+    key: str
+    target: tuple[float, float] | None
+    category: str | None
+
+
+def _simple_recorder(slot: _Slot) -> storage.Answer | None:
+    recording = st.audio_input("Record your answer", sample_rate=SAMPLE_RATE, key=f"{slot.key}-simple")
     if recording is None:
         return None
     # Fast now, better later, as for live capture: the live model's words at once, then the final pass.
-    two_passes = final.has_final_pass(settings)
-    answer = _through_pipeline(
-        db,
-        settings,
-        session_id,
-        step,
-        key,
-        target,
-        category,
-        pipeline.Take.of(recording.getvalue()),
-        final_pending=two_passes,
+    return _through_pipeline(
+        slot, pipeline.Take.of(recording.getvalue()), final_pending=final.has_final_pass(slot.settings)
     )
-    if answer is not None and answer.final_pending:
-        start_final_pass(db, settings, answer.id)
-    return answer
 
 
 def _through_pipeline(
-    db: Database,
-    settings: Settings,
-    session_id: Callable[[], str],
-    step: Step,
-    key: str,
-    target: tuple[float, float] | None,
-    category: str | None,
+    slot: _Slot,
     take: pipeline.Take,
     answer_id: str | None = None,
     live: Callable[[], pipeline.LiveText] | None = None,
@@ -762,7 +747,8 @@ def _through_pipeline(
     """Save, check, transcribe and store one take, with a progress bar; on a disk fault before the
     save, the message and a Save again button (the take is still held by the recorder).
     `final_pending`: the live text (or, without `live`, the live model's) is stored marked for its
-    final pass (queued by the caller)."""
+    final pass, which is queued here once it is stored."""
+    db, settings, key = slot.db, slot.settings, slot.key
     bar = st.empty()
 
     def saved(answer: storage.Answer) -> None:
@@ -774,18 +760,18 @@ def _through_pipeline(
             bar.progress(0.0, text="Transcribing your answer…")
 
     try:
-        return pipeline.answer(
+        answer = pipeline.answer(
             db,
             settings,
             # The fast first pass of the simple recorder is the live model, decoding as it does live.
             (lambda: live_model(settings)) if final_pending and live is None else (lambda: model(settings)),
-            session_id(),  # the drill's session is stored with its first answer
-            step,
+            slot.session_id(),  # the drill's session is stored with its first answer
+            slot.step,
             take,
             answer_id=answer_id,
-            target=target,
+            target=slot.target,
             options=DecodeOptions() if final_pending else final_options(db, settings),
-            category=category,
+            category=slot.category,
             live=live,
             on_saved=saved,
             on_progress=lambda f: bar.progress(f, text="Transcribing your answer…"),
@@ -799,19 +785,14 @@ def _through_pipeline(
         return None
     finally:
         bar.empty()
+    if answer is not None and answer.final_pending:
+        start_final_pass(db, settings, answer.id)
+    return answer
 
 
-def _store_live(
-    db: Database,
-    settings: Settings,
-    session_id: Callable[[], str],
-    step: Step,
-    key: str,
-    target: tuple[float, float] | None,
-    category: str | None,
-) -> storage.Answer | None:
-    server = capture_server(settings)
-    token = st.session_state[f"{key}-token"]
+def _store_live(slot: _Slot) -> storage.Answer | None:
+    server = capture_server(slot.settings)
+    token = st.session_state[f"{slot.key}-token"]
     began = time.perf_counter()
     times: dict[str, float] = {}
 
@@ -828,23 +809,15 @@ def _store_live(
         # Straight from memory to FLAC while the last words are still being decoded.
         capture = server.audio(token)  # a disk fault while recording is shown in the recorder itself
         answer = _through_pipeline(
-            db,
-            settings,
-            session_id,
-            step,
-            key,
-            target,
-            category,
+            slot,
             pipeline.Take.of_samples(capture.samples, SAMPLE_RATE),
-            answer_id=st.session_state.get(f"{key}-answer"),
+            answer_id=st.session_state.get(f"{slot.key}-answer"),
             live=live_text,
             on_saved=saved,
-            final_pending=final.has_final_pass(settings),
+            final_pending=final.has_final_pass(slot.settings),
         )
     if answer is None:
         return None  # not saved (disk fault): the recording stays in memory for Save again
-    if answer.final_pending:
-        start_final_pass(db, settings, answer.id)
     if "saved" in times:
         log.info(
             "live answer %s: audio saved %.2f s after the rerun began, transcript ready %.2f s after the end, "
