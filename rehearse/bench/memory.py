@@ -5,8 +5,8 @@ Two ways run side by side, each in a fresh process so that no peak carries over 
 - "now": what the app does, that is int8 copies of the models (speech/int8.py), the voice
   without onnxruntime's arena (speech/voice.py), and the final pass waiting while the voice
   speaks the follow-ups (practice/final_worker.py);
-- "before": the models as shipped (float16, quantized by CTranslate2 as they load), the voice as
-  PiperVoice.load makes it, and the final pass decoding while the voice speaks.
+- "before": the models as shipped (float16, quantized by CTranslate2 as they load), the voice with
+  onnxruntime's arena as PiperVoice.load makes it, and the final pass decoding while the voice speaks.
 
 The steps follow a drill: the app's modules, the live model, the voice speaking the question,
 the final model, an answer streamed through the live transcriber, then at stop two follow-ups
@@ -57,7 +57,7 @@ def _peak_reset() -> bool:
 def run_way(way: str, home: Path, answer: Path) -> list[Step]:
     """The drill's steps in this process, the `way` given; what each left resident and its peak."""
     from rehearse.speech import final, transcribe
-    from rehearse.speech.voice import Voice, piper_as_loaded_by_piper
+    from rehearse.speech.voice import Voice
 
     memory.limit_malloc_arenas()  # as rehearse/web/serve.py does, before any thread starts
     settings = load_settings({"REHEARSE_HOME": str(home)})
@@ -84,9 +84,7 @@ def run_way(way: str, home: Path, answer: Path) -> list[Step]:
         final_key = replace(final_key, model=str(joined))
     live = step("live model (tiny.en, one thread)", lambda: transcribe.Model(live_key))
 
-    voice = Voice(settings)
-    if way == "before":
-        voice._piper = piper_as_loaded_by_piper(voice.model_path)
+    voice = Voice(settings, arena=way == "before")  # loaded by its first synthesis, in the step
     step("the voice speaks the question", lambda: voice.synthesize(QUESTION))
     final_model = step("final model (base, one thread)", lambda: transcribe.Model(final_key))
 

@@ -66,8 +66,9 @@ def _count(change: int) -> None:
         _working += change
 
 
-def _piper_voice(model_path: Path):
-    """PiperVoice.load's voice, with onnxruntime's memory arena off. The arena keeps every block
+def _piper_voice(model_path: Path, arena: bool = False):
+    """PiperVoice.load's voice, with onnxruntime's memory arena off unless `arena` (PiperVoice.load
+    leaves it on: `rehearse bench memory` compares the two). The arena keeps every block
     a synthesis used, and a synthesis of one long sentence uses a few hundred MB: after speaking
     one question the voice held 383 MB instead of 137 MB, for the life of the app server, which
     also holds both speech models (faster-whisper turns the arena off for its VAD model for the
@@ -77,7 +78,7 @@ def _piper_voice(model_path: Path):
     from piper import PiperConfig, PiperVoice
 
     options = onnxruntime.SessionOptions()
-    options.enable_cpu_mem_arena = False
+    options.enable_cpu_mem_arena = arena
     config = json.loads(Path(f"{model_path}.json").read_text(encoding="utf-8"))
     return PiperVoice(
         config=PiperConfig.from_dict(config),
@@ -85,18 +86,12 @@ def _piper_voice(model_path: Path):
     )
 
 
-def piper_as_loaded_by_piper(model_path: Path):
-    """The voice as PiperVoice.load makes it, arena on: what `rehearse bench memory` compares with."""
-    from piper import PiperVoice
-
-    return PiperVoice.load(model_path)
-
-
 class Voice:
     """Speaks prompts to cached WAV files. Thread-safe: Streamlit sessions share one Voice."""
 
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, arena: bool = False):
         self.model_path = resolve_voice(settings)
+        self.arena = arena  # onnxruntime's memory arena, as PiperVoice.load has it (benchmarks only)
         self.cache_dir = settings.prompt_cache_dir
         self._piper = None
         self._lock = threading.Lock()
@@ -109,7 +104,7 @@ class Voice:
         if self._piper is None:
             log.info("loading voice %s", self.model_path)
             try:
-                self._piper = _piper_voice(self.model_path)
+                self._piper = _piper_voice(self.model_path, self.arena)
             except Exception as exc:  # onnxruntime and json errors have no common base
                 raise VoiceError(f"Cannot load voice {self.model_path}: {exc}") from exc
         return self._piper
