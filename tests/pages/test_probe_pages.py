@@ -6,7 +6,7 @@ from apptest_kit import APP
 from streamlit.testing.v1 import AppTest
 
 from rehearse.library.bank import Step
-from rehearse.practice import probes
+from rehearse.practice import pipeline, probes
 from rehearse.store import database
 from rehearse.web import ui
 
@@ -31,10 +31,7 @@ def _save(db, sid: str, step: Step, text: str) -> None:
         audio_path=None,
         duration=20.0,
         status="recorded",
-        probe_kind=step.kind,
-        probe_evidence=step.evidence,
-        probe_start=step.evidence_start,
-        probe_why=step.why,
+        **pipeline.probe_fields(step),
     )
     database.save_transcript(db, a.id, text=text, words=[], model="tiny.en", seconds=1.0, duration=20.0)
 

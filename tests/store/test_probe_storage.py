@@ -6,7 +6,7 @@ import io
 import json
 
 from rehearse.library.bank import Step
-from rehearse.practice import compare, probes
+from rehearse.practice import compare, pipeline, probes
 from rehearse.store import database, export
 from rehearse.store import takes as stored_takes
 from rehearse.store.migrations import migrations
@@ -29,10 +29,7 @@ def _answer(db, sid, step: Step, text: str) -> database.Answer:
         audio_path=None,
         duration=10.0,
         status="recorded",
-        probe_kind=step.kind,
-        probe_evidence=step.evidence,
-        probe_start=step.evidence_start,
-        probe_why=step.why,
+        **pipeline.probe_fields(step),
     )
     return database.save_transcript(db, a.id, text=text, words=[], model="tiny.en", seconds=1.0, duration=10.0)
 
