@@ -277,43 +277,49 @@ def test_disk_errors_are_told_apart_from_bugs(tmp_path):
             raise sqlite3.OperationalError("database or disk is full")
 
 
+APP = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
+
+
+@contextmanager
+def app_on_a_full_disk(tmp_path: Path, monkeypatch):
+    """The app's data folder on a 3 MB disk, for AppTest; yields the folder. The final model is
+    tiny.en: base's int8 copy (79 MB) never fits, and these tests are about the recording."""
+    from rehearse.web import ui
+
+    with tmpfs(tmp_path / "disk", "3m") as home:
+        monkeypatch.setenv("REHEARSE_HOME", str(home))
+        monkeypatch.setenv("REHEARSE_FINAL_MODEL", "tiny.en")
+        ui.settings.clear()
+        try:
+            yield home
+        finally:
+            ui.settings.clear()
+
+
 @pytest.mark.slow
 def test_drill_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(tmp_path, monkeypatch, speech):
     from streamlit.testing.v1 import AppTest
 
-    from rehearse.web import ui
+    with app_on_a_full_disk(tmp_path, monkeypatch) as home:
+        at = AppTest.from_file(APP, default_timeout=180)
+        start_drill(at, "warm-up")
+        filler = fill(home, keep=32_768)
 
-    app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-    with tmpfs(tmp_path / "disk", "3m") as home:
-        monkeypatch.setenv("REHEARSE_HOME", str(home))
-        # Whisper base is joined from its two packages into the data folder on first use: 145 MB
-        # that a 3 MB disk never holds. These tests are about the recording, so tiny.en decodes.
-        monkeypatch.setenv("REHEARSE_FINAL_MODEL", "tiny.en")
-        ui.settings.clear()
-        try:
-            at = AppTest.from_file(app, default_timeout=180)
-            start_drill(at, "warm-up")
-            filler = fill(home, keep=32_768)
+        at.audio_input[0].set_value(("answer.wav", speech(ANSWER), "audio/wav"))
+        at.run()
+        assert not at.exception, at.exception
+        assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [e.value for e in at.error]
+        settings = load_settings({"REHEARSE_HOME": str(home)})
+        assert database.open_database(settings)["answers"].count == 0
 
-            at.audio_input[0].set_value(("answer.wav", speech(ANSWER), "audio/wav"))
-            at.run()
-            assert not at.exception, at.exception
-            assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [
-                e.value for e in at.error
-            ]
-            settings = load_settings({"REHEARSE_HOME": str(home)})
-            assert database.open_database(settings)["answers"].count == 0
-
-            filler.unlink()
-            next(b for b in at.button if b.label == "Save again").click()
-            at.run()
-            db = database.open_database(settings)
-            [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
-            assert answer.status == "transcribed"
-            assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2
-            assert not [e.value for e in at.error]
-        finally:
-            ui.settings.clear()
+        filler.unlink()
+        next(b for b in at.button if b.label == "Save again").click()
+        at.run()
+        db = database.open_database(settings)
+        [answer] = database.session_answers(db, database.list_sessions(db)[0].id)
+        assert answer.status == "transcribed"
+        assert word_error_rate(normalize(ANSWER), normalize(answer.transcript)) <= 0.2
+        assert not [e.value for e in at.error]
 
 
 @pytest.mark.slow
@@ -322,46 +328,34 @@ def test_debrief_page_on_a_full_disk_says_so_and_saves_the_same_recording_later(
     from streamlit.testing.v1 import AppTest
 
     from rehearse.store import debriefs
-    from rehearse.web import ui
 
-    app = str(Path(__file__).resolve().parents[1] / "streamlit_app.py")
-    with tmpfs(tmp_path / "disk", "3m") as home:
-        monkeypatch.setenv("REHEARSE_HOME", str(home))
-        # Whisper base is joined from its two packages into the data folder on first use: 145 MB
-        # that a 3 MB disk never holds. These tests are about the recording, so tiny.en decodes.
-        monkeypatch.setenv("REHEARSE_FINAL_MODEL", "tiny.en")
-        ui.settings.clear()
-        try:
-            at = AppTest.from_file(app, default_timeout=180)
-            at.switch_page("pages/debrief.py")
-            at.run()
-            next(b for b in at.button if b.label == "New debrief").click()
-            at.run()
-            at.radio(key="debrief_mode").set_value("Speaking")
-            at.run()
-            assert not at.exception, at.exception
-            filler = fill(home, keep=4096)  # room for the pending note, not the audio
+    with app_on_a_full_disk(tmp_path, monkeypatch) as home:
+        at = AppTest.from_file(APP, default_timeout=180)
+        at.switch_page("pages/debrief.py")
+        at.run()
+        next(b for b in at.button if b.label == "New debrief").click()
+        at.run()
+        at.radio(key="debrief_mode").set_value("Speaking")
+        at.run()
+        assert not at.exception, at.exception
+        filler = fill(home, keep=4096)  # room for the pending note, not the audio
 
-            at.audio_input[0].set_value(("a.wav", speech("General Motors."), "audio/wav"))
-            at.run()
-            assert not at.exception, at.exception
-            assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [
-                e.value for e in at.error
-            ]
-            settings = load_settings({"REHEARSE_HOME": str(home)})
-            db = database.open_database(settings)
-            [d] = debriefs.list_debriefs(db)
-            assert debriefs.recordings(db, d.id) == [] and d.company == ""
-            no_leftovers(settings)
+        at.audio_input[0].set_value(("a.wav", speech("General Motors."), "audio/wav"))
+        at.run()
+        assert not at.exception, at.exception
+        assert any("is full" in e.value and "Free some space" in e.value for e in at.error), [e.value for e in at.error]
+        settings = load_settings({"REHEARSE_HOME": str(home)})
+        db = database.open_database(settings)
+        [d] = debriefs.list_debriefs(db)
+        assert debriefs.recordings(db, d.id) == [] and d.company == ""
+        no_leftovers(settings)
 
-            filler.unlink()
-            next(b for b in at.button if b.label == "Save again").click()
-            at.run()
-            [rec] = debriefs.recordings(db, d.id)
-            assert rec.status == "transcribed" and normalize(debriefs.get_debrief(db, d.id).company) == [
-                "general",
-                "motors",
-            ]
-            assert not [e.value for e in at.error]
-        finally:
-            ui.settings.clear()
+        filler.unlink()
+        next(b for b in at.button if b.label == "Save again").click()
+        at.run()
+        [rec] = debriefs.recordings(db, d.id)
+        assert rec.status == "transcribed" and normalize(debriefs.get_debrief(db, d.id).company) == [
+            "general",
+            "motors",
+        ]
+        assert not [e.value for e in at.error]

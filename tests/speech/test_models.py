@@ -1,4 +1,4 @@
-"""Model resolution: the split base model is joined once, atomically; each shipped model says where it comes from."""
+"""Model resolution: the split base model joined once, atomically (what base falls back to when its int8 copy, tests/speech/test_int8.py, cannot be made); each shipped model says where it comes from."""
 
 import os
 
